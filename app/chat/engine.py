@@ -1,0 +1,78 @@
+"""Turn a question and its retrieved passages into a streamed, cited answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import openai
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.llms.openai_like import OpenAILike
+
+from app.chat.extractive import Highlight, best_sentences, extractive_answer
+from app.chat.llm import build_messages, stream_answer
+from app.retrieval.dense import Passage
+
+log = logging.getLogger(__name__)
+
+NO_DOCUMENTS = "No documents are indexed yet. Upload a file in the sidebar (or run `python -m app ingest PATH`)."
+
+
+@dataclass
+class Answer:
+    mode: Literal["llm", "extractive"]
+    sources: list[Passage]
+    chunks: Iterator[str]
+    notice: str = ""
+    highlights: list[Highlight] = field(default_factory=list)
+
+    def text(self) -> str:
+        """Consume the stream and return the whole answer."""
+        return "".join(self.chunks)
+
+
+def _llm_failure(exc: Exception, llm: OpenAILike) -> str:
+    if isinstance(exc, openai.AuthenticationError):
+        return f"The language model at {llm.api_base} rejected the API key. Check LLM_API_KEY (or OPENAI_API_KEY)."
+    if isinstance(exc, openai.NotFoundError):
+        return f"The language model '{llm.model}' is not served at {llm.api_base}. Check LLM_MODEL."
+    return (
+        f"The language model at {llm.api_base} could not be reached ({type(exc).__name__}). "
+        "Check that the server is running and LLM_API_BASE is right."
+    )
+
+
+def _guarded(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    try:
+        yield from rest
+    except openai.OpenAIError as exc:
+        log.warning("answer stream broke off: %s", exc)
+        yield f"\n\n*(The answer was cut off: the language model stopped responding: {type(exc).__name__}.)*"
+
+
+def answer_question(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    embedding: BaseEmbedding,
+    llm: OpenAILike | None,
+    history: Sequence[tuple[str, str]] = (),
+) -> Answer:
+    sources = list(passages)
+    if not sources:
+        return Answer("extractive", [], iter([NO_DOCUMENTS]))
+    notice = ""
+    if llm is not None:
+        stream = stream_answer(llm, build_messages(question, sources, history))
+        try:
+            first = next(stream, "")
+        except openai.OpenAIError as exc:
+            log.warning("LLM failed, answering extractively: %s", exc)
+            notice = _llm_failure(exc, llm) + " Showing an extractive answer instead."
+        else:
+            return Answer("llm", sources, _guarded(first, stream))
+    highlights = best_sentences(question, sources, embedding)
+    return Answer("extractive", sources, iter([extractive_answer(highlights)]), notice, highlights)

@@ -1,0 +1,122 @@
+"""`python -m app`: ingest files, ask questions and show the index status from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from app.config import load_settings
+from app.errors import AppError
+from app.ingest.pipeline import IngestProgress
+from app.ingest.readers import SUPPORTED_SUFFIXES
+from app.workspace import Workspace
+
+
+def _expand(paths: Sequence[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def _print_progress(event: IngestProgress) -> None:
+    if event.stage in ("reading", "embedding"):
+        print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(100), end="", file=sys.stderr, flush=True)
+
+
+def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
+    files: list[tuple[str, bytes]] = []
+    failures: list[str] = []
+    for path in _expand(args.paths):
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            failures.append(f"failed   {path}: cannot read it ({exc.strerror or exc})")
+    results = workspace.ingest(files, progress=None if args.quiet else _print_progress)
+    if not args.quiet:
+        print(file=sys.stderr)
+    for result in results:
+        detail = f" ({result.message})" if result.message else ""
+        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{detail}")
+    for line in failures:
+        print(line)
+    counts = {status: sum(r.status == status for r in results) for status in ("indexed", "replaced", "skipped")}
+    failed = sum(r.status == "failed" for r in results) + len(failures)
+    print(f"{counts['indexed']} indexed, {counts['replaced']} replaced, {counts['skipped']} skipped, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_ask(workspace: Workspace, args: argparse.Namespace) -> int:
+    answer = workspace.ask(args.question, top_k=args.top_k)
+    if args.json:
+        payload = {
+            "answer": answer.text(),
+            "mode": answer.mode,
+            "notice": answer.notice,
+            "sources": [
+                {"file": p.file_name, "location": p.location, "score": round(p.score, 4), "text": p.text}
+                for p in answer.sources
+            ],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if answer.notice:
+        print(f"Note: {answer.notice}\n", file=sys.stderr)
+    for chunk in answer.chunks:
+        print(chunk, end="", flush=True)
+    print("\n")
+    for number, passage in enumerate(answer.sources, start=1):
+        print(f"[{number}] {passage.citation} (score {passage.score:.3f})")
+    return 0
+
+
+def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
+    status = workspace.status()
+    fp = status.fingerprint
+    print(f"index:      {status.collection} in {status.data_dir}")
+    print(f"embedding:  {fp.backend} / {fp.model} / {fp.vector_type} / {fp.dimension}-d")
+    print(f"chunking:   {fp.chunking}")
+    print(f"documents:  {status.documents}")
+    print(f"chunks:     {status.chunks}")
+    print(f"llm:        {status.llm}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Chat with your documents.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help=f"index files and folders ({', '.join(SUPPORTED_SUFFIXES)})")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    ingest.set_defaults(run=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="ask a question about the indexed documents")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer and its sources as JSON")
+    ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default: TOP_K)")
+    ask.set_defaults(run=cmd_ask)
+
+    status = sub.add_parser("status", help="which index, model and dimension; how many documents and chunks")
+    status.set_defaults(run=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        workspace = Workspace(load_settings())
+        return int(args.run(workspace, args))
+    except AppError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"what to do: {exc.hint}", file=sys.stderr)
+        return 2

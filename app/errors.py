@@ -1,0 +1,39 @@
+"""The errors a user can see. Each carries what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of every error shown to the user: `message` says what happened, `hint` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigError(AppError):
+    """A setting is missing or inconsistent."""
+
+
+class UnreadableFileError(AppError):
+    """An uploaded file is empty, corrupt, or of a type we cannot read."""
+
+
+class FingerprintMismatchError(AppError):
+    """The index on disk was built with another embedding configuration."""
+
+
+class EmbeddingError(AppError):
+    """The embedding model failed or is unreachable."""
+
+
+class StoreError(AppError):
+    """The vector store failed (disk full, server down, dimension drift)."""
+
+
+class LLMError(AppError):
+    """The chat model failed or is unreachable."""

@@ -1,0 +1,154 @@
+"""Streamlit UI: upload documents, chat with them. Layout only; the work happens in app.workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from app.chat.markdown import escape_markdown, plain_text_as_markdown
+from app.config import Settings, load_settings
+from app.errors import AppError
+from app.ingest.pipeline import IngestProgress, IngestResult
+from app.ingest.readers import SUPPORTED_SUFFIXES
+from app.retrieval.dense import Passage
+from app.workspace import Workspace
+
+
+@dataclass
+class ChatTurn:
+    role: str
+    content: str
+    sources: list[Passage] = field(default_factory=list)
+    notice: str = ""
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the index…")
+def open_workspace(settings_key: str, _settings: Settings) -> Workspace:
+    # Keyed by the settings' JSON: a change of settings opens a new workspace.
+    return Workspace(_settings)
+
+
+def show_error(error: AppError) -> None:
+    st.error(error.message)
+    if error.hint:
+        st.info(error.hint)
+
+
+def show_results(results: list[IngestResult]) -> None:
+    for result in results:
+        name = escape_markdown(result.file_name)
+        detail = escape_markdown(result.message)
+        if result.status == "failed":
+            st.error(f"{name}: {detail}")
+        elif result.status == "skipped":
+            st.info(f"{name}: {detail}")
+        else:
+            extra = f" ({detail})" if detail else ""
+            st.success(f"{name}: {result.status}, {result.chunks} chunks{extra}")
+
+
+def index_new_uploads(workspace: Workspace, uploads: list[st.runtime.uploaded_file_manager.UploadedFile]) -> None:
+    seen: set[str] = st.session_state.setdefault("processed_uploads", set())
+    new = [upload for upload in uploads if upload.file_id not in seen]
+    if not new:
+        return
+    bar = st.progress(0.0, text="Starting…")
+
+    def on_progress(event: IngestProgress) -> None:
+        bar.progress(event.fraction, text=event.describe())
+
+    results = workspace.ingest([(upload.name, upload.getvalue()) for upload in new], progress=on_progress)
+    bar.progress(1.0, text=f"Done: {len(results)} file(s)")
+    seen.update(upload.file_id for upload in new)
+    st.session_state["last_results"] = results
+
+
+def sidebar(workspace: Workspace) -> None:
+    status = workspace.status()
+    fp = status.fingerprint
+    with st.sidebar:
+        st.header("Documents")
+        st.caption(
+            f"Embedding: {fp.backend} · {fp.model} · {fp.dimension}-d {fp.vector_type}  \n"
+            f"Index: {status.collection} · {status.documents} documents · {status.chunks} chunks  \n"
+            f"Answers: {status.llm}"
+        )
+        uploads = st.file_uploader(
+            "Add documents",
+            accept_multiple_files=True,
+            help=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+        if uploads:
+            index_new_uploads(workspace, list(uploads))
+        show_results(st.session_state.get("last_results", []))
+
+        for record in workspace.documents():
+            left, right = st.columns([4, 1])
+            left.text(f"{record.name} ({record.chunks} chunks)")
+            if right.button("Delete", key=f"delete-{record.sha256}", help=f"Remove {record.name} from the index"):
+                workspace.delete(record.sha256)
+                st.session_state["last_results"] = []
+                st.rerun()
+
+
+def show_sources(sources: list[Passage]) -> None:
+    if not sources:
+        return
+    with st.expander(f"Sources ({len(sources)})"):
+        for number, passage in enumerate(sources, start=1):
+            where = f", {passage.location}" if passage.location else ""
+            st.markdown(f"**[{number}] {escape_markdown(passage.file_name)}{where}** · score {passage.score:.2f}")
+            st.markdown(escape_markdown(passage.text))
+
+
+def show_turn(turn: ChatTurn) -> None:
+    with st.chat_message(turn.role):
+        if turn.notice:
+            st.warning(turn.notice)
+        st.markdown(turn.content)
+        show_sources(turn.sources)
+
+
+def chat(workspace: Workspace) -> None:
+    history: list[ChatTurn] = st.session_state.setdefault("history", [])
+    for turn in history:
+        show_turn(turn)
+    question = st.chat_input("Ask a question about your documents")
+    if not question:
+        return
+    show_turn(ChatTurn("user", escape_markdown(question)))
+    with st.chat_message("assistant"):
+        try:
+            with st.spinner("Searching your documents…"):
+                answer = workspace.ask(question, history=[(t.role, t.content) for t in history])
+        except AppError as error:
+            show_error(error)
+            return
+        if answer.notice:
+            st.warning(answer.notice)
+        if answer.mode == "llm":
+            text = st.write_stream(answer.chunks)
+        else:
+            # Extractive answers quote the documents verbatim: render them as text, not markup.
+            text = plain_text_as_markdown(answer.text())
+            st.markdown(text)
+        show_sources(answer.sources)
+    history.append(ChatTurn("user", escape_markdown(question)))
+    history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Chat with your documents", page_icon="📄", layout="wide")
+    st.title("Chat with your documents")
+    try:
+        settings = load_settings()
+        workspace = open_workspace(settings.model_dump_json(), settings)
+    except AppError as error:
+        show_error(error)
+        st.stop()
+    sidebar(workspace)
+    chat(workspace)
+
+
+main()

@@ -1,0 +1,116 @@
+"""The catalog: which documents an index holds, in SQLite beside the vectors.
+
+A document's chunks count only once its row says `ready`. Rows in `indexing` or `deleting`
+are unfinished work that `pending()` returns so the store can finish or undo it after a crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["indexing", "ready", "deleting"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (collection, sha256)
+);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    collection: str
+    sha256: str
+    name: str
+    chunks: int
+    status: Status
+    source: str
+    added_at: str
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short-lived connection per operation: Streamlit runs sessions on several threads.
+        db = sqlite3.connect(self._path, timeout=30)
+        db.row_factory = sqlite3.Row
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def _records(self, query: str, *args: object) -> list[DocumentRecord]:
+        with self._connect() as db:
+            return [DocumentRecord(**dict(row)) for row in db.execute(query, args)]
+
+    def ready(self, collection: str) -> list[DocumentRecord]:
+        return self._records(
+            "SELECT * FROM documents WHERE collection = ? AND status = 'ready' ORDER BY name", collection
+        )
+
+    def pending(self, collection: str) -> list[DocumentRecord]:
+        return self._records("SELECT * FROM documents WHERE collection = ? AND status != 'ready'", collection)
+
+    def find(self, collection: str, *, sha256: str | None = None, name: str | None = None) -> DocumentRecord | None:
+        column, value = ("sha256", sha256) if sha256 is not None else ("name", name)
+        rows = self._records(
+            f"SELECT * FROM documents WHERE collection = ? AND {column} = ? AND status = 'ready'",  # noqa: S608
+            collection,
+            value,
+        )
+        return rows[0] if rows else None
+
+    def begin(self, collection: str, sha256: str, name: str, source: str) -> None:
+        """Journal a document before any of its chunks are written."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, 0, 'indexing', ?, ?)",
+                (collection, sha256, name, source, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+
+    def commit(self, collection: str, sha256: str, chunks: int, replaces: str | None = None) -> None:
+        """Make a document visible and, in the same transaction, retire the version it replaces."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE documents SET status = 'ready', chunks = ? WHERE collection = ? AND sha256 = ?",
+                (chunks, collection, sha256),
+            )
+            if replaces is not None:
+                db.execute(
+                    "UPDATE documents SET status = 'deleting' WHERE collection = ? AND sha256 = ?",
+                    (collection, replaces),
+                )
+
+    def mark_deleting(self, collection: str, sha256: str) -> None:
+        with self._connect() as db:
+            db.execute(
+                "UPDATE documents SET status = 'deleting' WHERE collection = ? AND sha256 = ?", (collection, sha256)
+            )
+
+    def remove(self, collection: str, sha256: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM documents WHERE collection = ? AND sha256 = ?", (collection, sha256))
+
+    def source_in_use(self, source: str) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM documents WHERE source = ? LIMIT 1", (source,)).fetchone() is not None

@@ -1,0 +1,156 @@
+"""One Chroma collection of chunk vectors, guarded by the index fingerprint it was built with.
+
+Records are written in LlamaIndex's node format (`node_to_metadata_dict`), so the collection
+also opens with LlamaIndex's own `ChromaVectorStore`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
+from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
+
+from app.config import Settings
+from app.errors import FingerprintMismatchError, StoreError
+from app.store.fingerprint import METADATA_KEY, IndexFingerprint
+
+log = logging.getLogger(__name__)
+
+DOC_KEY = "doc_sha"
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    path = settings.resolved_chroma_path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except (ChromaError, OSError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"Cannot open the Chroma index at '{path}': {exc}.", "Check that the folder is writable."
+        ) from exc
+
+
+def stored_fingerprint(client: ClientAPI, name: str) -> IndexFingerprint | None:
+    """The fingerprint of an existing collection, or None when there is no such collection."""
+    try:
+        collection = client.get_collection(name)
+    except NotFoundError:
+        return None
+    return _fingerprint_of(collection)
+
+
+def _fingerprint_of(collection: Collection) -> IndexFingerprint:
+    raw = (collection.metadata or {}).get(METADATA_KEY)
+    if not isinstance(raw, str):
+        raise FingerprintMismatchError(
+            f"The collection '{collection.name}' was not built by this app: it records no index fingerprint, "
+            "so its vectors cannot be trusted to match the configured model.",
+            "Set COLLECTION_NAME to another name to start a new index.",
+        )
+    return IndexFingerprint.from_json(raw)
+
+
+def _mismatch(name: str, stored: IndexFingerprint, wanted: IndexFingerprint) -> FingerprintMismatchError:
+    return FingerprintMismatchError(
+        f"The index '{name}' was built with {stored.describe()}, but the settings ask for {wanted.describe()} "
+        f"({'; '.join(stored.differences(wanted))}). Mixing them would give wrong answers.",
+        "Switch the settings back to match the index, or start a fresh index under another name "
+        "(COLLECTION_NAME or DATA_DIR) and upload your documents there.",
+    )
+
+
+class VectorIndex:
+    def __init__(self, collection: Collection, fingerprint: IndexFingerprint) -> None:
+        self._collection = collection
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def open(cls, client: ClientAPI, name: str, fingerprint: IndexFingerprint) -> VectorIndex:
+        """Open (or create) the collection; refuse if it was built with another fingerprint."""
+        try:
+            collection = client.get_or_create_collection(
+                name,
+                metadata={METADATA_KEY: fingerprint.to_json()},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except ChromaError as exc:
+            raise StoreError(f"Cannot open the collection '{name}': {exc}.") from exc
+        stored = _fingerprint_of(collection)
+        if stored != fingerprint:
+            raise _mismatch(name, stored, fingerprint)
+        return cls(collection, fingerprint)
+
+    @property
+    def name(self) -> str:
+        return self._collection.name
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
+        """Upsert chunks with their vectors; ids are stable, so repeating this adds nothing."""
+        batch = 1000
+        for start in range(0, len(nodes), batch):
+            part = nodes[start : start + batch]
+            self._write(
+                "upsert",
+                ids=[node.node_id for node in part],
+                embeddings=[list(vector) for vector in embeddings[start : start + batch]],
+                documents=[node.get_content() for node in part],
+                metadatas=[node_to_metadata_dict(node, remove_text=True, flat_metadata=True) for node in part],
+            )
+
+    def delete_document(self, sha256: str) -> None:
+        self._write("delete", where={DOC_KEY: sha256})
+
+    def _write(self, operation: str, **kwargs: Any) -> None:
+        try:
+            getattr(self._collection, operation)(**kwargs)
+        except InvalidArgumentError as exc:
+            if "dimension" in str(exc):
+                raise StoreError(
+                    f"The index '{self.name}' holds {self.fingerprint.dimension}-d vectors from "
+                    f"'{self.fingerprint.model}', but the embedding server returned another size ({exc}).",
+                    "Point the app back at the model the index was built with, or start a fresh index.",
+                ) from exc
+            raise StoreError(f"Chroma refused the {operation} on '{self.name}': {exc}.") from exc
+        except (ChromaError, OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"Writing to the index '{self.name}' failed: {exc}.",
+                "Check free disk space and permissions of the data folder, then try again; "
+                "documents indexed before are unaffected.",
+            ) from exc
+
+    def query(self, embedding: Sequence[float], top_k: int) -> list[NodeWithScore]:
+        """Nearest chunks with cosine similarity as the score (1 = same direction)."""
+        if top_k <= 0 or self.count() == 0:
+            return []
+        try:
+            result = self._collection.query(
+                query_embeddings=np.asarray([embedding], dtype=np.float32),
+                n_results=top_k,
+                include=["documents", "metadatas", "distances"],
+            )
+        except ChromaError as exc:
+            raise StoreError(f"Searching the index '{self.name}' failed: {exc}.") from exc
+        hits: list[NodeWithScore] = []
+        for text, metadata, distance in zip(
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0],
+            strict=True,
+        ):
+            node = metadata_dict_to_node(dict(metadata), text=text)
+            hits.append(NodeWithScore(node=node, score=1.0 - float(distance)))
+        return hits

@@ -1,0 +1,78 @@
+"""The Streamlit script driven by AppTest: real model, real Chroma, a generated PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PAGE2_QUESTION
+
+APP = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+TIMEOUT = 120
+
+
+def _run_app() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _all_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [t.value for t in app.text] + [c.value for c in app.caption]
+    parts += [e.value for e in app.error] + [s.value for s in app.success] + [i.value for i in app.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_upload_pdf_then_ask_cites_file_and_page(report_pdf: bytes) -> None:
+    app = _run_app()
+    app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
+    app.run()
+    assert not app.exception, app.exception
+    assert any("report\\.pdf: indexed" in s.value for s in app.success), [s.value for s in app.success]
+    assert any("report.pdf (" in t.value for t in app.text), "the document is listed in the sidebar"
+
+    app.chat_input[0].set_value(PAGE2_QUESTION)
+    app.run()
+    assert not app.exception, app.exception
+    text = _all_text(app)
+    assert "Extractive answer" in text
+    assert "550 degrees" in text
+    assert "[1] report\\.pdf, page 2" in text, "the first source cites the file and page 2"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_upload_batch_with_bad_files_indexes_the_good_one(report_pdf: bytes) -> None:
+    app = _run_app()
+    app.file_uploader[0].set_value(
+        [
+            ("empty.txt", b"", "text/plain"),
+            ("broken.pdf", b"%PDF-1.7\n garbage that is not a pdf", "application/pdf"),
+            ("tool.exe", b"MZ\x90\x00binary", "application/octet-stream"),
+            ("report.pdf", report_pdf, "application/pdf"),
+        ]
+    )
+    app.run()
+    assert not app.exception, app.exception
+    errors = "\n".join(e.value for e in app.error)
+    assert "empty\\.txt" in errors and "is empty" in errors
+    assert "broken\\.pdf" in errors and "damaged" in errors
+    assert "tool\\.exe" in errors and "not supported" in errors
+    assert any("report\\.pdf: indexed" in s.value for s in app.success), [s.value for s in app.success]
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_delete_button_removes_the_document(report_pdf: bytes) -> None:
+    app = _run_app()
+    app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
+    app.run()
+    delete = [b for b in app.button if b.key and b.key.startswith("delete-")]
+    assert len(delete) == 1
+    delete[0].click()
+    app.run()
+    assert not app.exception, app.exception
+    assert not [b for b in app.button if b.key and b.key.startswith("delete-")]
+    assert "0 documents" in "\n".join(c.value for c in app.caption)
