@@ -40,7 +40,7 @@ class IngestProgress:
         within = {"reading": 0.0, "storing": 0.95, "done": 1.0}.get(self.stage)
         if within is None:
             within = 0.05 + 0.9 * (self.chunks_done / self.chunks_total if self.chunks_total else 0.0)
-        return min(1.0, (self.file_number - 1 + within) / max(self.file_count, 1))
+        return round(min(1.0, (self.file_number - 1 + within) / max(self.file_count, 1)), 4)
 
     def describe(self) -> str:
         head = f"{self.file_number}/{self.file_count} {self.file_name}"

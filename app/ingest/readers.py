@@ -23,17 +23,19 @@ def _decode_text(data: bytes, name: str) -> str:
         raise UnreadableFileError(
             f"'{name}' looks like a binary file, not text.", "Upload the original document (PDF, DOCX, TXT, MD)."
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
+    # UTF-8 first, then Windows-1252 (the usual legacy encoding of Western text; it rejects a few
+    # byte values, so non-Western text falls through to detection).
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        if best is None:
-            raise UnreadableFileError(
-                f"'{name}' is not in a text encoding we recognise.", "Save it as UTF-8."
-            ) from None
-        return str(best)
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableFileError(f"'{name}' is not in a text encoding we recognise.", "Save it as UTF-8.")
+    return str(best)
 
 
 def read_text(data: bytes, name: str) -> list[Document]:

@@ -100,6 +100,9 @@ class VectorIndex:
 
     def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
         """Upsert chunks with their vectors; ids are stable, so repeating this adds nothing."""
+        sizes = {len(vector) for vector in embeddings}
+        if sizes - {self.fingerprint.dimension}:
+            raise self._dimension_error(f"got {sorted(sizes)}-d")
         batch = 1000
         for start in range(0, len(nodes), batch):
             part = nodes[start : start + batch]
@@ -119,11 +122,7 @@ class VectorIndex:
             getattr(self._collection, operation)(**kwargs)
         except InvalidArgumentError as exc:
             if "dimension" in str(exc):
-                raise StoreError(
-                    f"The index '{self.name}' holds {self.fingerprint.dimension}-d vectors from "
-                    f"'{self.fingerprint.model}', but the embedding server returned another size ({exc}).",
-                    "Point the app back at the model the index was built with, or start a fresh index.",
-                ) from exc
+                raise self._dimension_error(str(exc)) from exc
             raise StoreError(f"Chroma refused the {operation} on '{self.name}': {exc}.") from exc
         except (ChromaError, OSError, sqlite3.Error) as exc:
             raise StoreError(
@@ -131,6 +130,13 @@ class VectorIndex:
                 "Check free disk space and permissions of the data folder, then try again; "
                 "documents indexed before are unaffected.",
             ) from exc
+
+    def _dimension_error(self, detail: str) -> StoreError:
+        return StoreError(
+            f"The index '{self.name}' holds {self.fingerprint.dimension}-d vectors from "
+            f"'{self.fingerprint.model}', but the embedding model returned another size ({detail}).",
+            "Point the app back at the model the index was built with, or start a fresh index.",
+        )
 
     def query(self, embedding: Sequence[float], top_k: int) -> list[NodeWithScore]:
         """Nearest chunks with cosine similarity as the score (1 = same direction)."""

@@ -1,0 +1,125 @@
+"""Ingest through a real Workspace: the packaged model, a real Chroma on disk, generated files."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import StoreError
+from app.store.chroma import VectorIndex
+from tests.conftest import PAGE2_QUESTION, PAGES, make_docx, make_pdf
+
+
+def test_pdf_is_indexed_with_page_numbers_and_a_kept_source(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    [result] = workspace.ingest([("report.pdf", report_pdf)])
+    assert result.status == "indexed" and result.chunks == 3
+    [record] = workspace.documents()
+    assert (workspace.settings.sources_dir / record.source).read_bytes() == report_pdf
+    top = workspace.retrieve(PAGE2_QUESTION)[0]
+    assert (top.file_name, top.location) == ("report.pdf", "page 2")
+
+
+def test_reupload_of_same_file_adds_no_chunks(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    workspace.ingest([("report.pdf", report_pdf)])
+    before = workspace.index.count()
+    [again] = workspace.ingest([("report.pdf", report_pdf)])
+    [renamed] = workspace.ingest([("copy of report.pdf", report_pdf)])
+    assert again.status == "skipped" and renamed.status == "skipped"
+    assert "as 'report.pdf'" in renamed.message
+    assert workspace.index.count() == before
+    assert len(workspace.documents()) == 1
+
+
+def test_changed_file_replaces_its_old_chunks(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    workspace.ingest([("report.pdf", report_pdf)])
+    old_source = workspace.documents()[0].source
+    revised = make_pdf([PAGES[0], "The reactor was decommissioned in 2024 and its sodium drained."])
+    [result] = workspace.ingest([("report.pdf", revised)])
+    assert result.status == "replaced" and result.chunks == 2
+    assert workspace.index.count() == 2
+    [record] = workspace.documents()
+    assert record.chunks == 2
+    assert not (workspace.settings.sources_dir / old_source).exists()
+    texts = " ".join(p.text for p in workspace.retrieve("reactor coolant temperature", top_k=5))
+    assert "550 degrees" not in texts and "decommissioned" in texts
+
+
+def test_bad_files_fail_alone_and_leave_the_index_unchanged(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    workspace.ingest([("notes.docx", make_docx({"Pets": "Cats sleep sixteen hours a day."}))])
+    before = workspace.index.count()
+    results = workspace.ingest(
+        [
+            ("empty.txt", b""),
+            ("broken.pdf", b"%PDF-1.4\n%%EOF truncated"),
+            ("archive.zip", b"PK\x03\x04"),
+            ("report.pdf", report_pdf),
+        ]
+    )
+    assert [r.status for r in results] == ["failed", "failed", "failed", "indexed"]
+    assert all(r.message for r in results[:3])
+    assert workspace.index.count() == before + 3
+    assert {d.name for d in workspace.documents()} == {"notes.docx", "report.pdf"}
+
+
+def test_a_failed_write_leaves_no_chunk_of_that_document(
+    open_workspace, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = open_workspace()
+    workspace.ingest([("notes.docx", make_docx({"Pets": "Cats sleep sixteen hours a day."}))])
+    before = workspace.index.count()
+    real_add = VectorIndex.add
+
+    def add_then_fail(self: VectorIndex, nodes, embeddings) -> None:  # type: ignore[no-untyped-def]
+        real_add(self, nodes[:1], embeddings[:1])  # some chunks reach Chroma, then the disk "fills"
+        raise StoreError("Writing to the index failed: disk full.")
+
+    monkeypatch.setattr(VectorIndex, "add", add_then_fail)
+    [result] = workspace.ingest([("report.pdf", report_pdf)])
+    assert result.status == "failed" and "disk full" in result.message
+    assert workspace.index.count() == before
+    assert [d.name for d in workspace.documents()] == ["notes.docx"]
+    assert workspace.catalog.pending(workspace.index.name) == []
+
+
+def test_reopening_after_a_crash_removes_the_half_written_document(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    [result] = workspace.ingest([("report.pdf", report_pdf)])
+    record = workspace.documents()[0]
+    # Simulate a crash between writing chunks and committing: the journal row is back to 'indexing'.
+    workspace.catalog.begin(workspace.index.name, record.sha256, record.name, record.source)
+    assert workspace.retrieve(PAGE2_QUESTION) == [], "uncommitted chunks are never answered from"
+    reopened = open_workspace()
+    assert reopened.index.count() == 0
+    assert reopened.documents() == []
+    [again] = reopened.ingest([("report.pdf", report_pdf)])
+    assert again.status == "indexed" and reopened.index.count() == result.chunks
+
+
+def test_delete_removes_chunks_catalog_row_and_source(open_workspace, report_pdf: bytes) -> None:
+    workspace = open_workspace()
+    workspace.ingest([("report.pdf", report_pdf), ("notes.txt", b"Cats sleep sixteen hours a day, mostly.")])
+    record = next(d for d in workspace.documents() if d.name == "report.pdf")
+    workspace.delete(record.sha256)
+    assert [d.name for d in workspace.documents()] == ["notes.txt"]
+    assert workspace.index.count() == 1
+    assert not (workspace.settings.sources_dir / record.source).exists()
+
+
+def test_upload_names_stay_inside_the_data_dir(open_workspace) -> None:
+    workspace = open_workspace()
+    [result] = workspace.ingest([("../../etc/passwd.txt", b"root:x:0:0 is not a real line here.")])
+    assert result.file_name == "passwd.txt"
+    source = workspace.settings.sources_dir / workspace.documents()[0].source
+    assert source.resolve().is_relative_to(workspace.settings.data_dir.resolve())
+
+
+def test_progress_reaches_one_and_reports_embedding(open_workspace, report_pdf: bytes) -> None:
+    events = []
+    open_workspace().ingest([("a.txt", b"Alpha text is here for you."), ("report.pdf", report_pdf)], events.append)
+    assert events[-1].fraction == 1.0
+    assert any(e.stage == "embedding" and e.chunks_total == 3 for e in events)
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions)

@@ -1,0 +1,51 @@
+"""The packaged MiniLM, loaded for real, against sentence-transformers as the reference."""
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.embeddings.local import LocalEmbedding, packaged_model_dir
+from app.errors import ConfigError
+
+TEXTS = ["hello world", "The coolant pump was replaced in March 2021 after a bearing failure.", "short"]
+
+
+def test_dense_vectors_match_sentence_transformers(embedding: LocalEmbedding) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(packaged_model_dir()), device="cpu").encode(TEXTS, normalize_embeddings=True)
+    ours = np.asarray(embedding.get_text_embedding_batch(TEXTS))
+    assert ours.shape == (3, 384)
+    assert np.abs(ours - reference).max() < 1e-5
+
+
+def test_token_vectors_are_unit_length_one_per_token(embedding: LocalEmbedding) -> None:
+    tokens = embedding.embed_tokens(["hello world"])[0]
+    assert tokens.shape == (len(embedding.tokenize("hello world")) + embedding.special_tokens_per_text, 384)
+    assert np.linalg.norm(tokens, axis=1) == pytest.approx(np.ones(len(tokens)), abs=1e-5)
+
+
+def test_async_methods_return_the_sync_vectors(embedding: LocalEmbedding) -> None:
+    sync = embedding.get_text_embedding_batch(TEXTS)
+    async_ = asyncio.run(embedding.aget_text_embedding_batch(TEXTS))
+    assert np.allclose(sync, async_, atol=1e-6)
+    assert np.allclose(embedding.get_query_embedding("hello world"), sync[0], atol=1e-6)
+
+
+def test_batching_does_not_change_vectors(embedding: LocalEmbedding) -> None:
+    one_by_one = [embedding.get_text_embedding(t) for t in TEXTS]
+    assert np.allclose(one_by_one, embedding.get_text_embedding_batch(TEXTS), atol=1e-5)
+
+
+def test_model_limits_are_read_from_the_folder(embedding: LocalEmbedding) -> None:
+    assert embedding.dimension == 384
+    assert embedding.max_tokens == 256
+    assert embedding.model_name == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_a_folder_without_a_model_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="holds no model") as caught:
+        LocalEmbedding(model_path=tmp_path)
+    assert "EMBEDDING_BACKEND=vllm" in caught.value.hint

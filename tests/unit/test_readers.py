@@ -1,0 +1,61 @@
+import pytest
+
+from app.errors import UnreadableFileError
+from app.ingest.readers import format_location, read_document
+from tests.conftest import PAGES, make_docx, make_pdf
+
+
+def test_pdf_pages_keep_their_page_numbers() -> None:
+    documents = read_document(make_pdf(PAGES), "report.pdf")
+    assert [d.metadata["page"] for d in documents] == [1, 2, 3]
+    assert "550 degrees" in documents[1].text
+
+
+def test_pdf_blank_pages_are_skipped_but_numbering_holds() -> None:
+    documents = read_document(make_pdf(["First page text here.", "", "Third page text here."]), "gap.pdf")
+    assert [d.metadata["page"] for d in documents] == [1, 3]
+
+
+def test_docx_text_is_grouped_under_its_headings() -> None:
+    data = make_docx({"Introduction": "Cats sleep a lot.", "Results": "Dogs bark at night."})
+    documents = read_document(data, "notes.docx")
+    by_section = {d.metadata.get("section"): d.text for d in documents}
+    assert "Dogs bark at night." in by_section["Results"]
+    assert format_location(documents[-1].metadata) == 'section "Results"'
+
+
+def test_text_files_in_utf8_and_latin1_are_read() -> None:
+    assert read_document("Grüße aus Köln".encode(), "a.txt")[0].text == "Grüße aus Köln"
+    latin = read_document("Café crème brûlée à la française, très bien.".encode("latin-1"), "b.txt")[0].text
+    assert "crème" in latin
+    assert read_document(b"# Title\n\nBody", "c.md")[0].text.startswith("# Title")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "is empty"),
+        ("blank.md", b"  \n\t ", "is empty"),
+        ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog", "damaged"),
+        ("fake.pdf", b"just some text pretending", "not a PDF"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "damaged"),
+        ("program.exe", b"MZ\x90\x00", "not supported"),
+        ("noext", b"hello", "not supported"),
+        ("binary.txt", b"\x00\x01\x02\x03 binary", "binary"),
+    ],
+)
+def test_bad_files_raise_a_clear_unreadable_error(name: str, data: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableFileError, match=reason) as caught:
+        read_document(data, name)
+    assert name in caught.value.message
+    assert caught.value.hint
+
+
+def test_pdf_without_text_layer_says_so() -> None:
+    with pytest.raises(UnreadableFileError, match="no text"):
+        read_document(make_pdf(["", ""]), "scan.pdf")
+
+
+def test_location_formats() -> None:
+    assert format_location({"page": 2}) == "page 2"
+    assert format_location({}) == ""
