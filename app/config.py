@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     )
 
     embedding_backend: Literal["local", "vllm"] = Field(
-        "local", validation_alias="EMBEDDING_BACKEND", description="`local` (packaged CPU model) or `vllm`."
+        "local",
+        validation_alias="EMBEDDING_BACKEND",
+        description="`local` (packaged CPU model). `vllm` (jina-embeddings-v4 server) is not available yet.",
     )
     embedding_model: str | None = Field(
         None,
@@ -44,12 +46,14 @@ class Settings(BaseSettings):
         description="URL of the vLLM embedding server (falls back to OPENAI_API_BASE).",
     )
     vector_type: Literal["dense", "late"] = Field(
-        "dense", validation_alias="VECTOR_TYPE", description="`dense` or `late` (per-token vectors, MaxSim)."
+        "dense",
+        validation_alias="VECTOR_TYPE",
+        description="`dense`. `late` (per-token vectors, MaxSim rerank) is not available yet.",
     )
     embedding_dimensions: int | None = Field(
         None,
         validation_alias="EMBEDDING_DIMENSIONS",
-        description="Matryoshka truncation (128/256/512/1024/2048); empty = the model's full size.",
+        description="Matryoshka truncation (128/256/512/1024/2048, at most the model's size); empty = full size.",
     )
     embedding_threads: int = Field(
         1, ge=1, validation_alias="EMBEDDING_THREADS", description="CPU threads for the local model."

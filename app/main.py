@@ -29,6 +29,10 @@ def open_workspace(settings_key: str, _settings: Settings) -> Workspace:
     return Workspace(_settings)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def show_error(error: AppError) -> None:
     st.error(error.message)
     if error.hint:
@@ -45,7 +49,7 @@ def show_results(results: list[IngestResult]) -> None:
             st.info(f"{name}: {detail}")
         else:
             extra = f" ({detail})" if detail else ""
-            st.success(f"{name}: {result.status}, {result.chunks} chunks{extra}")
+            st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{extra}")
 
 
 def index_new_uploads(workspace: Workspace, uploads: list[st.runtime.uploaded_file_manager.UploadedFile]) -> None:
@@ -64,16 +68,21 @@ def index_new_uploads(workspace: Workspace, uploads: list[st.runtime.uploaded_fi
     st.session_state["last_results"] = results
 
 
-def sidebar(workspace: Workspace) -> None:
+def show_status(workspace: Workspace) -> None:
     status = workspace.status()
     fp = status.fingerprint
+    st.caption(
+        f"Embedding: {fp.backend} · {fp.model} · {fp.dimension}-d {fp.vector_type}  \n"
+        f"Index: {status.collection} · {_count(status.documents, 'document')} · "
+        f"{_count(status.chunks, 'chunk')}  \n"
+        f"Answers: {status.llm}"
+    )
+
+
+def sidebar(workspace: Workspace) -> None:
     with st.sidebar:
         st.header("Documents")
-        st.caption(
-            f"Embedding: {fp.backend} · {fp.model} · {fp.dimension}-d {fp.vector_type}  \n"
-            f"Index: {status.collection} · {status.documents} documents · {status.chunks} chunks  \n"
-            f"Answers: {status.llm}"
-        )
+        status_slot = st.empty()  # filled last, so counts include this run's uploads
         uploads = st.file_uploader(
             "Add documents",
             accept_multiple_files=True,
@@ -84,12 +93,19 @@ def sidebar(workspace: Workspace) -> None:
         show_results(st.session_state.get("last_results", []))
 
         for record in workspace.documents():
-            left, right = st.columns([4, 1])
-            left.text(f"{record.name} ({record.chunks} chunks)")
-            if right.button("Delete", key=f"delete-{record.sha256}", help=f"Remove {record.name} from the index"):
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
+            if right.button(
+                "",
+                icon=":material/delete:",
+                key=f"delete-{record.sha256}",
+                help=f"Remove {record.name} from the index",
+            ):
                 workspace.delete(record.sha256)
                 st.session_state["last_results"] = []
                 st.rerun()
+        with status_slot.container():
+            show_status(workspace)
 
 
 def show_sources(sources: list[Passage]) -> None:

@@ -24,12 +24,11 @@ log = logging.getLogger(__name__)
 
 
 def fingerprint_for(settings: Settings, embedding: LocalEmbedding) -> IndexFingerprint:
-    dimension = settings.embedding_dimensions or embedding.dimension
     return IndexFingerprint(
         backend=settings.embedding_backend,
         model=embedding.model_name,
         vector_type=settings.vector_type,
-        dimension=dimension,
+        dimension=embedding.dimension,
         prefixes="none",
         chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}",
     )

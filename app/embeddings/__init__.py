@@ -21,5 +21,6 @@ def build_embedding(settings: Settings) -> LocalEmbedding:
     return LocalEmbedding(
         model_path=settings.embedding_model,
         threads=settings.embedding_threads,
+        dimensions=settings.embedding_dimensions,
         embed_batch_size=settings.embedding_batch_size,
     )

@@ -17,7 +17,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
 from app.config import forbid_hub_downloads
-from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool
+from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
 from app.errors import ConfigError
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -50,6 +50,7 @@ class LocalEmbedding(BaseEmbedding):
 
     model_path: str = Field(description="Folder holding a transformers model and its tokenizer.")
     threads: int = Field(default=1, ge=1, description="torch CPU threads (1 is fastest on a busy 2-core box).")
+    dimensions: int | None = Field(default=None, description="Matryoshka truncation of the dense vectors.")
 
     _tokenizer: Any = PrivateAttr()
     _model: Any = PrivateAttr()
@@ -80,7 +81,13 @@ class LocalEmbedding(BaseEmbedding):
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         self._model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
         self._max_tokens = _max_seq_length(folder, int(self._tokenizer.model_max_length))
-        self._dimension = int(self._model.config.hidden_size)
+        full = int(self._model.config.hidden_size)
+        if self.dimensions is not None and self.dimensions > full:
+            raise ConfigError(
+                f"EMBEDDING_DIMENSIONS={self.dimensions} is larger than the {full}-d vectors of '{self.model_name}'.",
+                f"Use a size of at most {full}, or leave EMBEDDING_DIMENSIONS empty.",
+            )
+        self._dimension = self.dimensions or full
 
     @classmethod
     def class_name(cls) -> str:
@@ -88,6 +95,7 @@ class LocalEmbedding(BaseEmbedding):
 
     @property
     def dimension(self) -> int:
+        """Size of the dense vectors this instance returns (after any Matryoshka truncation)."""
         return self._dimension
 
     @property
@@ -128,7 +136,9 @@ class LocalEmbedding(BaseEmbedding):
     def embed_dense(self, texts: list[str]) -> list[FloatArray]:
         if not texts:
             return []
-        return [l2_normalize(mean_pool(states, mask)) for states, mask in self._token_states(texts)]
+        return [
+            truncate_matryoshka(mean_pool(states, mask), self.dimensions) for states, mask in self._token_states(texts)
+        ]
 
     def embed_tokens(self, texts: list[str]) -> list[FloatArray]:
         """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""

@@ -75,4 +75,4 @@ def test_delete_button_removes_the_document(report_pdf: bytes) -> None:
     app.run()
     assert not app.exception, app.exception
     assert not [b for b in app.button if b.key and b.key.startswith("delete-")]
-    assert "0 documents" in "\n".join(c.value for c in app.caption)
+    assert "0 documents · 0 chunks" in "\n".join(c.value for c in app.caption)

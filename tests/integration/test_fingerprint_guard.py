@@ -65,3 +65,12 @@ def test_vectors_of_another_size_are_refused_with_advice(open_workspace) -> None
     with pytest.raises(StoreError, match="384-d") as caught:
         workspace.index.add([TextNode(id_="x", text="x", metadata={"doc_sha": "x"})], [[0.1] * 1024])
     assert "model the index was built with" in caught.value.hint
+
+
+def test_a_matryoshka_size_change_is_a_different_index(data_dir, report_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
+    from app.config import load_settings
+    from app.workspace import Workspace
+
+    Workspace(load_settings()).ingest([("report.pdf", report_pdf)])
+    with pytest.raises(FingerprintMismatchError, match="dimension: 384 -> 128"):
+        Workspace(load_settings(EMBEDDING_DIMENSIONS=128))

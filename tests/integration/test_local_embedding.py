@@ -49,3 +49,17 @@ def test_a_folder_without_a_model_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds no model") as caught:
         LocalEmbedding(model_path=tmp_path)
     assert "EMBEDDING_BACKEND=vllm" in caught.value.hint
+
+
+def test_matryoshka_dimensions_truncate_and_renormalize(embedding: LocalEmbedding) -> None:
+    small = LocalEmbedding(dimensions=128)
+    full = np.asarray(embedding.get_text_embedding_batch(TEXTS))
+    truncated = np.asarray(small.get_text_embedding_batch(TEXTS))
+    assert small.dimension == 128 and truncated.shape == (3, 128)
+    expected = full[:, :128] / np.linalg.norm(full[:, :128], axis=1, keepdims=True)
+    assert np.abs(truncated - expected).max() < 1e-5
+
+
+def test_dimensions_beyond_the_model_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="larger than the 384-d"):
+        LocalEmbedding(dimensions=512)

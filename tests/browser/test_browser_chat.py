@@ -1,0 +1,67 @@
+"""A person's path through the app in a real browser: upload, watch progress, ask, read the sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import PAGE2_QUESTION
+
+TIMEOUT_MS = 120_000
+
+HOSTILE_TEXT = (
+    "The castle drawbridge was repaired by the guild of carpenters in 1412. "
+    '<script>window.__injected = "script";</script> <img src="x" onerror="window.__injected = \'img\'"> '
+    "[a link](javascript:alert(1)) and **bold** stay plain text."
+)
+
+
+def _upload(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text(f"{path.name}: indexed").wait_for(timeout=TIMEOUT_MS)
+
+
+def _ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.get_by_placeholder("Ask a question about your documents")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_text("Sources (", exact=False).last.wait_for(timeout=TIMEOUT_MS)
+
+
+def test_upload_ask_and_open_the_cited_source(page, app_url: str, tmp_path: Path, report_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = tmp_path / "reactor-report.pdf"
+    pdf.write_bytes(report_pdf)
+    page.goto(app_url)
+    page.get_by_text("Chat with your documents").first.wait_for(timeout=TIMEOUT_MS)
+    _upload(page, pdf)
+    page.get_by_text("Done: 1 file(s)").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("reactor-report.pdf (3 chunks)").wait_for()
+    page.get_by_text("1 document · 3 chunks", exact=False).wait_for()
+
+    _ask(page, PAGE2_QUESTION)
+    page.get_by_text("Extractive answer", exact=False).last.wait_for()
+    page.get_by_text("Sources (", exact=False).last.click()
+    page.get_by_text("[1] reactor-report.pdf, page 2", exact=False).wait_for()
+    page.get_by_text("[3] reactor-report.pdf", exact=False).wait_for()
+    page.wait_for_timeout(800)  # let the expander finish opening before the screenshot
+    page.screenshot(path=str(ARTIFACTS / "answer-with-sources.png"), full_page=True)
+
+    page.locator("[class*='st-key-delete-'] button").first.click()
+    page.get_by_text("0 documents", exact=False).wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("reactor-report.pdf (3 chunks)").count() == 0
+
+
+def test_document_markup_is_shown_as_text_and_never_runs(page, app_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(HOSTILE_TEXT)
+    page.goto(app_url)
+    _upload(page, hostile)
+    _ask(page, "Who repaired the castle drawbridge?")
+    page.get_by_text("Sources (", exact=False).last.click()
+    page.get_by_text("<script>window.__injected", exact=False).first.wait_for()
+    assert page.evaluate("window.__injected") is None
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / "hostile-document.png"), full_page=True)
