@@ -34,9 +34,9 @@ def _count(number: int, noun: str) -> str:
 
 
 def show_error(error: AppError) -> None:
-    st.error(error.message)
+    st.error(escape_markdown(error.message))
     if error.hint:
-        st.info(error.hint)
+        st.info(escape_markdown(error.hint))
 
 
 def show_results(results: list[IngestResult]) -> None:
@@ -113,7 +113,7 @@ def show_sources(sources: list[Passage]) -> None:
         return
     with st.expander(f"Sources ({len(sources)})"):
         for number, passage in enumerate(sources, start=1):
-            where = f", {passage.location}" if passage.location else ""
+            where = f", {escape_markdown(passage.location)}" if passage.location else ""
             st.markdown(f"**[{number}] {escape_markdown(passage.file_name)}{where}** · score {passage.score:.2f}")
             st.markdown(escape_markdown(passage.text))
 
@@ -122,7 +122,7 @@ def show_turn(turn: ChatTurn) -> None:
     with st.chat_message(turn.role):
         if turn.notice:
             st.warning(turn.notice)
-        st.markdown(turn.content)
+        st.markdown(escape_markdown(turn.content) if turn.role == "user" else turn.content)
         show_sources(turn.sources)
 
 
@@ -133,7 +133,7 @@ def chat(workspace: Workspace) -> None:
     question = st.chat_input("Ask a question about your documents")
     if not question:
         return
-    show_turn(ChatTurn("user", escape_markdown(question)))
+    show_turn(ChatTurn("user", question))
     with st.chat_message("assistant"):
         try:
             with st.spinner("Searching your documents…"):
@@ -150,7 +150,7 @@ def chat(workspace: Workspace) -> None:
             text = plain_text_as_markdown(answer.text())
             st.markdown(text)
         show_sources(answer.sources)
-    history.append(ChatTurn("user", escape_markdown(question)))
+    history.append(ChatTurn("user", question))
     history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice))
 
 

@@ -76,3 +76,17 @@ def test_delete_button_removes_the_document(report_pdf: bytes) -> None:
     assert not app.exception, app.exception
     assert not [b for b in app.button if b.key and b.key.startswith("delete-")]
     assert "0 documents · 0 chunks" in "\n".join(c.value for c in app.caption)
+
+
+def test_index_built_with_other_settings_shows_the_fingerprint_error(
+    data_dir, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    app = _run_app()
+    app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
+    app.run()
+    monkeypatch.setenv("CHUNK_SIZE", "120")
+    reopened = _run_app()
+    [error] = reopened.error
+    assert "was built with" in error.value and "sentence/200/30" in error.value
+    assert "Switch the settings back" in reopened.info[0].value
+    assert not reopened.chat_input, "the chat is not offered over a mismatched index"
