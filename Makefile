@@ -28,8 +28,8 @@ run: $(STAMP)
 		--server.headless true --browser.gatherUsageStats false
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff format --check app tests benchmarks
 	$(BIN)/mypy app
 
 # The browser tier drives Debian's Chromium (never a browser download); install it when we can.

@@ -56,10 +56,10 @@ class Settings(BaseSettings):
         description="Matryoshka truncation (128/256/512/1024/2048, at most the model's size); empty = full size.",
     )
     embedding_threads: int = Field(
-        1, ge=1, validation_alias="EMBEDDING_THREADS", description="CPU threads for the local model."
+        2, ge=1, validation_alias="EMBEDDING_THREADS", description="CPU threads for the local model."
     )
     embedding_batch_size: int = Field(
-        32, ge=1, validation_alias="EMBEDDING_BATCH_SIZE", description="Texts per embedding batch."
+        8, ge=1, validation_alias="EMBEDDING_BATCH_SIZE", description="Texts per forward pass of the local model."
     )
 
     chunk_size: int = Field(

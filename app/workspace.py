@@ -70,6 +70,7 @@ class Workspace:
             index=self.index,
             catalog=self.catalog,
             sources_dir=settings.sources_dir,
+            lock_path=settings.data_dir / "write.lock",
             splitter=SentenceSplitter(
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,

@@ -22,5 +22,5 @@ def build_embedding(settings: Settings) -> LocalEmbedding:
         model_path=settings.embedding_model,
         threads=settings.embedding_threads,
         dimensions=settings.embedding_dimensions,
-        embed_batch_size=settings.embedding_batch_size,
+        model_batch_size=settings.embedding_batch_size,
     )

@@ -51,6 +51,9 @@ class LocalEmbedding(BaseEmbedding):
     model_path: str = Field(description="Folder holding a transformers model and its tokenizer.")
     threads: int = Field(default=1, ge=1, description="torch CPU threads (1 is fastest on a busy 2-core box).")
     dimensions: int | None = Field(default=None, description="Matryoshka truncation of the dense vectors.")
+    model_batch_size: int = Field(
+        default=8, ge=1, description="Texts per forward pass; inputs are sorted by length first to cut padding."
+    )
 
     _tokenizer: Any = PrivateAttr()
     _model: Any = PrivateAttr()
@@ -67,6 +70,9 @@ class LocalEmbedding(BaseEmbedding):
                 "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
             )
         name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
+        # LlamaIndex hands us `embed_batch_size` texts at a time; a larger hand-over lets the
+        # length sort below group similar lengths, while `model_batch_size` sets the forward pass.
+        kwargs.setdefault("embed_batch_size", 64)
         super().__init__(model_path=str(folder), model_name=name, **kwargs)  # type: ignore[call-arg]
         self._load(folder)
 
@@ -118,8 +124,8 @@ class LocalEmbedding(BaseEmbedding):
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: list[tuple[FloatArray, FloatArray]] = [None] * len(texts)  # type: ignore[list-item]
         with self._lock, torch.inference_mode():
-            for start in range(0, len(order), self.embed_batch_size):
-                batch_ids = order[start : start + self.embed_batch_size]
+            for start in range(0, len(order), self.model_batch_size):
+                batch_ids = order[start : start + self.model_batch_size]
                 encoded = self._tokenizer(
                     [texts[i] for i in batch_ids],
                     padding=True,

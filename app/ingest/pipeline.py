@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -72,6 +74,25 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def index_write_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """An exclusive lock on the index's writes, across threads and processes (CLI beside the app).
+
+    Yields False, without the lock, when `wait` is False and another writer holds it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Ingestor:
     """Adds, replaces and removes documents of one index, keeping vectors, catalog and sources in step."""
 
@@ -82,6 +103,7 @@ class Ingestor:
         index: VectorIndex,
         catalog: Catalog,
         sources_dir: Path,
+        lock_path: Path,
         splitter: SentenceSplitter,
         max_bytes: int,
     ) -> None:
@@ -91,6 +113,7 @@ class Ingestor:
         self._sources_dir = sources_dir
         self._splitter = splitter
         self._max_bytes = max_bytes
+        self._lock_path = lock_path
 
     @property
     def _collection(self) -> str:
@@ -152,17 +175,21 @@ class Ingestor:
             report("embedding", len(embeddings), len(nodes))
 
         report("storing", len(nodes), len(nodes))
-        previous = self._catalog.find(self._collection, name=file_name)
-        source = self._store_source(sha, file_name, data)
-        self._catalog.begin(self._collection, sha, file_name, source)
-        try:
-            self._index.add(nodes, embeddings)
-        except BaseException:
-            self._rollback(sha, source)
-            raise
-        self._catalog.commit(self._collection, sha, len(nodes), replaces=previous.sha256 if previous else None)
+        with index_write_lock(self._lock_path):
+            if self._catalog.find(self._collection, sha256=sha) is not None:  # another writer was faster
+                return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
+            previous = self._catalog.find(self._collection, name=file_name)
+            source = self._store_source(sha, file_name, data)
+            self._catalog.begin(self._collection, sha, file_name, source)
+            try:
+                self._index.add(nodes, embeddings)
+            except BaseException:
+                self._rollback(sha, source)
+                raise
+            self._catalog.commit(self._collection, sha, len(nodes), replaces=previous.sha256 if previous else None)
+            if previous is not None:
+                self._finish_delete(previous.sha256, previous.source)
         if previous is not None:
-            self._finish_delete(previous.sha256, previous.source)
             return IngestResult(
                 file_name, "replaced", len(nodes), f"replaced the earlier version ({previous.chunks} chunks)"
             )
@@ -188,11 +215,12 @@ class Ingestor:
             log.exception("could not roll back the chunks of %s; they are removed at the next start", sha)
 
     def delete(self, sha: str) -> None:
-        record = self._catalog.find(self._collection, sha256=sha)
-        if record is None:
-            return
-        self._catalog.mark_deleting(self._collection, sha)
-        self._finish_delete(sha, record.source)
+        with index_write_lock(self._lock_path):
+            record = self._catalog.find(self._collection, sha256=sha)
+            if record is None:
+                return
+            self._catalog.mark_deleting(self._collection, sha)
+            self._finish_delete(sha, record.source)
 
     def _finish_delete(self, sha: str, source: str) -> None:
         self._index.delete_document(sha)
@@ -210,9 +238,15 @@ class Ingestor:
             log.exception("could not remove the stored copy %s", source)
 
     def recover(self) -> int:
-        """Undo what a crash left half-done: chunks of unfinished documents are removed. Returns how many."""
-        pending = self._catalog.pending(self._collection)
-        for record in pending:
-            log.warning("finishing interrupted work on %s (%s)", record.name, record.status)
-            self._finish_delete(record.sha256, record.source)
-        return len(pending)
+        """Undo what a crash left half-done: chunks of unfinished documents are removed. Returns how many.
+
+        Work in progress in another process (its writer holds the lock) is left alone.
+        """
+        with index_write_lock(self._lock_path, wait=False) as locked:
+            if not locked:
+                return 0
+            pending = self._catalog.pending(self._collection)
+            for record in pending:
+                log.warning("finishing interrupted work on %s (%s)", record.name, record.status)
+                self._finish_delete(record.sha256, record.source)
+            return len(pending)

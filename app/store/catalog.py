@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from app.errors import StoreError
+
 Status = Literal["indexing", "ready", "deleting"]
 
 _SCHEMA = """
@@ -51,13 +53,24 @@ class Catalog:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # One short-lived connection per operation: Streamlit runs sessions on several threads.
-        db = sqlite3.connect(self._path, timeout=30)
+        try:
+            db = sqlite3.connect(self._path, timeout=30)
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from exc
         db.row_factory = sqlite3.Row
         try:
             with db:
                 yield db
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from exc
         finally:
             db.close()
+
+    def _failure(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(
+            f"The document catalog '{self._path}' could not be updated: {exc}.",
+            "Check free disk space and permissions of the data folder; documents indexed before are unaffected.",
+        )
 
     def _records(self, query: str, *args: object) -> list[DocumentRecord]:
         with self._connect() as db:

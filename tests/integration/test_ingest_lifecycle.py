@@ -123,3 +123,17 @@ def test_progress_reaches_one_and_reports_embedding(open_workspace, report_pdf: 
     assert any(e.stage == "embedding" and e.chunks_total == 3 for e in events)
     fractions = [e.fraction for e in events]
     assert fractions == sorted(fractions)
+
+
+def test_opening_leaves_another_writers_work_in_progress_alone(open_workspace, report_pdf: bytes) -> None:
+    from app.ingest.pipeline import index_write_lock
+
+    workspace = open_workspace()
+    workspace.ingest([("report.pdf", report_pdf)])
+    record = workspace.documents()[0]
+    workspace.catalog.begin(workspace.index.name, record.sha256, record.name, record.source)
+    with index_write_lock(workspace.settings.data_dir / "write.lock"):  # a writer (say, the app) is mid-upload
+        beside = open_workspace()
+        assert beside.index.count() == 3, "the CLI opening beside a busy app must not delete its chunks"
+        assert len(beside.catalog.pending(beside.index.name)) == 1
+    assert open_workspace().index.count() == 0, "once the writer is gone, its unfinished work is undone"
