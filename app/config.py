@@ -45,10 +45,30 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("EMBEDDING_API_BASE", "OPENAI_API_BASE"),
         description="URL of the vLLM embedding server (falls back to OPENAI_API_BASE).",
     )
+    embedding_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("EMBEDDING_API_KEY", "OPENAI_API_KEY"),
+        description="API key of the vLLM embedding server (`--api-key`).",
+    )
+    embedding_max_in_flight: int = Field(
+        4, ge=1, validation_alias="EMBEDDING_MAX_IN_FLIGHT", description="vLLM: requests sent concurrently."
+    )
+    embedding_timeout: float = Field(
+        120.0, gt=0, validation_alias="EMBEDDING_TIMEOUT", description="vLLM: seconds per request."
+    )
+    embedding_max_retries: int = Field(
+        3, ge=0, validation_alias="EMBEDDING_MAX_RETRIES", description="vLLM: retries on connection errors, 429, 5xx."
+    )
+    embedding_truncate: bool = Field(
+        False,
+        validation_alias="EMBEDDING_TRUNCATE",
+        description="vLLM: cut inputs longer than the model's context instead of failing.",
+    )
     vector_type: Literal["dense", "late"] = Field(
         "dense",
         validation_alias="VECTOR_TYPE",
-        description="`dense`. `late` (per-token vectors, MaxSim rerank) is not available yet.",
+        description="`dense`, or `late`: vLLM backend with a `token_embed` server (dense vectors are pooled by the "
+        "app from its token vectors; the MaxSim rerank over them is not built yet).",
     )
     embedding_dimensions: int | None = Field(
         None,

@@ -11,8 +11,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from app.chat.engine import Answer, answer_question
 from app.chat.llm import build_llm
 from app.config import Settings
-from app.embeddings import build_embedding
-from app.embeddings.local import LocalEmbedding
+from app.embeddings import Embedding, build_embedding
 from app.errors import ConfigError
 from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback
 from app.retrieval.dense import DenseRetriever, Passage
@@ -23,18 +22,18 @@ from app.store.fingerprint import IndexFingerprint
 log = logging.getLogger(__name__)
 
 
-def fingerprint_for(settings: Settings, embedding: LocalEmbedding) -> IndexFingerprint:
+def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
     return IndexFingerprint(
         backend=settings.embedding_backend,
         model=embedding.model_name,
         vector_type=settings.vector_type,
         dimension=embedding.dimension,
-        prefixes="none",
+        prefixes=embedding.prefix_scheme,
         chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}",
     )
 
 
-def _check_chunk_fits(settings: Settings, embedding: LocalEmbedding) -> None:
+def _check_chunk_fits(settings: Settings, embedding: Embedding) -> None:
     room = embedding.max_tokens - embedding.special_tokens_per_text
     if settings.chunk_size > room:
         raise ConfigError(
@@ -57,7 +56,7 @@ class WorkspaceStatus:
 
 
 class Workspace:
-    def __init__(self, settings: Settings, embedding: LocalEmbedding | None = None) -> None:
+    def __init__(self, settings: Settings, embedding: Embedding | None = None) -> None:
         self.settings = settings
         self.embedding = embedding or build_embedding(settings)
         _check_chunk_fits(settings, self.embedding)

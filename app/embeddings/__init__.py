@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.embeddings.local import LocalEmbedding
+from app.embeddings.vllm import vLLMEmbedding
 from app.errors import ConfigError
 
+Embedding = LocalEmbedding | vLLMEmbedding
 
-def build_embedding(settings: Settings) -> LocalEmbedding:
+
+def build_embedding(settings: Settings) -> Embedding:
     """The embedding model the settings choose."""
     if settings.embedding_backend == "vllm":
-        raise ConfigError(
-            "EMBEDDING_BACKEND=vllm is not available in this version yet.",
-            "Use EMBEDDING_BACKEND=local (the default) for now.",
+        if not settings.embedding_api_base:
+            raise ConfigError(
+                "EMBEDDING_BACKEND=vllm needs the server's URL.",
+                "Set EMBEDDING_API_BASE (or OPENAI_API_BASE), e.g. http://127.0.0.1:8000.",
+            )
+        return vLLMEmbedding(
+            api_base=settings.embedding_api_base,
+            api_key=settings.embedding_api_key.get_secret_value() or None,
+            model_name=settings.embedding_model or "jina-embeddings-v4",
+            vector_type=settings.vector_type,
+            dimensions=settings.embedding_dimensions,
+            max_in_flight=settings.embedding_max_in_flight,
+            timeout=settings.embedding_timeout,
+            max_retries=settings.embedding_max_retries,
+            truncate=settings.embedding_truncate,
         )
     if settings.vector_type == "late":
         raise ConfigError(
-            "VECTOR_TYPE=late is not available in this version yet.", "Use VECTOR_TYPE=dense (the default)."
+            "VECTOR_TYPE=late needs EMBEDDING_BACKEND=vllm (a token_embed server) in this version.",
+            "Use VECTOR_TYPE=dense with the local backend.",
         )
     return LocalEmbedding(
         model_path=settings.embedding_model,

@@ -110,6 +110,10 @@ class LocalEmbedding(BaseEmbedding):
         return self._max_tokens
 
     @property
+    def prefix_scheme(self) -> str:
+        return "none"
+
+    @property
     def special_tokens_per_text(self) -> int:
         return len(self._tokenizer("")["input_ids"])
 

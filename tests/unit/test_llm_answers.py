@@ -7,7 +7,6 @@ vLLM chat server belongs to the browser-chat issue's server tier.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,7 @@ from app.chat.engine import answer_question
 from app.chat.llm import build_llm
 from app.config import load_settings
 from app.retrieval.dense import Passage
+from tests.servers import free_port
 
 PASSAGES = [
     Passage("report.pdf", "page 2", 0.61, "The coolant is liquid sodium at 550 degrees Celsius.", "sha", "c1"),
@@ -69,12 +69,6 @@ def chat_server() -> Iterator[str]:
     server.shutdown()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_llm_answer_streams_with_numbered_sources(chat_server: str, embedding) -> None:  # type: ignore[no-untyped-def]
     llm = build_llm(load_settings(LLM_API_BASE=chat_server, LLM_MODEL="tiny", LLM_API_KEY="k"))
     answer = answer_question("How hot is the coolant?", PASSAGES, embedding=embedding, llm=llm)
@@ -97,7 +91,7 @@ def test_conversation_history_is_sent_to_the_llm(chat_server: str, embedding) ->
 
 
 def test_llm_down_falls_back_to_an_extractive_answer_with_a_notice(embedding) -> None:  # type: ignore[no-untyped-def]
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     llm = build_llm(load_settings(LLM_API_BASE=url, LLM_TIMEOUT=5))
     answer = answer_question("How hot is the coolant?", PASSAGES, embedding=embedding, llm=llm)
     assert answer.mode == "extractive"

