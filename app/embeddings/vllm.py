@@ -37,6 +37,7 @@ QUERY_PREFIX = "Query: "
 PASSAGE_PREFIX = "Passage: "
 IMAGE_PROMPT = "Describe the image."
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_NO_MATRYOSHKA = "does not support matryoshka"  # vLLM, for a model served without the override
 _WORDISH = re.compile(r"\w+|[^\w\s]")
 
 
@@ -227,7 +228,7 @@ class vLLMEmbedding(BaseEmbedding):
         try:
             data = await self._request("POST", path, payload)
         except EmbeddingError as exc:
-            if "dimensions" in payload and "matryoshka" in exc.message.lower() and self._server_matryoshka is None:
+            if "dimensions" in payload and _NO_MATRYOSHKA in exc.message.lower() and self._server_matryoshka is None:
                 # The server has no Matryoshka override: truncate on the client (same vector, see pooling.py).
                 log.info("server refuses `dimensions`; truncating on the client")
                 self._server_matryoshka = False
@@ -307,6 +308,14 @@ class vLLMEmbedding(BaseEmbedding):
 
     def embed_image(self, image: bytes, mime_type: str = "image/png") -> FloatArray:
         return self._run(self.aembed_image(image, mime_type))
+
+    async def acount_tokens(self, text: str) -> int:
+        """Exact token count from the server's own tokenizer (`POST /tokenize`), prefix not added."""
+        data = await self._request("POST", "/tokenize", {"model": self.model_name, "prompt": text})
+        return int(data["count"])
+
+    def count_tokens(self, text: str) -> int:
+        return self._run(self.acount_tokens(text))
 
     async def aprobe(self) -> ServerInfo:
         """Start-up check: the model is served, its context length, and the vector size it returns."""

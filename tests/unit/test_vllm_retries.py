@@ -25,6 +25,8 @@ class Scripted(BaseHTTPRequestHandler):
 
     script: ClassVar[list[int]] = []
     calls: ClassVar[int] = 0
+    error_message: ClassVar[str] = ""
+    bodies: ClassVar[list[dict[str, object]]] = []
 
     def log_message(self, *args: object) -> None:
         return
@@ -32,13 +34,15 @@ class Scripted(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Scripted.calls += 1
+        Scripted.bodies.append(body)
         status = Scripted.script.pop(0) if Scripted.script else 200
         if status == 200:
             vector = base64.b64encode(np.array([0.5, 0.5, 0.5, 0.5], dtype="<f4").tobytes()).decode()
             rows = [{"index": i, "object": "embedding", "embedding": vector} for i in range(len(body["input"]))]
             payload = {"data": rows}
         else:
-            payload = {"error": {"message": f"scripted {status}", "type": "x", "code": status}}
+            message = Scripted.error_message or f"scripted {status}"
+            payload = {"error": {"message": message, "type": "x", "code": status}}
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -51,7 +55,7 @@ class Scripted(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted() -> Iterator[str]:
-    Scripted.script, Scripted.calls = [], 0
+    Scripted.script, Scripted.calls, Scripted.error_message, Scripted.bodies = [], 0, "", []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -79,3 +83,14 @@ def test_client_errors_are_not_retried(scripted: str, status: int) -> None:
     with pytest.raises(EmbeddingError):
         vLLMEmbedding(api_base=scripted, max_retries=3).embed_dense(["x"])
     assert Scripted.calls == 1
+
+
+def test_a_server_without_matryoshka_gets_client_side_truncation(scripted: str) -> None:
+    # What vLLM answers when the model is served without the Matryoshka override.
+    Scripted.script = [400]
+    Scripted.error_message = 'Model "x" does not support Matryoshka embeddings'
+    client = vLLMEmbedding(api_base=scripted, dimensions=2)
+    [first] = client.embed_dense(["x"])
+    [second] = client.embed_dense(["y"])
+    assert first.tolist() == pytest.approx([2**-0.5, 2**-0.5]) and second.shape == (2,)
+    assert [("dimensions" in body) for body in Scripted.bodies] == [True, False, False]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ VLLM_PYTHON = VLLM_VENV / "bin" / "python"
 API_KEY = "test-key"
 # Small and quick on a 2-core CPU: eager mode, a 64 MiB KV cache, both cores for the worker.
 COMMON_FLAGS = [
-    "--runner", "pooling", "--dtype", "float32", "--enforce-eager",
+    "--dtype", "float32", "--enforce-eager",
     "--gpu-memory-utilization", "0.3", "--kv-cache-memory-bytes", str(64 * 2**20),
 ]  # fmt: skip
 SERVER_ENV = {"VLLM_CPU_NUM_OF_RESERVED_CPU": "0", "HF_HUB_OFFLINE": "1"}
@@ -35,11 +36,13 @@ def minilm_folder() -> Path:
     return folder
 
 
-def serve(tmp: pytest.TempPathFactory, name: str, model: Path, flags: list[str]) -> Server:
+def serve(
+    tmp: pytest.TempPathFactory, name: str, model: Path, flags: list[str], env: dict[str, str] = SERVER_ENV
+) -> Server:
     port = free_port()
     command = [str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--served-model-name", name, *COMMON_FLAGS, *flags]
-    return start_server(command, port=port, log=tmp.mktemp("vllm") / f"{name}.log", env=SERVER_ENV)
+    return start_server(command, port=port, log=tmp.mktemp("vllm") / f"{name}.log", env=env)
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +54,22 @@ def minilm_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S
         tmp_path_factory,
         "minilm-embed",
         folder,
-        ["--max-model-len", "256", "--api-key", API_KEY, "--hf-overrides", json.dumps({"is_matryoshka": True})],
+        [
+            "--runner",
+            "pooling",
+            "--max-model-len",
+            "256",
+            "--api-key",
+            API_KEY,
+            "--hf-overrides",
+            json.dumps({"is_matryoshka": True}),
+        ],
     )
     tokens = serve(
         tmp_path_factory,
         "minilm-tokens",
         folder,
-        ["--max-model-len", "256", "--pooler-config", json.dumps({"task": "token_embed"})],
+        ["--runner", "pooling", "--max-model-len", "256", "--pooler-config", json.dumps({"task": "token_embed"})],
     )
     try:
         for server in (embed, tokens):
@@ -76,3 +88,50 @@ def minilm_embed(minilm_servers: tuple[ServedModel, ServedModel]) -> ServedModel
 @pytest.fixture(scope="session")
 def minilm_tokens(minilm_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
     return minilm_servers[1]
+
+
+# jina-embeddings-v4's serving flags (docs: README "Embeddings from a vLLM server"); the tiny
+# model swaps only what its size dictates: dtype, context length and the Matryoshka sizes.
+JINA_FLAGS = [
+    "--runner", "pooling",
+    "--pooler-config", json.dumps({"seq_pooling_type": "MEAN"}),
+    "--limit-mm-per-prompt", json.dumps({"image": 1, "video": 0}),
+]  # fmt: skip
+TINY_JINA_FLAGS = [
+    "--max-model-len",
+    "2048",
+    "--hf-overrides",
+    json.dumps({"matryoshka_dimensions": [16, 32, 64, 128]}),
+]
+TOKEN_EMBED = ["--pooler-config", json.dumps({"task": "token_embed", "seq_pooling_type": "MEAN"})]
+
+
+@pytest.fixture(scope="session")
+def tiny_jina_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedModel, ServedModel]]:
+    """A random-weight model of jina v4's architecture, served as (embed, token_embed) servers."""
+    require(VLLM_PYTHON, "vllm-cpu")
+    require(VLLM_VENV / "shims" / "torchvision", "the torchvision shim for vllm-cpu")
+    folder = tmp_path_factory.mktemp("tiny-jina") / "model"
+    subprocess.run(
+        [str(VLLM_PYTHON), "-m", "tests.models.tiny_jina", str(folder)], cwd=ROOT, check=True, capture_output=True
+    )
+    env = {**SERVER_ENV, "PYTHONPATH": str(VLLM_VENV / "shims")}
+    dense = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS], env)
+    tokens = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS, *TOKEN_EMBED], env)
+    try:
+        for server in (dense, tokens):
+            server.wait_healthy("/health", 400)
+        yield ServedModel(dense.url, "jina-embeddings-v4"), ServedModel(tokens.url, "jina-embeddings-v4")
+    finally:
+        dense.stop()
+        tokens.stop()
+
+
+@pytest.fixture(scope="session")
+def jina_dense(tiny_jina_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
+    return tiny_jina_servers[0]
+
+
+@pytest.fixture(scope="session")
+def jina_tokens(tiny_jina_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
+    return tiny_jina_servers[1]

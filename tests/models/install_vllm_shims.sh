@@ -7,13 +7,13 @@
 # wheel that pairs with torch 2.13 WITHOUT its .so files / bundled libs and patch the two
 # `register_fake("torchvision::nms"/"qnms")` decorators, which fail when the C++ ops are absent.
 #
-# Usage: scripts/install_vllm_shims.sh [TARGET_DIR]    (default: /work/main/.venv-vllm/shims)
+# Usage: tests/models/install_vllm_shims.sh [TARGET_DIR]    (default: .venv-vllm/shims)
 # Then put TARGET_DIR on PYTHONPATH of the vLLM server only (never of the app venv).
 # Idempotent: exits early when TARGET_DIR already holds the patched package.
 set -euo pipefail
 
 TORCHVISION_VERSION="${TORCHVISION_VERSION:-0.28.0}" # pairs with torch 2.13.0
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${VLLM_VENV:-$REPO_ROOT/.venv-vllm}"
 TARGET="${1:-$VENV/shims}"
 MARKER="$TARGET/torchvision/.cpu-shim-$TORCHVISION_VERSION"
