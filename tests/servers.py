@@ -8,7 +8,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -30,13 +30,18 @@ def require(path: Path, what: str) -> None:
     pytest.skip(message)
 
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    started: float = field(default_factory=time.monotonic)
 
-    def wait_healthy(self, path: str, deadline_s: float, expect: bytes | None = None) -> None:
+    def wait_healthy(self, path: str, deadline_s: float, expect: bytes | None = None) -> float:
+        """Seconds from start until healthy (also written to test-artifacts/server-startup.txt)."""
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -45,11 +50,18 @@ class Server:
                 with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310 - loopback only
                     body = response.read().strip()
                     if response.status == 200 and (expect is None or body == expect):
-                        return
+                        return self._record_startup()
             except OSError:
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"{self.url} not healthy within {deadline_s} s; log:\n{self.tail()}")
+
+    def _record_startup(self) -> float:
+        seconds = time.monotonic() - self.started
+        ARTIFACTS.mkdir(exist_ok=True)
+        with (ARTIFACTS / "server-startup.txt").open("a") as record:
+            record.write(f"{self.log.stem}\t{seconds:.1f} s\n")
+        return seconds
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

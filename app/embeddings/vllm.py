@@ -17,6 +17,7 @@ import logging
 import random
 import re
 import threading
+import weakref
 from collections.abc import Awaitable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -74,6 +75,7 @@ class vLLMEmbedding(BaseEmbedding):
     api_key: str | None = Field(default=None, repr=False, description="Bearer token if the server has --api-key.")
     vector_type: Literal["dense", "late"] = Field(default="dense", description="dense: /v1/embeddings; late: /pooling.")
     dimensions: int | None = Field(default=None, description="Matryoshka size; None = the model's full size.")
+    max_batch_texts: int = Field(default=64, ge=1, description="Texts per request, at most.")
     max_batch_tokens: int = Field(default=16384, ge=1, description="Estimated tokens per request, at most.")
     max_in_flight: int = Field(default=4, ge=1, description="Requests sent concurrently.")
     timeout: float = Field(default=120.0, gt=0, description="Seconds per request.")
@@ -84,7 +86,9 @@ class vLLMEmbedding(BaseEmbedding):
     query_prefix: str = Field(default=QUERY_PREFIX, description="Prepended to questions.")
     text_prefix: str = Field(default=PASSAGE_PREFIX, description="Prepended to passages.")
 
-    _clients: dict[int, httpx.AsyncClient] = PrivateAttr(default_factory=dict)
+    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = PrivateAttr(
+        default_factory=weakref.WeakKeyDictionary
+    )
     _loop_thread: _LoopThread | None = PrivateAttr(default=None)
     _server_matryoshka: bool | None = PrivateAttr(default=None)
     _info: ServerInfo | None = PrivateAttr(default=None)
@@ -104,8 +108,8 @@ class vLLMEmbedding(BaseEmbedding):
     # ---- HTTP plumbing -------------------------------------------------------------------------
 
     def _client(self) -> httpx.AsyncClient:
-        """One pooled client per event loop (an httpx client cannot cross loops)."""
-        key = id(asyncio.get_running_loop())
+        """One pooled client per event loop (an httpx client cannot cross loops); gone with its loop."""
+        key = asyncio.get_running_loop()
         client = self._clients.get(key)
         if client is None:
             headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -137,7 +141,7 @@ class vLLMEmbedding(BaseEmbedding):
                 await self._backoff(attempt, response.headers.get("retry-after"))
                 continue
             if response.status_code >= 400:
-                raise await self._http_error(response, path, payload)
+                raise await self._http_error(response, path)
             return response.json()
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -146,7 +150,7 @@ class vLLMEmbedding(BaseEmbedding):
         delay = float(retry_after) if retry_after and retry_after.isdigit() else 0.5 * 2**attempt
         await asyncio.sleep(delay * (0.75 + random.random() / 2))  # noqa: S311 - jitter, not crypto
 
-    async def _http_error(self, response: httpx.Response, path: str, payload: dict[str, Any] | None) -> EmbeddingError:
+    async def _http_error(self, response: httpx.Response, path: str) -> EmbeddingError:
         status = response.status_code
         message = _error_message(response)
         where = f"{self.api_base}{path}"
@@ -191,12 +195,12 @@ class vLLMEmbedding(BaseEmbedding):
     # ---- requests ------------------------------------------------------------------------------
 
     def _batches(self, texts: Sequence[str]) -> list[list[int]]:
-        """Index groups bounded by `embed_batch_size`-independent count (64) and by estimated tokens."""
+        """Index groups of at most `max_batch_texts` texts and `max_batch_tokens` estimated tokens."""
         batches: list[list[int]] = [[]]
         tokens = 0
         for index, text in enumerate(texts):
             cost = estimate_tokens(text)
-            if batches[-1] and (len(batches[-1]) >= 64 or tokens + cost > self.max_batch_tokens):
+            if batches[-1] and (len(batches[-1]) >= self.max_batch_texts or tokens + cost > self.max_batch_tokens):
                 batches.append([])
                 tokens = 0
             batches[-1].append(index)

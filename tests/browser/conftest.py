@@ -13,7 +13,6 @@ import pytest
 from tests.servers import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

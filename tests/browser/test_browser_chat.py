@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PAGE2_QUESTION
+from tests.servers import ARTIFACTS
 
 TIMEOUT_MS = 120_000
 
