@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,8 +17,6 @@ from app.retrieval.dense import DenseRetriever, Passage
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import VectorIndex, open_client
 from app.store.fingerprint import IndexFingerprint
-
-log = logging.getLogger(__name__)
 
 
 def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:

@@ -6,7 +6,6 @@ also opens with LlamaIndex's own `ChromaVectorStore`.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -23,8 +22,6 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_
 from app.config import Settings
 from app.errors import FingerprintMismatchError, StoreError
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
-
-log = logging.getLogger(__name__)
 
 DOC_KEY = "doc_sha"
 
