@@ -13,14 +13,14 @@ APP = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
 TIMEOUT = 120
 
 
-def _run_app() -> AppTest:
+def run_app() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.run()
     assert not app.exception, app.exception
     return app
 
 
-def _all_text(app: AppTest) -> str:
+def all_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [t.value for t in app.text] + [c.value for c in app.caption]
     parts += [e.value for e in app.error] + [s.value for s in app.success] + [i.value for i in app.info]
     return "\n".join(str(p) for p in parts)
@@ -28,7 +28,7 @@ def _all_text(app: AppTest) -> str:
 
 @pytest.mark.usefixtures("data_dir")
 def test_upload_pdf_then_ask_cites_file_and_page(report_pdf: bytes) -> None:
-    app = _run_app()
+    app = run_app()
     app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
     app.run()
     assert not app.exception, app.exception
@@ -38,7 +38,7 @@ def test_upload_pdf_then_ask_cites_file_and_page(report_pdf: bytes) -> None:
     app.chat_input[0].set_value(PAGE2_QUESTION)
     app.run()
     assert not app.exception, app.exception
-    text = _all_text(app)
+    text = all_text(app)
     assert "Extractive answer" in text
     assert "550 degrees" in text
     assert "[1] report\\.pdf, page 2" in text, "the first source cites the file and page 2"
@@ -46,7 +46,7 @@ def test_upload_pdf_then_ask_cites_file_and_page(report_pdf: bytes) -> None:
 
 @pytest.mark.usefixtures("data_dir")
 def test_upload_batch_with_bad_files_indexes_the_good_one(report_pdf: bytes) -> None:
-    app = _run_app()
+    app = run_app()
     app.file_uploader[0].set_value(
         [
             ("empty.txt", b"", "text/plain"),
@@ -66,7 +66,7 @@ def test_upload_batch_with_bad_files_indexes_the_good_one(report_pdf: bytes) -> 
 
 @pytest.mark.usefixtures("data_dir")
 def test_delete_button_removes_the_document(report_pdf: bytes) -> None:
-    app = _run_app()
+    app = run_app()
     app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
     app.run()
     delete = [b for b in app.button if b.key and b.key.startswith("delete-")]
@@ -81,11 +81,11 @@ def test_delete_button_removes_the_document(report_pdf: bytes) -> None:
 def test_index_built_with_other_settings_shows_the_fingerprint_error(
     data_dir, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    app = _run_app()
+    app = run_app()
     app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
     app.run()
     monkeypatch.setenv("CHUNK_SIZE", "120")
-    reopened = _run_app()
+    reopened = run_app()
     [error] = reopened.error
     assert "was built with" in error.value and "sentence/200/30" in error.value
     assert "Switch the settings back" in reopened.info[0].value
