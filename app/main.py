@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from app.chat.markdown import escape_markdown, plain_text_as_markdown
+from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
 from app.config import Settings, load_settings
 from app.errors import AppError
 from app.ingest.pipeline import IngestProgress, IngestResult
@@ -21,6 +21,7 @@ class ChatTurn:
     content: str
     sources: list[Passage] = field(default_factory=list)
     notice: str = ""
+    highlights: dict[int, list[str]] = field(default_factory=dict)  # source number -> its cited sentences
 
 
 @st.cache_resource(show_spinner="Loading the embedding model and the index…")
@@ -108,14 +109,14 @@ def sidebar(workspace: Workspace) -> None:
             show_status(workspace)
 
 
-def show_sources(sources: list[Passage]) -> None:
+def show_sources(sources: list[Passage], highlights: dict[int, list[str]]) -> None:
     if not sources:
         return
     with st.expander(f"Sources ({len(sources)})"):
         for number, passage in enumerate(sources, start=1):
             where = f", {escape_markdown(passage.location)}" if passage.location else ""
             st.markdown(f"**[{number}] {escape_markdown(passage.file_name)}{where}** · score {passage.score:.2f}")
-            st.markdown(escape_markdown(passage.text))
+            st.markdown(highlight_passage(passage.text, highlights.get(number, [])))
 
 
 def show_turn(turn: ChatTurn) -> None:
@@ -123,7 +124,7 @@ def show_turn(turn: ChatTurn) -> None:
         if turn.notice:
             st.warning(turn.notice)
         st.markdown(escape_markdown(turn.content) if turn.role == "user" else turn.content)
-        show_sources(turn.sources)
+        show_sources(turn.sources, turn.highlights)
 
 
 def chat(workspace: Workspace) -> None:
@@ -149,9 +150,12 @@ def chat(workspace: Workspace) -> None:
             # Extractive answers quote the documents verbatim: render them as text, not markup.
             text = plain_text_as_markdown(answer.text())
             st.markdown(text)
-        show_sources(answer.sources)
+        highlights: dict[int, list[str]] = {}
+        for highlight in answer.highlights:
+            highlights.setdefault(highlight.source_number, []).append(highlight.sentence)
+        show_sources(answer.sources, highlights)
     history.append(ChatTurn("user", question))
-    history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice))
+    history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice, highlights))
 
 
 def main() -> None:

@@ -21,3 +21,13 @@ def plain_text_as_markdown(text: str) -> str:
         else:
             lines.append(escape_markdown(line))
     return "\n".join(lines)
+
+
+def highlight_passage(text: str, sentences: list[str]) -> str:
+    """The passage as escaped markdown, the given sentences (whitespace-normalized) in bold."""
+    rendered = escape_markdown(" ".join(text.split()))
+    for sentence in sentences:
+        escaped = escape_markdown(" ".join(sentence.split()))
+        if escaped:
+            rendered = rendered.replace(escaped, f"**{escaped}**", 1)
+    return rendered

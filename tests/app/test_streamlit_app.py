@@ -42,6 +42,7 @@ def test_upload_pdf_then_ask_cites_file_and_page(report_pdf: bytes) -> None:
     assert "Extractive answer" in text
     assert "550 degrees" in text
     assert "[1] report\\.pdf, page 2" in text, "the first source cites the file and page 2"
+    assert "**The Zephyr\\-9 reactor cooling loop uses liquid sodium at 550 degrees Celsius\\.**" in text
 
 
 @pytest.mark.usefixtures("data_dir")
