@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import json
 import os
-import random
 import shlex
 import statistics
 import sys
@@ -32,6 +30,7 @@ import numpy as np
 from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 
 from app.embeddings.vllm import vLLMEmbedding
+from benchmarks.texts import read_corpus, synthetic_texts
 from tests.servers import free_port, start_server
 from tests.vllm.conftest import COMMON_FLAGS, SERVER_ENV, VLLM_PYTHON, minilm_folder
 
@@ -43,11 +42,6 @@ GRID_IN_FLIGHT = (1, 2, 4)
 OLD_BATCH = 5
 TOLERANCE = 1e-4
 DEFAULT_LIMIT = 128  # see the module docstring
-WORDS = [
-    *("model", "data", "system", "cell", "protein", "result", "method", "analysis", "study", "effect", "level"),
-    *("time", "response", "function", "structure", "process", "sample", "rate", "gene", "patient", "group"),
-    *("the", "of", "and", "to", "in", "a", "is", "that", "for", "with", "as", "by", "on", "are", "was", "from"),
-]
 
 Vectors = np.ndarray
 Embed = Callable[[list[str]], Vectors]
@@ -62,29 +56,6 @@ class Config:
 
 
 # ---- texts ------------------------------------------------------------------------------------
-
-
-def read_corpus(folder: Path, limit: int) -> list[str]:
-    """Title and text of the first `limit` documents of a BEIR corpus.jsonl."""
-    texts: list[str] = []
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            doc = json.loads(line)
-            texts.append(f"{doc.get('title', '')}\n{doc.get('text', '')}".strip())
-            if len(texts) == limit:
-                break
-    return texts
-
-
-def synthetic_texts(count: int, seed: int = 0) -> list[str]:
-    """Deterministic English-like passages of 60-120 words."""
-    rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
-    texts = []
-    for _ in range(count):
-        words = [rng.choice(WORDS) for _ in range(rng.randint(60, 120))]
-        sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, len(words), 12)]
-        texts.append(" ".join(sentences))
-    return texts
 
 
 def first_words(text: str, count: int) -> str:
@@ -311,7 +282,7 @@ def report(
 
 
 def run(url: str, args: argparse.Namespace, server_line: str) -> str:
-    raw = read_corpus(args.data, args.limit) if args.data else synthetic_texts(args.limit)
+    raw = read_corpus(args.data, args.limit) if args.data else synthetic_texts(args.limit, words=(60, 120))
     source = f"{args.data / 'corpus.jsonl'}" if args.data else "synthetic texts (seed 0)"
     longer = sum(len(text.split()) > MAX_WORDS for text in raw)
     max_len = served_max_len(url, args.model)

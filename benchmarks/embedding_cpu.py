@@ -9,9 +9,7 @@ Every configuration embeds the same texts; the configurations run interleaved (r
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
 import shlex
 import statistics
 import sys
@@ -22,38 +20,11 @@ import torch
 from transformers.utils import logging as transformers_logging
 
 from app.embeddings.local import LocalEmbedding
+from benchmarks.texts import read_corpus, synthetic_texts
 
 THREADS = (1, 2)
 BATCHES = (8, 32, 64)
 BASELINE = (1, 32)
-WORDS = [
-    *("model", "data", "system", "cell", "protein", "result", "method", "analysis", "study", "effect", "level"),
-    *("time", "response", "function", "structure", "process", "sample", "rate", "gene", "patient", "group"),
-    *("the", "of", "and", "to", "in", "a", "is", "that", "for", "with", "as", "by", "on", "are", "was", "from"),
-]
-
-
-def read_corpus(folder: Path, limit: int) -> list[str]:
-    """Title and text of the first `limit` documents of a BEIR corpus.jsonl."""
-    texts: list[str] = []
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            doc = json.loads(line)
-            texts.append(f"{doc.get('title', '')}\n{doc.get('text', '')}".strip())
-            if len(texts) == limit:
-                break
-    return texts
-
-
-def synthetic_texts(count: int, seed: int = 0) -> list[str]:
-    """Deterministic English-like passages of 150-250 words."""
-    rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
-    texts = []
-    for _ in range(count):
-        words = [rng.choice(WORDS) for _ in range(rng.randint(150, 250))]
-        sentences = [" ".join(words[i : i + 12]).capitalize() + "." for i in range(0, len(words), 12)]
-        texts.append(" ".join(sentences))
-    return texts
 
 
 def run_once(emb: LocalEmbedding, texts: list[str], threads: int, batch: int) -> float:
@@ -73,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     transformers_logging.set_verbosity_error()  # counting tokens of long texts warns; the model truncates them
-    texts = read_corpus(args.data, args.limit) if args.data else synthetic_texts(args.limit)
+    texts = read_corpus(args.data, args.limit) if args.data else synthetic_texts(args.limit, words=(150, 250))
     source = f"{args.data / 'corpus.jsonl'}" if args.data else "synthetic texts (seed 0)"
     emb = LocalEmbedding(threads=1)
     special = emb.special_tokens_per_text

@@ -43,6 +43,7 @@ class Server:
     def wait_healthy(self, path: str, deadline_s: float, expect: bytes | None = None) -> float:
         """Seconds from start until healthy (also written to test-artifacts/server-startup.txt)."""
         deadline = time.monotonic() + deadline_s
+        last_error: OSError | None = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}; log:\n{self.tail()}")
@@ -51,10 +52,10 @@ class Server:
                     body = response.read().strip()
                     if response.status == 200 and (expect is None or body == expect):
                         return self._record_startup()
-            except OSError:
-                pass
+            except OSError as exc:  # refused until the server listens
+                last_error = exc
             time.sleep(0.5)
-        raise RuntimeError(f"{self.url} not healthy within {deadline_s} s; log:\n{self.tail()}")
+        raise RuntimeError(f"{self.url} not healthy within {deadline_s} s ({last_error}); log:\n{self.tail()}")
 
     def _record_startup(self) -> float:
         seconds = time.monotonic() - self.started

@@ -15,11 +15,11 @@ Run inside the vLLM venv (it has torch + transformers), from the repository root
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, TypedDict
 
+from tests.models.staged_build import build_staged
 from tests.models.tiny_jina import BUILD_VERSION as JINA_BUILD_VERSION
 from tests.models.tiny_jina import END_OF_TEXT, IM_END, MAX_POSITIONS, _vocab_size, build_tokenizer
 
@@ -106,36 +106,15 @@ def save_model(config: Any, generation_config: Any, folder: Path) -> None:
     model.save_pretrained(folder, safe_serialization=True)
 
 
-def is_complete(folder: Path) -> bool:
-    marker = folder / MARKER
-    return marker.is_file() and marker.read_text().strip() == BUILD_VERSION
-
-
 def build_tiny_chat(folder: Path) -> Path:
-    """Build the checkpoint into `folder` and return it; no-op if it already holds a complete build.
+    """Build the checkpoint into `folder` and return it; no-op if it already holds a complete build."""
 
-    Builds in a sibling temp folder and renames it into place, so an interrupted build never looks
-    complete. `folder` may be missing, empty, or an older build of this module; anything else is refused
-    rather than deleted.
-    """
-    folder = Path(folder)
-    if is_complete(folder):
-        return folder
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
-        raise FileExistsError(f"{folder} is not empty and is not a tiny-chat build; refusing to overwrite it")
+    def write(staging: Path) -> None:
+        tokenizer = build_chat_tokenizer()
+        save_model(build_config(tokenizer), build_generation_config(tokenizer), staging)
+        tokenizer.save_pretrained(staging)  # also writes chat_template.jinja
 
-    staging = folder.with_name(folder.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    tokenizer = build_chat_tokenizer()
-    save_model(build_config(tokenizer), build_generation_config(tokenizer), staging)
-    tokenizer.save_pretrained(staging)  # also writes chat_template.jinja
-    (staging / MARKER).write_text(BUILD_VERSION + "\n")
-
-    if folder.exists():
-        shutil.rmtree(folder)  # empty, or an outdated build of ours
-    staging.rename(folder)
-    return folder
+    return build_staged(folder, marker=MARKER, version=BUILD_VERSION, write=write)
 
 
 if __name__ == "__main__":

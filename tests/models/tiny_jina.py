@@ -17,10 +17,11 @@ vLLM's Qwen2-VL code and transformers' Qwen2.5-VL processor import torchvision.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
+
+from tests.models.staged_build import build_staged
 
 # Bump when the output changes, so stale cached builds are rebuilt.
 BUILD_VERSION = "1"
@@ -213,36 +214,15 @@ def save_processor_files(tokenizer: Any, image_processor: Any, folder: Path) -> 
     (folder / "chat_template.jinja").write_text(CHAT_TEMPLATE)
 
 
-def is_complete(folder: Path) -> bool:
-    marker = folder / MARKER
-    return marker.is_file() and marker.read_text().strip() == BUILD_VERSION
-
-
 def build_tiny_jina(folder: Path) -> Path:
-    """Build the checkpoint into `folder` and return it; no-op if it already holds a complete build.
+    """Build the checkpoint into `folder` and return it; no-op if it already holds a complete build."""
 
-    Builds in a sibling temp folder and renames it into place, so an interrupted build never looks
-    complete. `folder` may be missing, empty, or an older build of this module; anything else is refused
-    rather than deleted.
-    """
-    folder = Path(folder)
-    if is_complete(folder):
-        return folder
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
-        raise FileExistsError(f"{folder} is not empty and is not a tiny-jina build; refusing to overwrite it")
+    def write(staging: Path) -> None:
+        tokenizer = build_tokenizer()
+        save_model(build_config(tokenizer), staging)
+        save_processor_files(tokenizer, build_image_processor(), staging)
 
-    staging = folder.with_name(folder.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    tokenizer = build_tokenizer()
-    save_model(build_config(tokenizer), staging)
-    save_processor_files(tokenizer, build_image_processor(), staging)
-    (staging / MARKER).write_text(BUILD_VERSION + "\n")
-
-    if folder.exists():
-        shutil.rmtree(folder)  # empty, or an outdated build of ours
-    staging.rename(folder)
-    return folder
+    return build_staged(folder, marker=MARKER, version=BUILD_VERSION, write=write)
 
 
 if __name__ == "__main__":
