@@ -7,7 +7,8 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,3 +84,17 @@ def start_server(command: Sequence[str], *, port: int, log: Path, env: dict[str,
             list(command), stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
     return Server(process, f"http://127.0.0.1:{port}", log)
+
+
+@contextmanager
+def running(
+    *servers: Server, health: str = "/health", deadline_s: float = 400, expect: bytes | None = None
+) -> Iterator[None]:
+    """Wait until every server (started side by side) is healthy; stop them all afterwards, whatever happens."""
+    try:
+        for server in servers:
+            server.wait_healthy(health, deadline_s, expect)
+        yield
+    finally:
+        for server in servers:
+            server.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, start_server
+from tests.servers import free_port, running, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
@@ -49,11 +49,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ],
         port=port, log=tmp_path_factory.mktemp("logs") / "streamlit.log", env=env,
     )  # fmt: skip
-    try:
-        server.wait_healthy("/_stcore/health", 120, expect=b"ok")
+    with running(server, health="/_stcore/health", deadline_s=120, expect=b"ok"):
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

