@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     embedding_backend: Literal["local", "vllm"] = Field(
         "local",
         validation_alias="EMBEDDING_BACKEND",
-        description="`local` (packaged CPU model). `vllm` (jina-embeddings-v4 server) is not available yet.",
+        description="`local` (packaged CPU model) or `vllm` (a vLLM server, jina-embeddings-v4 in production).",
     )
     embedding_model: str | None = Field(
         None,
@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         30, ge=0, validation_alias="CHUNK_OVERLAP", description="Tokens shared by neighbouring chunks."
     )
     top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
+    retrieval_mode: Literal["dense", "keyword", "hybrid"] = Field(
+        "dense",
+        validation_alias="RETRIEVAL_MODE",
+        description="`dense` (vectors), `keyword` (BM25) or `hybrid` (both, fused by reciprocal rank).",
+    )
+    rerank: bool = Field(
+        False, validation_alias="RERANK", description="Rerank the first-stage passages by late-interaction MaxSim."
+    )
 
     llm_api_base: str | None = Field(
         None,
