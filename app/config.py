@@ -97,6 +97,22 @@ class Settings(BaseSettings):
     rerank: bool = Field(
         False, validation_alias="RERANK", description="Rerank the first-stage passages by late-interaction MaxSim."
     )
+    retrieval_candidates: int = Field(
+        50,
+        ge=1,
+        le=500,
+        validation_alias="RETRIEVAL_CANDIDATES",
+        description="First-stage depth of each ranked list, and the pool the rerank orders.",
+    )
+    rrf_k: float = Field(60.0, gt=0, validation_alias="RRF_K", description="Reciprocal-rank fusion constant k.")
+    keyword_weight: float = Field(
+        1.0, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
+    )
+    token_store: bool = Field(
+        False,
+        validation_alias="TOKEN_STORE",
+        description="Keep token vectors on disk (float16) once computed, so a rerank encodes each chunk once.",
+    )
 
     llm_api_base: str | None = Field(
         None,

@@ -11,7 +11,7 @@ from app.config import Settings, load_settings
 from app.errors import AppError
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 from app.workspace import Workspace
 
 

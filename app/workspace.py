@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llama_index.core.node_parser import SentenceSplitter
 
@@ -11,12 +11,17 @@ from app.chat.engine import Answer, answer_question
 from app.chat.llm import build_llm
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
+from app.embeddings.local import LocalEmbedding
+from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError
 from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback
-from app.retrieval.dense import DenseRetriever, Passage
+from app.retrieval.passage import Passage
+from app.retrieval.rerank import MaxSimReranker, TokenStore
+from app.retrieval.search import SearchOptions, SearchRetriever
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import VectorIndex, open_client
 from app.store.fingerprint import IndexFingerprint
+from app.store.keyword import KeywordIndex, KeywordRecord, corpus_version
 
 
 def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
@@ -75,6 +80,8 @@ class Workspace:
             max_bytes=settings.max_upload_mb * 1_000_000,
         )
         self.ingestor.recover()
+        self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
+        self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
 
     def documents(self) -> list[DocumentRecord]:
         return self.catalog.ready(self.index.name)
@@ -82,21 +89,72 @@ class Workspace:
     def ingest(
         self, files: Sequence[tuple[str, bytes]], progress: ProgressCallback | None = None
     ) -> list[IngestResult]:
-        return self.ingestor.ingest_many(files, progress)
+        try:
+            return self.ingestor.ingest_many(files, progress)
+        finally:
+            self._sync_derived_indexes()
 
     def delete(self, sha256: str) -> None:
-        self.ingestor.delete(sha256)
+        try:
+            self.ingestor.delete(sha256)
+        finally:
+            self._sync_derived_indexes()
 
-    def retriever(self, top_k: int | None = None) -> DenseRetriever:
-        return DenseRetriever(
+    def _sync_derived_indexes(self) -> None:
+        """Bring the keyword index and token store to the documents the vector index now holds."""
+        self.keyword_index()
+        if self.token_store is not None:
+            self.token_store.forget_except({record.sha256 for record in self.documents()})
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index over exactly the ready documents' chunks (rebuilt when they changed)."""
+        documents = self.documents()
+        ready = {record.sha256 for record in documents}
+
+        def records() -> list[KeywordRecord]:
+            return [KeywordRecord(*chunk) for chunk in self.index.chunks() if chunk[1] in ready]
+
+        self.keyword.ensure(corpus_version((record.sha256, record.chunks) for record in documents), records)
+        return self.keyword
+
+    def search_options(self, **overrides: object) -> SearchOptions:
+        """Retrieval options from the settings, with per-question overrides (e.g. from the sidebar)."""
+        settings = self.settings
+        values: dict[str, object] = {
+            "mode": settings.retrieval_mode,
+            "top_k": settings.top_k,
+            "candidates": settings.retrieval_candidates,
+            "rrf_k": settings.rrf_k,
+            "keyword_weight": settings.keyword_weight,
+            "rerank": settings.rerank,
+        }
+        values.update(overrides)
+        return SearchOptions(**values)  # type: ignore[arg-type]
+
+    def retriever(self, options: SearchOptions | None = None) -> SearchRetriever:
+        options = options or self.search_options()
+        return SearchRetriever(
             self.embedding,
             self.index,
+            self.keyword_index,
             lambda: {record.sha256 for record in self.documents()},
-            top_k or self.settings.top_k,
+            options,
+            MaxSimReranker(self._token_vectors, self.token_store) if options.rerank else None,
         )
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
-        return self.retriever(top_k).passages(question)
+    def _token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
+        if not isinstance(self.embedding, LocalEmbedding) and self.settings.vector_type != "late":
+            raise ConfigError(
+                "The MaxSim rerank needs token vectors, which this vLLM server does not give (VECTOR_TYPE=dense).",
+                "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn RERANK off.",
+            )
+        return self.embedding.embed_tokens(texts, query=is_query)
+
+    def retrieve(self, question: str, top_k: int | None = None, options: SearchOptions | None = None) -> list[Passage]:
+        options = options or self.search_options()
+        if top_k is not None:
+            options = replace(options, top_k=top_k)
+        return self.retriever(options).passages(question)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), top_k: int | None = None) -> Answer:
         passages = self.retrieve(question, top_k)

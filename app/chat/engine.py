@@ -13,7 +13,7 @@ from llama_index.llms.openai_like import OpenAILike
 
 from app.chat.extractive import Highlight, best_sentences, extractive_answer
 from app.chat.llm import build_messages, stream_answer
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 
 log = logging.getLogger(__name__)
 

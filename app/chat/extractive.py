@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 
 EXTRACTIVE_NOTICE = (
     "Extractive answer: no language model is configured, so these are the sentences from your "

@@ -8,7 +8,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
 from app.config import Settings
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 
 SYSTEM_PROMPT = (
     "You answer questions about the user's documents. Use only the numbered sources given with the "

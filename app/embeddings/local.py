@@ -150,7 +150,7 @@ class LocalEmbedding(BaseEmbedding):
             truncate_matryoshka(mean_pool(states, mask), self.dimensions) for states, mask in self._token_states(texts)
         ]
 
-    def embed_tokens(self, texts: list[str]) -> list[FloatArray]:
+    def embed_tokens(self, texts: list[str], *, query: bool = False) -> list[FloatArray]:
         """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""
         return [l2_normalize(states[mask > 0]) for states, mask in self._token_states(texts)]
 

@@ -16,10 +16,11 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
-from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
 from app.config import Settings
+from app.embeddings.pooling import FloatArray
 from app.errors import FingerprintMismatchError, StoreError
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
@@ -135,18 +136,55 @@ class VectorIndex:
             "Point the app back at the model the index was built with, or start a fresh index.",
         )
 
+    def chunks(self) -> list[tuple[str, str, str]]:
+        """Every record as (chunk id, document sha256, text), for indexes derived from this one."""
+        result = self._read("get", include=["documents", "metadatas"])
+        return [
+            (chunk_id, str((metadata or {}).get(DOC_KEY, "")), text or "")
+            for chunk_id, text, metadata in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        ]
+
+    def get(self, chunk_ids: Sequence[str]) -> dict[str, BaseNode]:
+        """The stored chunks with these ids (missing ids are left out)."""
+        if not chunk_ids:
+            return {}
+        result = self._read("get", ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {
+            chunk_id: metadata_dict_to_node(dict(metadata or {}), text=text)
+            for chunk_id, text, metadata in zip(
+                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+            )
+        }
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, FloatArray]:
+        """The stored vectors of these chunks."""
+        if not chunk_ids:
+            return {}
+        result = self._read("get", ids=list(chunk_ids), include=["embeddings"])
+        stored = result["embeddings"] if result["embeddings"] is not None else []
+        return {
+            chunk_id: np.asarray(vector, dtype=np.float32)
+            for chunk_id, vector in zip(result["ids"], stored, strict=True)
+        }
+
+    def _read(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._collection, operation)(**kwargs)
+        except ChromaError as exc:
+            raise StoreError(f"Reading the index '{self.name}' failed: {exc}.") from exc
+
     def query(self, embedding: Sequence[float], top_k: int) -> list[NodeWithScore]:
         """Nearest chunks with cosine similarity as the score (1 = same direction)."""
         if top_k <= 0 or self.count() == 0:
             return []
-        try:
-            result = self._collection.query(
-                query_embeddings=np.asarray([embedding], dtype=np.float32),
-                n_results=top_k,
-                include=["documents", "metadatas", "distances"],
-            )
-        except ChromaError as exc:
-            raise StoreError(f"Searching the index '{self.name}' failed: {exc}.") from exc
+        result = self._read(
+            "query",
+            query_embeddings=np.asarray([embedding], dtype=np.float32),
+            n_results=top_k,
+            include=["documents", "metadatas", "distances"],
+        )
         hits: list[NodeWithScore] = []
         for text, metadata, distance in zip(
             (result["documents"] or [[]])[0],

@@ -10,7 +10,7 @@ from llama_index.core.base.llms.types import MessageRole
 from app.chat.engine import answer_question
 from app.chat.llm import build_llm, build_messages
 from app.config import load_settings
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 from tests.servers import free_port
 
 PASSAGES = [

@@ -12,7 +12,7 @@ from llama_index.llms.openai_like import OpenAILike
 from app.chat.engine import answer_question
 from app.chat.llm import build_llm
 from app.config import load_settings
-from app.retrieval.dense import Passage
+from app.retrieval.passage import Passage
 from tests.vllm.conftest import ServedModel
 
 PASSAGES = [Passage("report.pdf", "page 2", 0.61, "The coolant is liquid sodium at 550 degrees Celsius.", "s", "c")]

@@ -1,0 +1,92 @@
+"""Late-interaction rerank: order candidate chunks by MaxSim between question and chunk token vectors.
+
+Chroma holds one vector per chunk, so token vectors come from the embedding model at query time
+(the local model, or a vLLM `token_embed` server), optionally kept in a float16 store on disk so that
+each chunk is encoded once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from app.embeddings.pooling import FloatArray, maxsim
+
+log = logging.getLogger(__name__)
+
+TokenEncoder = Callable[[list[str], bool], list[FloatArray]]  # (texts, is_query) -> unit token vectors
+
+
+class TokenStore:
+    """Token vectors per chunk as float16 `.npy` files, one folder per document (deleted with it)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, doc_sha: str, chunk_id: str) -> Path:
+        return self.folder / doc_sha / f"{chunk_id}.npy"
+
+    def load(self, doc_sha: str, chunk_id: str) -> FloatArray | None:
+        path = self._path(doc_sha, chunk_id)
+        try:
+            tokens: FloatArray = np.load(path).astype(np.float32)
+        except (OSError, ValueError):
+            return None
+        return tokens
+
+    def save(self, doc_sha: str, chunk_id: str, tokens: FloatArray) -> None:
+        path = self._path(doc_sha, chunk_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, staging = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                np.save(out, tokens.astype(np.float16))
+            os.replace(staging, path)
+        except OSError as exc:
+            log.warning("Token vectors of %s not stored (%s); they are recomputed next time.", chunk_id, exc)
+
+    def forget_except(self, keep_docs: set[str]) -> None:
+        """Drop the token vectors of documents no longer in the index."""
+        if not self.folder.is_dir():
+            return
+        for entry in self.folder.iterdir():
+            if entry.is_dir() and entry.name not in keep_docs:
+                for file in entry.iterdir():
+                    file.unlink(missing_ok=True)
+                entry.rmdir()
+
+    def bytes_used(self) -> int:
+        if not self.folder.is_dir():
+            return 0
+        return sum(file.stat().st_size for file in self.folder.rglob("*.npy"))
+
+
+class MaxSimReranker:
+    def __init__(self, encode: TokenEncoder, store: TokenStore | None = None) -> None:
+        self._encode = encode
+        self._store = store
+
+    def token_vectors(self, chunks: Sequence[tuple[str, str, str]]) -> list[FloatArray]:
+        """Token vectors of (chunk id, document sha256, text) triples, from the store when it has them."""
+        found: list[FloatArray | None] = [
+            self._store.load(doc, chunk_id) if self._store else None for chunk_id, doc, _ in chunks
+        ]
+        missing = [i for i, tokens in enumerate(found) if tokens is None]
+        if missing:
+            computed = self._encode([chunks[i][2] for i in missing], False)
+            for i, tokens in zip(missing, computed, strict=True):
+                found[i] = tokens
+                if self._store:
+                    self._store.save(chunks[i][1], chunks[i][0], tokens)
+        return [tokens for tokens in found if tokens is not None]
+
+    def scores(self, question: str, chunks: Sequence[tuple[str, str, str]]) -> list[float]:
+        if not chunks:
+            return []
+        query = self._encode([question], True)[0]
+        return [maxsim(query, tokens) for tokens in self.token_vectors(chunks)]

@@ -1,0 +1,102 @@
+"""The retriever the app uses: dense, keyword (BM25) or hybrid first stage, then an optional MaxSim rerank.
+
+Every passage it returns carries the cosine similarity of its chunk to the question as its score, whatever
+ranked it, so scores mean the same thing in every mode (and a relevance threshold can apply to all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+
+from app.retrieval.fusion import reciprocal_rank_fusion
+from app.retrieval.passage import Passage
+from app.retrieval.rerank import MaxSimReranker
+from app.store.chroma import DOC_KEY, VectorIndex
+from app.store.keyword import KeywordIndex
+
+Mode = Literal["dense", "keyword", "hybrid"]
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    mode: Mode = "dense"
+    top_k: int = 5
+    candidates: int = 50  # first-stage depth of each list, and the pool the rerank orders
+    rrf_k: float = 60.0
+    keyword_weight: float = 1.0  # the dense list weighs 1
+    rerank: bool = False
+
+
+class SearchRetriever(BaseRetriever):
+    """A LlamaIndex retriever over one collection; chunks of documents not yet committed never come back."""
+
+    def __init__(
+        self,
+        embedding: BaseEmbedding,
+        index: VectorIndex,
+        keyword: Callable[[], KeywordIndex],
+        ready_documents: Callable[[], set[str]],
+        options: SearchOptions,
+        reranker: MaxSimReranker | None = None,
+    ) -> None:
+        super().__init__()
+        self._embedding = embedding
+        self._index = index
+        self._keyword = keyword
+        self._ready_documents = ready_documents
+        self.options = options
+        self._reranker = reranker
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        options, question = self.options, query_bundle.query_str
+        ready = self._ready_documents()
+        vector = query_bundle.embedding or self._embedding.get_query_embedding(question)
+        depth = max(options.candidates, options.top_k)
+        nodes: dict[str, BaseNode] = {}
+        cosine: dict[str, float] = {}
+        rankings: list[list[str]] = []
+        weights: list[float] = []
+        if options.mode in ("dense", "hybrid"):
+            # A few extra: hits of a document still being written are dropped here.
+            hits = [hit for hit in self._index.query(vector, depth + 10) if hit.node.metadata.get(DOC_KEY) in ready]
+            for hit in hits[:depth]:
+                nodes[hit.node.node_id] = hit.node
+                cosine[hit.node.node_id] = float(hit.score or 0.0)
+            rankings.append([hit.node.node_id for hit in hits[:depth]])
+            weights.append(1.0)
+        if options.mode in ("keyword", "hybrid"):
+            rankings.append([chunk_id for chunk_id, _ in self._keyword().search(question, depth, ready)])
+            weights.append(options.keyword_weight)
+        ranked = [chunk_id for chunk_id, _ in reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)]
+        ranked = ranked[: depth if options.rerank else options.top_k]
+        nodes.update(self._index.get([chunk_id for chunk_id in ranked if chunk_id not in nodes]))
+        ranked = [chunk_id for chunk_id in ranked if chunk_id in nodes]
+        if options.rerank and self._reranker is not None:
+            ranked = _rerank(self._reranker, question, ranked, nodes)[: options.top_k]
+        missing = [chunk_id for chunk_id in ranked if chunk_id not in cosine]
+        cosine.update(self._cosines(vector, missing))
+        return [NodeWithScore(node=nodes[chunk_id], score=cosine.get(chunk_id, 0.0)) for chunk_id in ranked]
+
+    def _cosines(self, vector: list[float], chunk_ids: list[str]) -> dict[str, float]:
+        stored = self._index.vectors(chunk_ids)
+        query = np.asarray(vector, dtype=np.float32)
+        return {chunk_id: float(np.dot(query, stored_vector)) for chunk_id, stored_vector in stored.items()}
+
+    def passages(self, question: str) -> list[Passage]:
+        return [Passage.from_node(hit) for hit in self.retrieve(question)]
+
+
+def _rerank(reranker: MaxSimReranker, question: str, ranked: list[str], nodes: dict[str, BaseNode]) -> list[str]:
+    chunks = [
+        (chunk_id, str(nodes[chunk_id].metadata.get(DOC_KEY, "")), nodes[chunk_id].get_content()) for chunk_id in ranked
+    ]
+    scores = reranker.scores(question, chunks)
+    order = sorted(range(len(ranked)), key=lambda i: (-scores[i], i))
+    return [ranked[i] for i in order]
