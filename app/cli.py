@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from app.config import load_settings
+from app.config import Settings, load_settings
 from app.errors import AppError
 from app.ingest.pipeline import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
@@ -88,6 +88,26 @@ def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from app.eval.beir import load_beir
+    from app.eval.run import EvalConfig, evaluate_configs, results_table, write_outputs
+
+    configs = [EvalConfig.parse(name) for name in args.config or DEFAULT_EVAL_CONFIGS]
+    dataset = load_beir(Path(args.data), args.split)
+    print(
+        f"{dataset.name} ({args.split}): {len(dataset.corpus)} documents, {len(dataset.queries)} judged queries",
+        file=sys.stderr,
+    )
+    results = evaluate_configs(dataset, settings, configs, Path(args.cache), args.limit_queries)
+    json_path, chart_path = write_outputs(results, Path(args.out), f"{dataset.name} {args.split}")
+    print(results_table(results))
+    print(f"\nwritten: {json_path}, {chart_path}")
+    return 0
+
+
+DEFAULT_EVAL_CONFIGS = ("dense", "keyword", "hybrid", "hybrid+rerank")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Chat with your documents.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -106,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="which index, model and dimension; how many documents and chunks")
     status.set_defaults(run=cmd_status)
+
+    evaluate = sub.add_parser("eval", help="score retrieval configs on a BEIR-format data set")
+    evaluate.add_argument("--data", required=True, help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    evaluate.add_argument("--split", default="test", help="qrels file to use (default: test)")
+    evaluate.add_argument(
+        "--config",
+        action="append",
+        help=f"mode[+rerank][@dimensions], repeatable (default: {' '.join(DEFAULT_EVAL_CONFIGS)})",
+    )
+    evaluate.add_argument("--limit-queries", type=int, default=None, help="score only the first N judged queries")
+    evaluate.add_argument("--cache", default=".eval-cache", help="where the indexes are kept between runs")
+    evaluate.add_argument("--out", default="eval-results", help="where results.json and results.png go")
+    evaluate.set_defaults(run=cmd_eval, standalone=True)
     return parser
 
 
@@ -113,8 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        workspace = Workspace(load_settings())
-        return int(args.run(workspace, args))
+        settings = load_settings()
+        if getattr(args, "standalone", False):
+            return int(args.run(settings, args))
+        return int(args.run(Workspace(settings), args))
     except AppError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -75,14 +75,19 @@ class SearchRetriever(BaseRetriever):
             rankings.append([chunk_id for chunk_id, _ in self._keyword().search(question, depth, ready)])
             weights.append(options.keyword_weight)
         ranked = [chunk_id for chunk_id, _ in reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)]
-        ranked = ranked[: depth if options.rerank else options.top_k]
-        nodes.update(self._index.get([chunk_id for chunk_id in ranked if chunk_id not in nodes]))
-        ranked = [chunk_id for chunk_id in ranked if chunk_id in nodes]
         if options.rerank and self._reranker is not None:
-            ranked = _rerank(self._reranker, question, ranked, nodes)[: options.top_k]
+            # Only the first `candidates` are reordered; the rest keep their first-stage order behind them.
+            head = self._with_nodes(ranked[: options.candidates], nodes)
+            ranked = _rerank(self._reranker, question, head, nodes) + ranked[options.candidates :]
+        ranked = self._with_nodes(ranked[: options.top_k], nodes)
         missing = [chunk_id for chunk_id in ranked if chunk_id not in cosine]
         cosine.update(self._cosines(vector, missing))
         return [NodeWithScore(node=nodes[chunk_id], score=cosine.get(chunk_id, 0.0)) for chunk_id in ranked]
+
+    def _with_nodes(self, chunk_ids: list[str], nodes: dict[str, BaseNode]) -> list[str]:
+        """Fetch the chunks not seen yet; drop any that vanished from the index meanwhile."""
+        nodes.update(self._index.get([chunk_id for chunk_id in chunk_ids if chunk_id not in nodes]))
+        return [chunk_id for chunk_id in chunk_ids if chunk_id in nodes]
 
     def _cosines(self, vector: list[float], chunk_ids: list[str]) -> dict[str, float]:
         stored = self._index.vectors(chunk_ids)

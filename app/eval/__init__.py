@@ -1,0 +1,1 @@
+"""Retrieval evaluation on BEIR-format data sets, through the app's own ingestion and retrieval."""

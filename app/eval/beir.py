@@ -1,0 +1,59 @@
+"""Reading a BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import ConfigError
+
+Qrels = dict[str, dict[str, int]]  # query id -> {document id: relevance}
+
+
+@dataclass(frozen=True)
+class BeirDataset:
+    name: str
+    corpus: dict[str, tuple[str, str]]  # document id -> (title, text)
+    queries: dict[str, str]  # only the queries that have judgements in the split
+    qrels: Qrels
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read '{path}': {exc}.", "Point --data at a BEIR-format folder.") from exc
+
+
+def read_qrels(path: Path) -> Qrels:
+    qrels: Qrels = {}
+    try:
+        with path.open(encoding="utf-8", newline="") as rows:
+            for row in csv.reader(rows, delimiter="\t"):
+                if len(row) < 3 or row[0] == "query-id":
+                    continue
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the judgements '{path}': {exc}.", "Check the --split name.") from exc
+    return qrels
+
+
+def load_beir(folder: Path, split: str) -> BeirDataset:
+    qrels = read_qrels(folder / "qrels" / f"{split}.tsv")
+    corpus = {
+        str(row["_id"]): (str(row.get("title") or ""), str(row.get("text") or ""))
+        for row in _jsonl(folder / "corpus.jsonl")
+    }
+    queries = {str(row["_id"]): str(row["text"]) for row in _jsonl(folder / "queries.jsonl")}
+    judged = {qid: qrels[qid] for qid in qrels if qid in queries}
+    if not judged:
+        raise ConfigError(f"No query in '{folder}' has judgements in the '{split}' split.", "Check --data and --split.")
+    return BeirDataset(folder.name, corpus, {qid: queries[qid] for qid in judged}, judged)
+
+
+def document_text(title: str, text: str) -> str:
+    """The file content a corpus entry is ingested as: its title as the first paragraph."""
+    return f"{title}\n\n{text}" if title else text

@@ -1,0 +1,46 @@
+"""Fusion and MaxSim: the pure pieces of hybrid retrieval and late-interaction rerank."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.embeddings.pooling import l2_normalize, maxsim
+from app.retrieval.fusion import reciprocal_rank_fusion
+
+
+def test_rrf_sums_reciprocal_ranks_over_lists() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]], k=60))
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["b"] == pytest.approx(1 / 62)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
+
+
+def test_rrf_ranks_an_item_found_by_both_lists_above_one_found_by_one() -> None:
+    fused = [item for item, _ in reciprocal_rank_fusion([["x", "both"], ["y", "both"]], k=1)]
+    assert fused[0] == "both"
+
+
+def test_rrf_weight_zero_ignores_a_list_and_ties_keep_first_seen_order() -> None:
+    fused = [item for item, _ in reciprocal_rank_fusion([["a", "b"], ["b", "z"]], k=60, weights=[1.0, 0.0])]
+    assert fused == ["a", "b", "z"]
+
+
+def test_rrf_needs_one_weight_per_list() -> None:
+    with pytest.raises(ValueError, match="weights"):
+        reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+
+
+def test_maxsim_takes_each_query_tokens_best_match_and_sums() -> None:
+    query = l2_normalize(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    doc = l2_normalize(np.array([[1.0, 0.0], [1.0, 1.0]]))
+    # token 1 best matches doc token 1 (1.0); token 2 best matches doc token 2 (1/sqrt 2).
+    assert maxsim(query, doc) == pytest.approx(1.0 + 2**-0.5)
+
+
+def test_maxsim_of_a_document_containing_the_query_tokens_is_the_query_length() -> None:
+    rng = np.random.default_rng(0)
+    query = l2_normalize(rng.normal(size=(5, 16)))
+    doc = np.vstack([l2_normalize(rng.normal(size=(7, 16))), query])
+    assert maxsim(query, doc) == pytest.approx(5.0, abs=1e-5)
+    assert maxsim(query, np.zeros((0, 16))) == 0.0
