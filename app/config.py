@@ -133,6 +133,23 @@ class Settings(BaseSettings):
     )
 
     max_upload_mb: int = Field(200, ge=1, validation_alias="MAX_UPLOAD_MB", description="Largest file accepted, in MB.")
+    max_pages: int = Field(
+        2000, ge=1, validation_alias="MAX_PAGES", description="Most pages (PDF), slides or sheets one file may have."
+    )
+    max_unzipped_mb: int = Field(
+        512,
+        ge=1,
+        validation_alias="MAX_UNZIPPED_MB",
+        description="Largest unpacked size of a DOCX/XLSX/PPTX (they are zip packages), in MB: zip-bomb guard.",
+    )
+    ocr_languages: str = Field(
+        "eng",
+        validation_alias="OCR_LANGUAGES",
+        description="Tesseract languages for pages without a text layer, e.g. `eng+deu` (needs their language data).",
+    )
+    tesseract_cmd: str = Field(
+        "tesseract", validation_alias="TESSERACT_CMD", description="The Tesseract OCR program (name or path)."
+    )
 
     @field_validator("embedding_dimensions", mode="before")
     @classmethod

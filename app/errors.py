@@ -37,3 +37,7 @@ class StoreError(AppError):
 
 class LLMError(AppError):
     """The chat model failed or is unreachable."""
+
+
+class IngestCancelledError(AppError):
+    """The user cancelled an ingestion; the document in progress was not indexed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -14,6 +15,8 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError
+from app.ingest.ocr import Ocr
+from app.ingest.parsed import ReadOptions
 from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker, TokenStore
@@ -32,6 +35,16 @@ def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprin
         dimension=embedding.dimension,
         prefixes=embedding.prefix_scheme,
         chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}",
+    )
+
+
+def read_options_for(settings: Settings) -> ReadOptions:
+    return ReadOptions(
+        max_pages=settings.max_pages,
+        max_unzipped_bytes=settings.max_unzipped_mb * 1_000_000,
+        # Only jina v4 on vLLM has an image path; the local MiniLM reads text only.
+        embed_images=settings.embedding_backend == "vllm",
+        ocr=Ocr(command=settings.tesseract_cmd, languages=settings.ocr_languages),
     )
 
 
@@ -78,6 +91,7 @@ class Workspace:
                 tokenizer=self.embedding.tokenize,
             ),
             max_bytes=settings.max_upload_mb * 1_000_000,
+            read_options=read_options_for(settings),
         )
         self.ingestor.recover()
         self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
@@ -87,10 +101,13 @@ class Workspace:
         return self.catalog.ready(self.index.name)
 
     def ingest(
-        self, files: Sequence[tuple[str, bytes]], progress: ProgressCallback | None = None
+        self,
+        files: Sequence[tuple[str, bytes]],
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[IngestResult]:
         try:
-            return self.ingestor.ingest_many(files, progress)
+            return self.ingestor.ingest_many(files, progress, cancel)
         finally:
             self._sync_derived_indexes()
 

@@ -7,24 +7,31 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import TextNode
 
-from app.errors import AppError, StoreError, UnreadableFileError
-from app.ingest.chunking import content_sha256, safe_file_name, split_into_chunks
-from app.ingest.readers import read_document
+from app.errors import AppError, EmbeddingError, IngestCancelledError, StoreError, UnreadableFileError
+from app.ingest.chunking import chunk_id, content_sha256, safe_file_name, split_into_chunks
+from app.ingest.parsed import PageImage, ReadOptions
+from app.ingest.readers import parse_file
 from app.store.catalog import Catalog
-from app.store.chroma import VectorIndex
+from app.store.chroma import DOC_KEY, VectorIndex
 
 log = logging.getLogger(__name__)
 
 EMBED_SLICE = 64  # texts per progress update while embedding
+
+
+Stage = Literal["reading", "embedding", "storing", "done"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,13 @@ class IngestProgress:
     file_name: str
     file_number: int  # 1-based
     file_count: int
-    stage: Literal["reading", "embedding", "storing", "done"]
+    stage: Stage
     chunks_done: int = 0
     chunks_total: int = 0
+    pages: int = 0  # pages, slides or sheets of this file (0 until read, or for formats without pages)
+    elapsed: float = 0.0  # seconds since the batch started
+    embeddings_done: int = 0  # vectors computed in this batch so far
+    embedding_seconds: float = 0.0  # time the batch spent waiting for the embedding model
 
     @property
     def fraction(self) -> float:
@@ -44,11 +55,45 @@ class IngestProgress:
             within = 0.05 + 0.9 * (self.chunks_done / self.chunks_total if self.chunks_total else 0.0)
         return round(min(1.0, (self.file_number - 1 + within) / max(self.file_count, 1)), 4)
 
+    @property
+    def embeddings_per_second(self) -> float | None:
+        if self.embeddings_done == 0 or self.embedding_seconds <= 0:
+            return None
+        return self.embeddings_done / self.embedding_seconds
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left if the rest goes at the pace so far; None until there is a pace to go by."""
+        fraction = self.fraction
+        if fraction < 0.02 or self.elapsed < 1.0:
+            return None
+        return self.elapsed * (1 - fraction) / fraction
+
     def describe(self) -> str:
-        head = f"{self.file_number}/{self.file_count} {self.file_name}"
+        pages = f" ({self.pages} pages)" if self.pages else ""
+        head = f"{self.file_number}/{self.file_count} {self.file_name}{pages}"
         if self.stage == "embedding":
-            return f"{head}: embedding {self.chunks_done}/{self.chunks_total} chunks"
-        return f"{head}: {self.stage}"
+            text = f"{head}: embedding {self.chunks_done}/{self.chunks_total} chunks"
+        else:
+            text = f"{head}: {self.stage}"
+        rate = self.embeddings_per_second
+        if rate is not None:
+            text += f" · {rate:.1f} chunks/s"
+        eta = self.eta_seconds
+        if eta is not None and self.stage != "done":
+            text += f" · about {_duration(eta)} left"
+        return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 ProgressCallback = Callable[[IngestProgress], None]
@@ -57,9 +102,31 @@ ProgressCallback = Callable[[IngestProgress], None]
 @dataclass(frozen=True)
 class IngestResult:
     file_name: str
-    status: Literal["indexed", "replaced", "skipped", "failed"]
+    status: Literal["indexed", "replaced", "skipped", "failed", "cancelled"]
     chunks: int = 0
     message: str = ""
+    pages: int = 0
+
+
+@runtime_checkable
+class ImageEmbedding(Protocol):
+    """A backend with an image path (vLLMEmbedding, for jina v4)."""
+
+    def embed_image(self, image: bytes, mime_type: str = ...) -> Any: ...
+
+
+@dataclass
+class _Batch:
+    """Counters of one ingest_many call, for rates and the ETA."""
+
+    started: float = field(default_factory=time.monotonic)
+    embeddings: int = 0
+    embedding_seconds: float = 0.0
+    cancel: threading.Event | None = None
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise IngestCancelledError("Cancelled.")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -93,6 +160,19 @@ def index_write_lock(path: Path, *, wait: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _image_nodes(
+    images: Sequence[PageImage], *, file_name: str, doc_sha: str, first: int
+) -> list[tuple[TextNode, PageImage]]:
+    """One node per image, numbered after the text chunks; its text (OCR or a label) is what citations show."""
+    nodes = []
+    for offset, image in enumerate(images):
+        where = f", page {image.metadata['page']}" if "page" in image.metadata else ""
+        text = image.text or f"[image: {file_name}{where}]"
+        metadata = {**image.metadata, "image": True, "file_name": file_name, DOC_KEY: doc_sha}
+        nodes.append((TextNode(id_=chunk_id(doc_sha, first + offset), text=text, metadata=metadata), image))
+    return nodes
+
+
 class Ingestor:
     """Adds, replaces and removes documents of one index, keeping vectors, catalog and sources in step."""
 
@@ -106,6 +186,7 @@ class Ingestor:
         lock_path: Path,
         splitter: SentenceSplitter,
         max_bytes: int,
+        read_options: ReadOptions | None = None,
     ) -> None:
         self._embedding = embedding
         self._index = index
@@ -114,18 +195,24 @@ class Ingestor:
         self._splitter = splitter
         self._max_bytes = max_bytes
         self._lock_path = lock_path
+        self._read_options = read_options or ReadOptions()
 
     @property
     def _collection(self) -> str:
         return self._index.name
 
     def ingest_many(
-        self, files: Sequence[tuple[str, bytes]], progress: ProgressCallback | None = None
+        self,
+        files: Sequence[tuple[str, bytes]],
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[IngestResult]:
-        """Each file succeeds or fails on its own; a bad file never stops the others."""
+        """Each file succeeds or fails on its own; a bad file never stops the others. A set `cancel`
+        stops the batch between embedding requests: the file in progress is not indexed."""
+        batch = _Batch(cancel=cancel)
         results = []
         for number, (name, data) in enumerate(files, start=1):
-            results.append(self.ingest_file(name, data, progress, number=number, count=len(files)))
+            results.append(self.ingest_file(name, data, progress, number=number, count=len(files), batch=batch))
         return results
 
     def ingest_file(
@@ -136,23 +223,50 @@ class Ingestor:
         *,
         number: int = 1,
         count: int = 1,
+        batch: _Batch | None = None,
     ) -> IngestResult:
         file_name = safe_file_name(name)
+        batch = batch or _Batch()
+        pages = 0
 
-        def report(stage: Literal["reading", "embedding", "storing", "done"], done: int = 0, total: int = 0) -> None:
+        def report(stage: Stage, done: int = 0, total: int = 0) -> None:
             if progress is not None:
-                progress(IngestProgress(file_name, number, count, stage, done, total))
+                progress(
+                    IngestProgress(
+                        file_name,
+                        number,
+                        count,
+                        stage,
+                        done,
+                        total,
+                        pages=pages,
+                        elapsed=time.monotonic() - batch.started,
+                        embeddings_done=batch.embeddings,
+                        embedding_seconds=batch.embedding_seconds,
+                    )
+                )
+
+        def read_pages(value: int) -> None:
+            nonlocal pages
+            pages = value
 
         try:
+            batch.check_cancel()
             report("reading")
-            result = self._ingest(file_name, data, report)
+            result = self._ingest(file_name, data, report, batch, read_pages)
+        except IngestCancelledError:
+            log.info("ingest of %s cancelled", file_name)
+            message = "cancelled, nothing of it was indexed; upload it again to index it"
+            result = IngestResult(file_name, "cancelled", message=message, pages=pages)
         except AppError as exc:
             log.warning("ingest of %s failed: %s", file_name, exc)
-            result = IngestResult(file_name, "failed", message=str(exc))
+            result = IngestResult(file_name, "failed", message=str(exc), pages=pages)
         report("done")
         return result
 
-    def _ingest(self, file_name: str, data: bytes, report: Callable[..., None]) -> IngestResult:
+    def _ingest(
+        self, file_name: str, data: bytes, report: Callable[..., None], batch: _Batch, read_pages: Callable[[int], None]
+    ) -> IngestResult:
         if len(data) > self._max_bytes:
             raise UnreadableFileError(
                 f"'{file_name}' is {len(data) / 1e6:.1f} MB, over the {self._max_bytes / 1e6:.0f} MB limit.",
@@ -164,16 +278,14 @@ class Ingestor:
             same = "" if known.name == file_name else f" as '{known.name}'"
             return IngestResult(file_name, "skipped", known.chunks, f"already indexed{same}, unchanged")
 
-        nodes = split_into_chunks(
-            read_document(data, file_name), file_name=file_name, doc_sha=sha, splitter=self._splitter
-        )
-        embeddings: list[list[float]] = []
-        report("embedding", 0, len(nodes))
-        for start in range(0, len(nodes), EMBED_SLICE):
-            texts = [node.get_content() for node in nodes[start : start + EMBED_SLICE]]
-            embeddings.extend(self._embedding.get_text_embedding_batch(texts))
-            report("embedding", len(embeddings), len(nodes))
+        parsed = parse_file(data, file_name, self._read_options)
+        read_pages(parsed.pages)
+        nodes = split_into_chunks(parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter)
+        images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(nodes))
+        nodes += [node for node, _ in images]
+        embeddings = self._embed(nodes, {node.node_id: image for node, image in images}, report, batch)
 
+        batch.check_cancel()
         report("storing", len(nodes), len(nodes))
         with index_write_lock(self._lock_path):
             if self._catalog.find(self._collection, sha256=sha) is not None:  # another writer was faster
@@ -189,11 +301,48 @@ class Ingestor:
             self._catalog.commit(self._collection, sha, len(nodes), replaces=previous.sha256 if previous else None)
             if previous is not None:
                 self._finish_delete(previous.sha256, previous.source)
+        notes = "; ".join(parsed.notes)
         if previous is not None:
+            replaced = f"replaced the earlier version ({previous.chunks} chunks)"
             return IngestResult(
-                file_name, "replaced", len(nodes), f"replaced the earlier version ({previous.chunks} chunks)"
+                file_name, "replaced", len(nodes), "; ".join(filter(None, [replaced, notes])), parsed.pages
             )
-        return IngestResult(file_name, "indexed", len(nodes))
+        return IngestResult(file_name, "indexed", len(nodes), notes, parsed.pages)
+
+    def _embed(
+        self,
+        nodes: Sequence[TextNode],
+        images: dict[str, PageImage],
+        report: Callable[..., None],
+        batch: _Batch,
+    ) -> list[list[float]]:
+        """The embedding step, in one place: one vector per node, text nodes in slices of EMBED_SLICE
+        (progress and the cancel check in between), image nodes through the model's image path."""
+        embeddings: list[list[float]] = []
+        report("embedding", 0, len(nodes))
+        texts = [node for node in nodes if node.node_id not in images]
+        for start in range(0, len(texts), EMBED_SLICE):
+            batch.check_cancel()
+            part = [node.get_content() for node in texts[start : start + EMBED_SLICE]]
+            began = time.monotonic()
+            embeddings.extend(self._embedding.get_text_embedding_batch(part))
+            batch.embedding_seconds += time.monotonic() - began
+            batch.embeddings += len(part)
+            report("embedding", len(embeddings), len(nodes))
+        for node in nodes[len(texts) :]:
+            batch.check_cancel()
+            if not isinstance(self._embedding, ImageEmbedding):
+                raise EmbeddingError(
+                    f"The embedding model '{self._embedding.model_name}' has no image path.",
+                    "Use the vLLM backend with jina-embeddings-v4 to index images.",
+                )
+            image = images[node.node_id]
+            began = time.monotonic()
+            embeddings.append([float(x) for x in self._embedding.embed_image(image.data, image.mime_type)])
+            batch.embedding_seconds += time.monotonic() - began
+            batch.embeddings += 1
+            report("embedding", len(embeddings), len(nodes))
+        return embeddings
 
     def _store_source(self, sha: str, file_name: str, data: bytes) -> str:
         relative = f"{sha}/{file_name}"

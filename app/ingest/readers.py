@@ -1,136 +1,108 @@
-"""Turn one file into LlamaIndex Documents, each tagged with where in the file its text came from."""
+"""Turn one file into LlamaIndex Documents (and images to embed), each tagged with where in the file it came from.
+
+The extension picks the reader, but only after the content agrees: a ZIP renamed `.pdf`, or a PDF
+renamed `.txt`, is refused with a message naming what the file really is.
+"""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from llama_index.core import Document
 
 from app.errors import UnreadableFileError
+from app.ingest.archive import check_zip_package
+from app.ingest.images import read_image
+from app.ingest.office import read_docx, read_pptx
+from app.ingest.parsed import ParsedFile, ReadOptions
+from app.ingest.pdf import read_pdf
+from app.ingest.sniff import check_kind, sniff
+from app.ingest.tables import read_csv, read_xlsx
+from app.ingest.text import read_html, read_text
 
-Reader = Callable[[bytes, str], list[Document]]
+__all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "format_location", "parse_file", "read_document"]
 
-
-def _no_text(name: str, hint: str = "") -> UnreadableFileError:
-    return UnreadableFileError(f"'{name}' contains no text we can index.", hint)
-
-
-def _decode_text(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise UnreadableFileError(
-            f"'{name}' looks like a binary file, not text.", "Upload the original document (PDF, DOCX, TXT, MD)."
-        )
-    # UTF-8 first, then Windows-1252 (the usual legacy encoding of Western text; it rejects a few
-    # byte values, so non-Western text falls through to detection).
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise UnreadableFileError(f"'{name}' is not in a text encoding we recognise.", "Save it as UTF-8.")
-    return str(best)
+Reader = Callable[[bytes, str, ReadOptions], ParsedFile]
+_OFFICE = ("docx", "xlsx", "pptx")
+# Content that is one of these is never read as text, whatever its name says.
+_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "zip", "png", "jpg")
 
 
-def read_text(data: bytes, name: str) -> list[Document]:
-    text = _decode_text(data, name)
-    if not text.strip():
-        raise _no_text(name)
-    return [Document(text=text, metadata={})]
+@dataclass(frozen=True)
+class Format:
+    signature: str | None  # the sniffed kind the content must have; None for text formats
+    read: Reader
 
 
-def read_pdf(data: bytes, name: str) -> list[Document]:
-    from pypdf import PdfReader
-
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise UnreadableFileError(f"'{name}' is not a PDF (it lacks the %PDF header).", "Check the file type.")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(f"'{name}' is password-protected.", "Remove the password and upload it again.")
-        pages = [(number, page.extract_text() or "") for number, page in enumerate(reader.pages, start=1)]
-    except UnreadableFileError:
-        raise
-    except Exception as exc:
-        raise UnreadableFileError(
-            f"'{name}' is damaged and cannot be read as a PDF ({exc}).", "Re-export or re-download the file."
-        ) from exc
-    documents = [Document(text=text, metadata={"page": number}) for number, text in pages if text.strip()]
-    if not documents:
-        raise _no_text(name, "The PDF has no text layer (a scan?). OCR support is planned; export it with text.")
-    return documents
-
-
-def read_docx(data: bytes, name: str) -> list[Document]:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFileError(
-            f"'{name}' is damaged and cannot be read as a Word document.", "Re-save it as .docx and upload it again."
-        ) from exc
-
-    sections: list[tuple[str, list[str]]] = [("", [])]
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if style.lower().startswith(("heading", "title")):
-            sections.append((text, [text]))
-        else:
-            sections[-1][1].append(text)
-    for table in document.tables:
-        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-        sections.append(("table", [row for row in rows if row.strip(" |")]))
-
-    documents = [
-        Document(text="\n\n".join(lines), metadata={"section": heading} if heading else {})
-        for heading, lines in sections
-        if lines
-    ]
-    if not documents:
-        raise _no_text(name)
-    return documents
-
-
-READERS: dict[str, Reader] = {
-    ".txt": read_text,
-    ".md": read_text,
-    ".markdown": read_text,
-    ".pdf": read_pdf,
-    ".docx": read_docx,
+FORMATS: dict[str, Format] = {
+    ".pdf": Format("pdf", read_pdf),
+    ".docx": Format("docx", read_docx),
+    ".pptx": Format("pptx", read_pptx),
+    ".xlsx": Format("xlsx", read_xlsx),
+    ".csv": Format(None, read_csv),
+    ".html": Format(None, read_html),
+    ".htm": Format(None, read_html),
+    ".txt": Format(None, read_text),
+    ".md": Format(None, read_text),
+    ".markdown": Format(None, read_text),
+    ".png": Format("png", partial(read_image, mime_type="image/png")),
+    ".jpg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
+    ".jpeg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
 }
 
-SUPPORTED_SUFFIXES = tuple(sorted(READERS))
+SUPPORTED_SUFFIXES = tuple(sorted(FORMATS))
 
 
-def read_document(data: bytes, name: str) -> list[Document]:
-    """Documents for the file `name` with content `data`; raises UnreadableFileError with the reason."""
+def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> ParsedFile:
+    """What `name` with content `data` holds; raises UnreadableFileError with the reason and the fix."""
+    options = options or ReadOptions()
     suffix = Path(name).suffix.lower()
-    reader = READERS.get(suffix)
-    if reader is None:
+    file_format = FORMATS.get(suffix)
+    if file_format is None:
         raise UnreadableFileError(
             f"'{name}': files of type '{suffix or 'without extension'}' are not supported.",
             f"Supported types: {', '.join(SUPPORTED_SUFFIXES)}.",
         )
     if not data.strip():
         raise UnreadableFileError(f"'{name}' is empty.", "Upload a file that has content.")
-    return reader(data, name)
+    sniffed = sniff(data)
+    if file_format.signature is not None:
+        check_kind(name, file_format.signature, sniffed)
+    elif sniffed.kind in _BINARY_DOCUMENTS:
+        raise UnreadableFileError(
+            f"'{name}' is named like a text file but its content is {sniffed.describe()}.",
+            "Rename it with the right extension, or upload the original file.",
+        )
+    if file_format.signature in _OFFICE:
+        check_zip_package(data, name, options.max_unzipped_bytes)
+    parsed = file_format.read(data, name, options)
+    parsed.documents = [document for document in parsed.documents if document.text.strip()]
+    if not parsed.documents and not parsed.images:
+        raise UnreadableFileError(f"'{name}' contains no text we can index.")
+    return parsed
+
+
+def read_document(data: bytes, name: str, options: ReadOptions | None = None) -> list[Document]:
+    """The text Documents of a file (images aside); raises UnreadableFileError with the reason."""
+    return parse_file(data, name, options).documents
 
 
 def format_location(metadata: dict[str, object]) -> str:
-    """Where a passage sits in its file, for citations: 'page 2', 'section "Results"', or ''."""
+    """Where a passage sits in its file, for citations: 'page 2', 'slide 3', 'sheet "Q1", rows 2-21', ..."""
     if "page" in metadata:
         return f"page {metadata['page']}"
+    if "slide" in metadata:
+        return f"slide {metadata['slide']}"
+    if "sheet" in metadata:
+        rows = f", rows {metadata['rows']}" if "rows" in metadata else ""
+        return f'sheet "{metadata["sheet"]}"{rows}'
+    if "rows" in metadata:
+        return f"rows {metadata['rows']}"
     if "section" in metadata:
         return f'section "{metadata["section"]}"'
+    if metadata.get("image"):
+        return "image"
     return ""

@@ -1,0 +1,93 @@
+"""PDF: text per page with its page number; pages without a text layer are OCR'd (and kept as images)."""
+
+from __future__ import annotations
+
+import io
+
+from llama_index.core import Document
+
+from app.errors import UnreadableFileError
+from app.ingest.ocr import OCR_DPI
+from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
+
+
+def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFileError(f"'{name}' is password-protected.", "Remove the password and upload it again.")
+        count = len(reader.pages)
+        if count > options.max_pages:
+            raise UnreadableFileError(
+                f"'{name}' has {count} pages, over the {options.max_pages}-page limit.",
+                "Split the document, or raise MAX_PAGES.",
+            )
+        pages = [(number, page.extract_text() or "") for number, page in enumerate(reader.pages, start=1)]
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # pypdf raises many types (and bare ValueErrors) on damaged files
+        raise UnreadableFileError(
+            f"'{name}' is damaged and cannot be read as a PDF ({exc}).", "Re-export or re-download the file."
+        ) from exc
+
+    parsed = ParsedFile(pages=count)
+    parsed.documents = [Document(text=text, metadata={"page": number}) for number, text in pages if text.strip()]
+    textless = [number for number, text in pages if not text.strip()]
+    if textless:
+        _read_textless_pages(data, name, textless, options, parsed)
+    if not parsed.documents and not parsed.images:
+        raise UnreadableFileError(
+            f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
+        )
+    parsed.documents.sort(key=lambda document: int(document.metadata["page"]))
+    return parsed
+
+
+def _read_textless_pages(data: bytes, name: str, numbers: list[int], options: ReadOptions, parsed: ParsedFile) -> None:
+    """OCR the pages (scans) that have no text layer; on an image-capable backend, embed them as images too."""
+    if not options.ocr.available() and not options.embed_images:
+        if not parsed.documents:
+            raise options.ocr.unavailable_error(f"'{name}'")
+        parsed.notes.append(f"{_pages(numbers)} without a text layer skipped (Tesseract OCR is not installed)")
+        return
+    for number, png in _render(data, name, numbers):
+        text = options.ocr.image_to_text(png, f"'{name}' page {number}") if options.ocr.available() else ""
+        if text.strip():
+            parsed.documents.append(Document(text=text, metadata={"page": number, "ocr": True}))
+        if options.embed_images:
+            parsed.images.append(PageImage(png, "image/png", text.strip(), {"page": number}))
+    if not options.ocr.available():
+        parsed.notes.append(f"{_pages(numbers)} embedded as images only (Tesseract OCR is not installed)")
+
+
+def _render(data: bytes, name: str, numbers: list[int]) -> list[tuple[int, bytes]]:
+    """PNG renderings of the given pages, blank pages left out."""
+    import pypdfium2 as pdfium
+
+    rendered: list[tuple[int, bytes]] = []
+    try:
+        document = pdfium.PdfDocument(data)
+        try:
+            for number in numbers:
+                image = document[number - 1].render(scale=OCR_DPI / 72).to_pil().convert("L")
+                low, high = image.getextrema()
+                if low == high:  # a blank page: nothing to read or to embed
+                    continue
+                buffer = io.BytesIO()
+                image.save(buffer, format="PNG")
+                rendered.append((number, buffer.getvalue()))
+        finally:
+            document.close()
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(
+            f"'{name}' has pages without text that could not be rendered for OCR ({exc}).",
+            "Re-export the PDF and upload it again.",
+        ) from exc
+    return rendered
+
+
+def _pages(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10]) + (", …" if len(numbers) > 10 else "")
+    return f"page{'s' if len(numbers) > 1 else ''} {shown}"

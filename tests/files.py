@@ -1,0 +1,145 @@
+"""Real files of every supported format (and broken ones), generated in memory for the tests."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+from tests.conftest import make_docx, make_pdf
+
+__all__ = [
+    "make_docx",
+    "make_encrypted_pdf",
+    "make_pdf",
+    "make_png",
+    "make_pptx",
+    "make_scanned_pdf",
+    "make_xlsx",
+    "make_zip_bomb_docx",
+]
+
+
+def make_pptx(slides: list[tuple[str, str]], notes: dict[int, str] | None = None) -> bytes:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    presentation = Presentation()
+    for number, (title, body) in enumerate(slides, start=1):
+        slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+        slide.shapes.title.text = title
+        box = slide.shapes.add_textbox(Inches(1), Inches(2), Inches(8), Inches(3))
+        box.text_frame.text = body
+        if notes and number in notes:
+            slide.notes_slide.notes_text_frame.text = notes[number]
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+def make_xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def make_png(lines: list[str], size: int = 40) -> bytes:
+    """Black text on white, large enough for Tesseract to read."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=size)
+    image = Image.new("L", (1600, 120 + len(lines) * size * 2), color=255)
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((60, 60 + number * size * 2), line, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_scanned_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages are pictures of text, with no text layer: what a scanner produces."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    pdf = FPDF()
+    for lines in pages:
+        pdf.add_page()
+        pdf.image(Image.open(io.BytesIO(make_png(lines))), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
+def make_encrypted_pdf(text: str, password: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner-" + password, user_password=password)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def make_zip_bomb_docx(unpacked_mb: int) -> bytes:
+    """A .docx-shaped zip whose document part inflates to `unpacked_mb` MB of zeros (a few hundred KB packed).
+
+    Built by repeating one fully flushed deflate block, so it takes milliseconds, not the seconds
+    that compressing a gigabyte would.
+    """
+    block = b"\0" * 2**20
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    body = piece * unpacked_mb + compressor.flush(zlib.Z_FINISH)
+    crc = 0
+    for _ in range(unpacked_mb):
+        crc = zlib.crc32(block, crc)
+    small = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/content-types"/>',
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in small.items():
+            archive.writestr(part, data)
+    head = buffer.getvalue()
+    return _append_raw_entry(head, "word/document.xml", body, crc, unpacked_mb * 2**20)
+
+
+def _append_raw_entry(archive: bytes, name: str, deflated: bytes, crc: int, size: int) -> bytes:
+    """Add an already-deflated entry to a finished zip: rewrite its central directory after the new entry."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    entries = source.infolist()
+    [directory_start] = struct.unpack_from("<I", archive, archive.rindex(b"PK\x05\x06") + 16)
+    out = bytearray(archive[:directory_start])
+    offset = len(out)
+    encoded = name.encode()
+    out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(deflated), size, len(encoded), 0)
+    out += encoded + deflated
+    central = bytearray()
+    for entry in entries:
+        entry_name = entry.filename.encode()
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50, 20, 20, entry.flag_bits, entry.compress_type, 0, 0, entry.CRC,
+            entry.compress_size, entry.file_size, len(entry_name), 0, 0, 0, 0, 0, entry.header_offset,
+        )  # fmt: skip
+        central += entry_name
+    central += struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(deflated), size, len(encoded), 0, 0, 0, 0, 0, offset,
+    )  # fmt: skip
+    central += encoded
+    directory_offset = len(out)
+    out += central
+    count = len(entries) + 1
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), directory_offset, 0)
+    return bytes(out)
