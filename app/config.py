@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     collection: str = Field(
         "documents", validation_alias="COLLECTION_NAME", description="Name of the document collection."
     )
+    chroma_host: str | None = Field(
+        None,
+        validation_alias="CHROMA_HOST",
+        description="Host of a Chroma server (`chroma run`, the compose `chroma` service); empty = embedded Chroma.",
+    )
+    chroma_port: int = Field(8000, ge=1, le=65535, validation_alias="CHROMA_PORT", description="Chroma server port.")
+    chroma_auth_token: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="CHROMA_AUTH_TOKEN",
+        description="Token sent to the Chroma server as `Authorization: Bearer` (an authenticating proxy, Chroma "
+        "Cloud); never logged.",
+    )
 
     embedding_backend: Literal["local", "vllm"] = Field(
         "local",
@@ -163,7 +175,7 @@ class Settings(BaseSettings):
             raise ValueError(f"EMBEDDING_DIMENSIONS must be one of {MATRYOSHKA_DIMENSIONS}, got {value}")
         return value
 
-    @field_validator("llm_api_base", "embedding_api_base", mode="before")
+    @field_validator("llm_api_base", "embedding_api_base", "chroma_host", mode="before")
     @classmethod
     def _blank_url_means_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -65,7 +65,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data folder that the app's settings point at; no LLM configured."""
     folder = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(folder))
-    for name in ("OPENAI_API_BASE", "LLM_API_BASE", "EMBEDDING_MODEL", "EMBEDDING_BACKEND", "COLLECTION_NAME"):
+    for name in (
+        "OPENAI_API_BASE", "LLM_API_BASE", "EMBEDDING_MODEL", "EMBEDDING_BACKEND", "COLLECTION_NAME", "CHROMA_HOST",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     return folder
 

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError, InvalidArgumentError, NotFoundError
+from chromadb.errors import AuthorizationError, ChromaAuthError, ChromaError, InvalidArgumentError, NotFoundError
 from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
@@ -28,6 +29,9 @@ DOC_KEY = "doc_sha"
 
 
 def open_client(settings: Settings) -> ClientAPI:
+    """An embedded Chroma on disk, or a Chroma server's HTTP client when CHROMA_HOST is set."""
+    if settings.chroma_host:
+        return _open_server_client(settings, settings.chroma_host)
     path = settings.resolved_chroma_path
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -36,6 +40,46 @@ def open_client(settings: Settings) -> ClientAPI:
         raise StoreError(
             f"Cannot open the Chroma index at '{path}': {exc}.", "Check that the folder is writable."
         ) from exc
+
+
+def _open_server_client(settings: Settings, host: str) -> ClientAPI:
+    token = settings.chroma_auth_token.get_secret_value()
+    options = ChromaSettings(anonymized_telemetry=False)
+    if token:
+        # Chroma's own token provider: `Authorization: Bearer <token>` on every request.
+        options = ChromaSettings(
+            anonymized_telemetry=False,
+            chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
+            chroma_client_auth_credentials=token,
+        )
+    where = f"{host}:{settings.chroma_port}"
+    try:
+        # The client checks the server (tenant and database) as it is created: a dead server fails here.
+        return chromadb.HttpClient(host=host, port=settings.chroma_port, settings=options)
+    except (ChromaAuthError, AuthorizationError) as exc:
+        raise _refused(where) from exc
+    except (ChromaError, OSError, ValueError, httpx.HTTPError) as exc:
+        # Chroma's client turns an HTTP 401/403 from the server (or a proxy) into a ValueError with the body.
+        if any(word in str(exc) for word in ("Unauthorized", "Forbidden")):
+            raise _refused(where) from exc
+        # The token is never part of the message: only where we tried and what failed.
+        raise StoreError(
+            f"Cannot reach the Chroma server at {where} ({_reason(exc)}).",
+            f"Start the Chroma server (`chroma run --path DIR --port {settings.chroma_port}` or the compose "
+            "`chroma` service), or check CHROMA_HOST and CHROMA_PORT; unset CHROMA_HOST to use the embedded "
+            "index in DATA_DIR.",
+        ) from exc
+
+
+def _refused(where: str) -> StoreError:
+    return StoreError(
+        f"The Chroma server at {where} refused this client's credentials.",
+        "Check CHROMA_AUTH_TOKEN (the token the server or its authenticating proxy expects).",
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 def stored_fingerprint(client: ClientAPI, name: str) -> IndexFingerprint | None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import chromadb
 import pytest
-from chromadb.config import Settings as ChromaSettings
 
 from app.errors import FingerprintMismatchError, StoreError
+from app.store.chroma import open_client
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
+
+# Each test runs on the embedded Chroma and on a Chroma server (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("chroma_backend")
 
 OLD_BGE_INDEX = IndexFingerprint("vllm", "BAAI/bge-m3", "dense", 1024, "none", "sentence/512/50")
 
 
 def _chroma(workspace_settings) -> chromadb.api.ClientAPI:  # type: ignore[no-untyped-def]
-    path = workspace_settings.resolved_chroma_path
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    return open_client(workspace_settings)
 
 
 def test_opening_an_index_with_other_chunking_fails_naming_both(open_workspace, report_pdf: bytes) -> None:

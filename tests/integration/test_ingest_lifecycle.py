@@ -8,6 +8,9 @@ from app.errors import StoreError
 from app.store.chroma import VectorIndex
 from tests.conftest import PAGE2_QUESTION, PAGES, make_docx, make_pdf
 
+# Each test runs on the embedded Chroma and on a Chroma server (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("chroma_backend")
+
 
 def test_pdf_is_indexed_with_page_numbers_and_a_kept_source(open_workspace, report_pdf: bytes) -> None:
     workspace = open_workspace()
