@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.config import Settings, load_settings
@@ -27,7 +30,26 @@ def _expand(paths: Sequence[str]) -> Iterator[Path]:
 
 def _print_progress(event: IngestProgress) -> None:
     if event.stage in ("reading", "embedding"):
-        print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(100), end="", file=sys.stderr, flush=True)
+        print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(110), end="", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _cancel_on_interrupt() -> Iterator[threading.Event]:
+    """The first Ctrl-C asks the job to stop after the current embedding request (nothing half-written);
+    a second one interrupts at once (the pipeline still rolls back the document in progress)."""
+    cancel = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        cancel.set()
+        print("\ncancelling after the current step (Ctrl-C again to stop at once)…", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -38,17 +60,28 @@ def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
             files.append((path.name, path.read_bytes()))
         except OSError as exc:
             failures.append(f"failed   {path}: cannot read it ({exc.strerror or exc})")
-    results = workspace.ingest(files, progress=None if args.quiet else _print_progress)
+    with _cancel_on_interrupt() as cancel:
+        results = workspace.ingest(files, progress=None if args.quiet else _print_progress, cancel=cancel)
     if not args.quiet:
         print(file=sys.stderr)
     for result in results:
         detail = f" ({result.message})" if result.message else ""
-        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{detail}")
+        pages = f", {result.pages} pages" if result.pages else ""
+        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{pages}{detail}")
     for line in failures:
         print(line)
-    counts = {status: sum(r.status == status for r in results) for status in ("indexed", "replaced", "skipped")}
+    statuses = ("indexed", "replaced", "skipped", "cancelled")
+    counts = {status: sum(r.status == status for r in results) for status in statuses}
     failed = sum(r.status == "failed" for r in results) + len(failures)
-    print(f"{counts['indexed']} indexed, {counts['replaced']} replaced, {counts['skipped']} skipped, {failed} failed")
+    summary = (
+        f"{counts['indexed']} indexed, {counts['replaced']} replaced, {counts['skipped']} skipped, {failed} failed"
+    )
+    if counts["cancelled"]:
+        print(
+            f"{summary}, {counts['cancelled']} cancelled: run the same command again to finish (done files are skipped)"
+        )
+        return 130
+    print(summary)
     return 1 if failed else 0
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
 from app.config import Settings, load_settings
 from app.errors import AppError
+from app.ingest.chunking import safe_file_name
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
@@ -46,6 +48,8 @@ def show_results(results: list[IngestResult]) -> None:
         detail = escape_markdown(result.message)
         if result.status == "failed":
             st.error(f"{name}: {detail}")
+        elif result.status == "cancelled":
+            st.warning(f"{name}: {detail}")
         elif result.status == "skipped":
             st.info(f"{name}: {detail}")
         else:
@@ -53,17 +57,41 @@ def show_results(results: list[IngestResult]) -> None:
             st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{extra}")
 
 
-def index_new_uploads(workspace: Workspace, uploads: list[st.runtime.uploaded_file_manager.UploadedFile]) -> None:
+def _request_cancel() -> None:
+    st.session_state["cancel_ingest"] = True
+
+
+def _cancelled_results(workspace: Workspace, uploads: list[UploadedFile]) -> list[IngestResult]:
+    """After a cancel: which files of the interrupted upload made it into the index before it stopped."""
+    indexed = {record.name for record in workspace.documents()}
+    return [
+        IngestResult(upload.name, "skipped", message="indexed before the cancel")
+        if safe_file_name(upload.name) in indexed
+        else IngestResult(upload.name, "cancelled", message="cancelled, not indexed; upload it again to index it")
+        for upload in uploads
+    ]
+
+
+def index_new_uploads(workspace: Workspace, uploads: list[UploadedFile]) -> None:
     seen: set[str] = st.session_state.setdefault("processed_uploads", set())
     new = [upload for upload in uploads if upload.file_id not in seen]
     if not new:
         return
+    if st.session_state.pop("cancel_ingest", False):
+        # The click stopped the run that was indexing these files (Streamlit interrupts a script at its next
+        # element update, here the progress bar); the document in progress was never written.
+        seen.update(upload.file_id for upload in new)
+        st.session_state["last_results"] = _cancelled_results(workspace, new)
+        return
+    cancel_slot = st.empty()
+    cancel_slot.button("Cancel", key="cancel-ingest", on_click=_request_cancel, help="Stop indexing this upload")
     bar = st.progress(0.0, text="Starting…")
 
     def on_progress(event: IngestProgress) -> None:
-        bar.progress(event.fraction, text=event.describe())
+        bar.progress(event.fraction, text=escape_markdown(event.describe()))
 
     results = workspace.ingest([(upload.name, upload.getvalue()) for upload in new], progress=on_progress)
+    cancel_slot.empty()
     bar.progress(1.0, text=f"Done: {len(results)} file(s)")
     seen.update(upload.file_id for upload in new)
     st.session_state["last_results"] = results

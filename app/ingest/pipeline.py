@@ -78,7 +78,7 @@ class IngestProgress:
             text = f"{head}: {self.stage}"
         rate = self.embeddings_per_second
         if rate is not None:
-            text += f" · {rate:.1f} chunks/s"
+            text += f" · {rate:.3g} chunks/s"
         eta = self.eta_seconds
         if eta is not None and self.stage != "done":
             text += f" · about {_duration(eta)} left"
