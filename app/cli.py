@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--config",
         action="append",
-        help=f"mode[+rerank][@dimensions], repeatable (default: {' '.join(DEFAULT_EVAL_CONFIGS)})",
+        help=f"mode[+rerank][+late][@dimensions], repeatable (default: {' '.join(DEFAULT_EVAL_CONFIGS)})",
     )
     evaluate.add_argument("--limit-queries", type=int, default=None, help="score only the first N judged queries")
     evaluate.add_argument("--cache", default=".eval-cache", help="where the indexes are kept between runs")

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         30, ge=0, validation_alias="CHUNK_OVERLAP", description="Tokens shared by neighbouring chunks."
     )
+    late_chunking: bool = Field(
+        False,
+        validation_alias="LATE_CHUNKING",
+        description="Encode neighbouring chunks together and pool each chunk's tokens (context-aware chunk vectors).",
+    )
     top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
     retrieval_mode: Literal["dense", "keyword", "hybrid"] = Field(
         "dense",

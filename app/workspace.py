@@ -34,7 +34,27 @@ def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprin
         vector_type=settings.vector_type,
         dimension=embedding.dimension,
         prefixes=embedding.prefix_scheme,
-        chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}",
+        chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}"
+        + ("/late" if settings.late_chunking else ""),
+    )
+
+
+def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
+    if isinstance(embedding, LocalEmbedding):
+        return
+    if settings.late_chunking:
+        raise ConfigError(
+            "LATE_CHUNKING works with the local embedding backend only so far.",
+            "Unset LATE_CHUNKING for the vLLM backend.",
+        )
+    if (settings.token_store or settings.rerank) and settings.vector_type != "late":
+        raise _no_token_vectors()
+
+
+def _no_token_vectors() -> ConfigError:
+    return ConfigError(
+        "RERANK and TOKEN_STORE need token vectors, which a vLLM server gives only with VECTOR_TYPE=late.",
+        "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
     )
 
 
@@ -75,10 +95,12 @@ class Workspace:
         self.settings = settings
         self.embedding = embedding or build_embedding(settings)
         _check_chunk_fits(settings, self.embedding)
+        _check_token_vectors(settings, self.embedding)
         self.fingerprint = fingerprint_for(settings, self.embedding)
         self.index = VectorIndex.open(open_client(settings), settings.collection, self.fingerprint)
         self.catalog = Catalog(settings.catalog_path)
         self.llm = build_llm(settings)
+        self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
         self.ingestor = Ingestor(
             embedding=self.embedding,
             index=self.index,
@@ -92,10 +114,11 @@ class Workspace:
             ),
             max_bytes=settings.max_upload_mb * 1_000_000,
             read_options=read_options_for(settings),
+            late_chunking=settings.late_chunking,
+            token_store=self.token_store,
         )
         self.ingestor.recover()
         self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
-        self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
 
     def documents(self) -> list[DocumentRecord]:
         return self.catalog.ready(self.index.name)
@@ -161,10 +184,7 @@ class Workspace:
 
     def _token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
         if not isinstance(self.embedding, LocalEmbedding) and self.settings.vector_type != "late":
-            raise ConfigError(
-                "The MaxSim rerank needs token vectors, which this vLLM server does not give (VECTOR_TYPE=dense).",
-                "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn RERANK off.",
-            )
+            raise _no_token_vectors()  # the sidebar can switch the rerank on for a dense-only server
         return self.embedding.embed_tokens(texts, query=is_query)
 
     def retrieve(self, question: str, top_k: int | None = None, options: SearchOptions | None = None) -> list[Passage]:

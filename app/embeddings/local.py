@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -153,6 +154,34 @@ class LocalEmbedding(BaseEmbedding):
     def embed_tokens(self, texts: list[str], *, query: bool = False) -> list[FloatArray]:
         """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""
         return [l2_normalize(states[mask > 0]) for states, mask in self._token_states(texts)]
+
+    def encode_chunks(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
+        """Dense vector and unit token vectors of each text, from one forward pass."""
+        return [
+            (truncate_matryoshka(mean_pool(states, mask), self.dimensions), l2_normalize(states[mask > 0]))
+            for states, mask in self._token_states(texts)
+        ]
+
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[FloatArray, FloatArray] | None]:
+        """Encode `text` once; pool the tokens of each character span (special tokens left out)."""
+        import torch
+
+        with self._lock, torch.inference_mode():
+            encoded = self._tokenizer(
+                text, truncation=True, max_length=self._max_tokens, return_offsets_mapping=True, return_tensors="pt"
+            )
+            offsets = encoded.pop("offset_mapping")[0].numpy()
+            states = self._model(**encoded).last_hidden_state[0].float().numpy()
+        real = offsets[:, 1] > offsets[:, 0]  # special tokens have an empty (0, 0) span
+        pooled: list[tuple[FloatArray, FloatArray] | None] = []
+        for start, end in spans:
+            inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+            if not inside.any():
+                pooled.append(None)
+                continue
+            chosen = states[inside]
+            pooled.append((truncate_matryoshka(chosen.mean(axis=0), self.dimensions), l2_normalize(chosen)))
+        return pooled
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._get_text_embeddings([query])[0]

@@ -298,6 +298,13 @@ class vLLMEmbedding(BaseEmbedding):
     def embed_tokens(self, texts: Sequence[str], *, query: bool = False) -> list[FloatArray]:
         return self._run(self.aembed_tokens(texts, query=query))
 
+    def encode_chunks(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
+        """Passages' dense vectors with their unit token vectors, from one token_embed request each."""
+        if self.vector_type != "late":
+            raise EmbeddingError("Token vectors need VECTOR_TYPE=late and a token_embed server.")
+        pairs = self._run(self._embed(texts, self.text_prefix))
+        return [(dense, tokens) for dense, tokens in pairs if tokens is not None]
+
     async def aembed_image(self, image: bytes, mime_type: str = "image/png") -> FloatArray:
         """Dense vector of an image, sent as a chat-style message with a data URI."""
         url = f"data:{mime_type};base64,{base64.b64encode(image).decode()}"

@@ -32,27 +32,29 @@ CHUNKS_PER_QUERY = 150  # a document may own several of the best chunks
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """One line of the results table, named like `hybrid+rerank@256`: mode, options, Matryoshka size."""
+    """One line of the results table, named like `hybrid+rerank+late@256`: mode, options, Matryoshka size."""
 
     name: str
     mode: str
     rerank: bool = False
+    late_chunking: bool = False
     dimensions: int | None = None
 
     @classmethod
     def parse(cls, name: str) -> EvalConfig:
         base, _, size = name.partition("@")
         mode, *flags = base.split("+")
-        if mode not in ("dense", "keyword", "hybrid") or set(flags) - {"rerank"}:
+        if mode not in ("dense", "keyword", "hybrid") or set(flags) - {"rerank", "late"}:
             raise ConfigError(
                 f"Unknown eval config '{name}'.",
-                "Use dense, keyword or hybrid, optionally with +rerank and @<dimensions>, e.g. hybrid+rerank@256.",
+                "Use dense, keyword or hybrid, optionally with +rerank, +late (late chunking) and @<dimensions>, "
+                "e.g. hybrid+rerank@256.",
             )
         try:
             dimensions = int(size) if size else None
         except ValueError as exc:
             raise ConfigError(f"Bad dimensions in eval config '{name}'.", "Write e.g. dense@128.") from exc
-        return cls(name=name, mode=mode, rerank="rerank" in flags, dimensions=dimensions)
+        return cls(name=name, mode=mode, rerank="rerank" in flags, late_chunking="late" in flags, dimensions=dimensions)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,13 @@ class Evaluation:
             self._doc_ids.setdefault(content_sha256(content), []).append(name.removesuffix(".txt"))
 
     def _workspace(self, config: EvalConfig) -> Workspace:
-        settings = self.settings.model_copy(update={"embedding_dimensions": config.dimensions, "token_store": True})
+        settings = self.settings.model_copy(
+            update={
+                "embedding_dimensions": config.dimensions,
+                "late_chunking": config.late_chunking,
+                "token_store": True,
+            }
+        )
         if config.dimensions not in self._embeddings:
             self._embeddings[config.dimensions] = build_embedding(settings)
         embedding = self._embeddings[config.dimensions]

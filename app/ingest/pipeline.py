@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
+from app.embeddings import Embedding
 from app.errors import AppError, EmbeddingError, IngestCancelledError, StoreError, UnreadableFileError
 from app.ingest.chunking import chunk_id, content_sha256, safe_file_name, split_into_chunks
+from app.ingest.late_chunking import SpanEncoder, late_chunk
 from app.ingest.parsed import PageImage, ReadOptions
 from app.ingest.readers import parse_file
+from app.retrieval.rerank import TokenStore
 from app.store.catalog import Catalog
 from app.store.chroma import DOC_KEY, VectorIndex
 
@@ -179,7 +181,7 @@ class Ingestor:
     def __init__(
         self,
         *,
-        embedding: BaseEmbedding,
+        embedding: Embedding,
         index: VectorIndex,
         catalog: Catalog,
         sources_dir: Path,
@@ -187,8 +189,12 @@ class Ingestor:
         splitter: SentenceSplitter,
         max_bytes: int,
         read_options: ReadOptions | None = None,
+        late_chunking: bool = False,
+        token_store: TokenStore | None = None,
     ) -> None:
         self._embedding = embedding
+        self._late_chunking = late_chunking
+        self._token_store = token_store
         self._index = index
         self._catalog = catalog
         self._sources_dir = sources_dir
@@ -323,9 +329,9 @@ class Ingestor:
         texts = [node for node in nodes if node.node_id not in images]
         for start in range(0, len(texts), EMBED_SLICE):
             batch.check_cancel()
-            part = [node.get_content() for node in texts[start : start + EMBED_SLICE]]
+            part = texts[start : start + EMBED_SLICE]
             began = time.monotonic()
-            embeddings.extend(self._embedding.get_text_embedding_batch(part))
+            embeddings.extend(self._encode_texts(texts[start : start + EMBED_SLICE]))
             batch.embedding_seconds += time.monotonic() - began
             batch.embeddings += len(part)
             report("embedding", len(embeddings), len(nodes))
@@ -343,6 +349,22 @@ class Ingestor:
             batch.embeddings += 1
             report("embedding", len(embeddings), len(nodes))
         return embeddings
+
+    def _encode_texts(self, nodes: Sequence[TextNode]) -> list[list[float]]:
+        """Chunk vectors: plain, or late-chunked; token vectors go to the token store when there is one."""
+        texts = [node.get_content() for node in nodes]
+        if not self._late_chunking and self._token_store is None:
+            return self._embedding.get_text_embedding_batch(texts)
+        encoder = cast(SpanEncoder, self._embedding)
+        if self._late_chunking:
+            budget = self._embedding.max_tokens - self._embedding.special_tokens_per_text
+            pairs = late_chunk(encoder, texts, lambda text: len(self._embedding.tokenize(text)), budget)
+        else:
+            pairs = encoder.encode_chunks(texts)
+        if self._token_store is not None:
+            for node, (_, tokens) in zip(nodes, pairs, strict=True):
+                self._token_store.save(str(node.metadata[DOC_KEY]), node.node_id, tokens)
+        return [cast(list[float], dense.tolist()) for dense, _ in pairs]
 
     def _store_source(self, sha: str, file_name: str, data: bytes) -> str:
         relative = f"{sha}/{file_name}"

@@ -93,3 +93,29 @@ def test_token_store_keeps_vectors_once_and_forgets_deleted_documents(open_works
     assert [p.chunk_id for p in workspace.retrieve("night train to the coast")] == [p.chunk_id for p in first]
     workspace.delete(shas["trains.txt"])
     assert {folder.name for folder in store.iterdir()} == {shas["pumps.txt"], shas["gardens.txt"]}
+
+
+def test_late_chunk_vectors_pool_the_chunk_tokens_of_a_shared_pass(embedding) -> None:  # type: ignore[no-untyped-def]
+    from app.embeddings.pooling import l2_normalize
+    from app.ingest.late_chunking import late_chunk, merge_chunks
+
+    chunks = ["The coolant pump turns at 3000 rpm.", "It was serviced in May.", "Its seals were replaced."]
+    pairs = late_chunk(embedding, chunks, lambda text: len(embedding.tokenize(text)), budget=250)
+    text, spans = merge_chunks(chunks)
+    encoded = embedding._tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
+    offsets = encoded.pop("offset_mapping")[0].numpy()
+    states = embedding._model(**encoded).last_hidden_state[0].detach().float().numpy()
+    for (dense, tokens), (start, end) in zip(pairs, spans, strict=True):
+        inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        np.testing.assert_allclose(dense, l2_normalize(states[inside].mean(axis=0)), atol=1e-5)
+        assert tokens.shape == (int(inside.sum()), 384)
+    # In context, "It" of the second chunk is about the pump: its vector differs from the chunk alone.
+    alone = embedding.encode_chunks([chunks[1]])[0][0]
+    assert float(np.dot(pairs[1][0], alone)) < 0.99
+
+
+def test_late_chunking_index_has_its_own_fingerprint_and_retrieves(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(LATE_CHUNKING="true", COLLECTION_NAME="late", CHUNK_SIZE=40, CHUNK_OVERLAP=0)
+    assert workspace.fingerprint.chunking.endswith("/late")
+    _ingest(workspace)
+    assert workspace.retrieve("What do sleeping cars have?")[0].file_name == "trains.txt"
