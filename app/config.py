@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MATRYOSHKA_DIMENSIONS = (128, 256, 512, 1024, 2048)
+RetrievalMode = Literal["dense", "keyword", "hybrid"]
 
 
 class Settings(BaseSettings):
@@ -106,7 +107,7 @@ class Settings(BaseSettings):
         description="Encode neighbouring chunks together and pool each chunk's tokens (context-aware chunk vectors).",
     )
     top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
-    retrieval_mode: Literal["dense", "keyword", "hybrid"] = Field(
+    retrieval_mode: RetrievalMode = Field(
         "dense",
         validation_alias="RETRIEVAL_MODE",
         description="`dense` (vectors), `keyword` (BM25) or `hybrid` (both, fused by reciprocal rank).",
@@ -129,6 +130,14 @@ class Settings(BaseSettings):
         False,
         validation_alias="TOKEN_STORE",
         description="Keep token vectors on disk (float16) once computed, so a rerank encodes each chunk once.",
+    )
+    not_found_threshold: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        validation_alias="NOT_FOUND_THRESHOLD",
+        description="Below this cosine similarity of the best passage, answer 'not found in your documents' "
+        "(measured by benchmarks/not_found_threshold.py for the packaged model); 0 disables the check.",
     )
 
     llm_api_base: str | None = Field(

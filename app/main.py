@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
-from app.config import Settings, load_settings
+from app.config import RetrievalMode, Settings, load_settings
+from app.embeddings import Embedding, build_embedding
 from app.errors import AppError
 from app.ingest.chunking import safe_file_name
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
+from app.status import ComponentStatus, check_services
 from app.workspace import Workspace
+
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("dense", "keyword", "hybrid")
+# Per-session choices, not part of which index is open: changing them must not reopen the workspace.
+SESSION_FIELDS = {"top_k", "retrieval_mode", "rerank"}
+EMBEDDING_FIELDS = {name for name in Settings.model_fields if name.startswith("embedding_")} | {"vector_type"}
 
 
 @dataclass
@@ -24,12 +32,27 @@ class ChatTurn:
     sources: list[Passage] = field(default_factory=list)
     notice: str = ""
     highlights: dict[int, list[str]] = field(default_factory=dict)  # source number -> its cited sentences
+    mode: str = ""
+    query: str = ""
 
 
-@st.cache_resource(show_spinner="Loading the embedding model and the index…")
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def load_embedding(settings_key: str, _settings: Settings) -> Embedding:
+    # Shared by every collection: switching collections must not reload the model.
+    return build_embedding(_settings)
+
+
+@st.cache_resource(show_spinner="Opening the index…")
 def open_workspace(settings_key: str, _settings: Settings) -> Workspace:
-    # Keyed by the settings' JSON: a change of settings opens a new workspace.
-    return Workspace(_settings)
+    # Keyed by the settings' JSON: a change of settings (or collection) opens another workspace.
+    embedding = load_embedding(_settings.model_dump_json(include=EMBEDDING_FIELDS), _settings)
+    return Workspace(_settings, embedding=embedding)
+
+
+@st.cache_data(ttl=60, show_spinner="Checking the services…")
+def service_status(settings_key: str, _workspace: Workspace) -> list[ComponentStatus]:
+    # Cached for a minute: a down server's timeout must not slow every question.
+    return check_services(_workspace.settings, _workspace.embedding, _workspace.client)
 
 
 def _count(number: int, noun: str) -> str:
@@ -102,76 +125,200 @@ def show_status(workspace: Workspace) -> None:
     fp = status.fingerprint
     st.caption(
         f"Embedding: {fp.backend} · {fp.model} · {fp.dimension}-d {fp.vector_type}  \n"
-        f"Index: {status.collection} · {_count(status.documents, 'document')} · "
+        f"Index: {escape_markdown(status.collection)} · {_count(status.documents, 'document')} · "
         f"{_count(status.chunks, 'chunk')}  \n"
         f"Answers: {status.llm}"
     )
 
 
+def collections_panel(workspace: Workspace) -> None:
+    """Switch, create and delete collections; the choice lives in this browser session."""
+    names = workspace.collection_names()
+    current = workspace.collection
+    # Keyed by the open collection, so the box shows it after a switch made by a button.
+    choice = st.selectbox("Collection", names, index=names.index(current), key=f"collection-{current}")
+    if choice != current:
+        st.session_state["collection"] = choice
+        st.rerun()
+    with st.expander("New or delete collection"):
+        name = st.text_input("New collection name", key="new-collection-name")
+        if st.button("Create", key="create-collection", icon=":material/add:"):
+            st.session_state["collection"] = workspace.create_collection(name)
+            st.rerun()
+        if st.session_state.get("confirm-delete") != current:
+            if st.button(f"Delete '{current}'", key="remove-collection", icon=":material/delete:"):
+                st.session_state["confirm-delete"] = current
+                st.rerun()
+            return
+        documents = len(workspace.documents())
+        st.warning(
+            f"Delete the collection '{escape_markdown(current)}' and its {_count(documents, 'document')}? "
+            "This cannot be undone."
+        )
+        yes, no = st.columns(2)
+        if yes.button("Delete", key="confirm-remove-collection", type="primary"):
+            workspace.delete_collection(current)
+            open_workspace.clear()  # cached handles to the deleted Chroma collection are stale
+            st.session_state.pop("confirm-delete", None)
+            remaining = [n for n in workspace.collection_names() if n != current]
+            st.session_state["collection"] = remaining[0] if remaining else workspace.settings.collection
+            st.session_state["history"] = []
+            st.rerun()
+        if no.button("Cancel", key="cancel-remove-collection"):
+            st.session_state.pop("confirm-delete", None)
+            st.rerun()
+
+
+def documents_panel(workspace: Workspace) -> None:
+    status_slot = st.empty()  # filled last, so counts include this run's uploads
+    uploads = st.file_uploader(
+        "Add documents",
+        accept_multiple_files=True,
+        help=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        key=f"uploader-{workspace.collection}",
+    )
+    if uploads:
+        index_new_uploads(workspace, list(uploads))
+    show_results(st.session_state.get("last_results", []))
+
+    for record in workspace.documents():
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
+        if right.button(
+            "",
+            icon=":material/delete:",
+            key=f"delete-{record.sha256}",
+            help=f"Remove {record.name} from the index",
+        ):
+            workspace.delete(record.sha256)
+            st.session_state["last_results"] = []
+            st.rerun()
+    for record in workspace.unfinished_documents():
+        st.text(f"{record.name}: {record.status}…")
+    with status_slot.container():
+        show_status(workspace)
+
+
+def retrieval_panel(settings: Settings) -> None:
+    """Widgets bound to this session's retrieval choices (defaults: the settings)."""
+    st.slider("Passages per question (top-k)", 1, 20, value=min(settings.top_k, 20), key="top_k")
+    st.radio(
+        "Search mode",
+        RETRIEVAL_MODES,
+        index=RETRIEVAL_MODES.index(settings.retrieval_mode),
+        key="retrieval_mode",
+        horizontal=True,
+        help="dense: meaning (vectors) · keyword: exact words (BM25) · hybrid: both, fused",
+    )
+    st.toggle("Rerank (late interaction)", value=settings.rerank, key="rerank")
+
+
+def status_panel(workspace: Workspace) -> None:
+    if st.button("Check again", key="recheck-services", icon=":material/refresh:"):
+        service_status.clear()
+    for component in service_status(workspace.settings.model_dump_json(), workspace):
+        mark = ":material/check_circle:" if component.ok else ":material/error:"
+        line = f"{mark} **{component.name}**: {escape_markdown(component.detail)}"
+        if component.ok:
+            st.markdown(line)
+            if component.hint:
+                st.caption(escape_markdown(component.hint))
+        else:
+            st.error(line)
+            if component.hint:
+                st.info(escape_markdown(component.hint))
+
+
+def guarded(action: Callable[[], None]) -> None:
+    """Run one part of the page; a typed error becomes a notice there and the rest of the page still works."""
+    try:
+        action()
+    except AppError as error:
+        show_error(error)
+
+
 def sidebar(workspace: Workspace) -> None:
     with st.sidebar:
+        st.header("Collection")
+        guarded(lambda: collections_panel(workspace))
         st.header("Documents")
-        status_slot = st.empty()  # filled last, so counts include this run's uploads
-        uploads = st.file_uploader(
-            "Add documents",
-            accept_multiple_files=True,
-            help=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        guarded(lambda: documents_panel(workspace))
+        st.header("Retrieval")
+        retrieval_panel(workspace.settings)
+        with st.expander("Status of the services"):
+            guarded(lambda: status_panel(workspace))
+
+
+def download_buttons(workspace: Workspace, sources: list[Passage], turn_key: str) -> None:
+    """One download button per cited document, serving the original file kept at upload."""
+    seen: set[str] = set()
+    for passage in sources:
+        if passage.doc_sha in seen:
+            continue
+        seen.add(passage.doc_sha)
+        path = workspace.source_path(passage.doc_sha)
+        if path is None:
+            st.caption(f"{escape_markdown(passage.file_name)}: the original file is no longer in this collection.")
+            continue
+        st.download_button(
+            f"Download {passage.file_name}",
+            data=path.read_bytes(),
+            file_name=passage.file_name,
+            key=f"download-{turn_key}-{passage.doc_sha}",
+            icon=":material/download:",
         )
-        if uploads:
-            index_new_uploads(workspace, list(uploads))
-        show_results(st.session_state.get("last_results", []))
-
-        for record in workspace.documents():
-            left, right = st.columns([5, 1], vertical_alignment="center")
-            left.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
-            if right.button(
-                "",
-                icon=":material/delete:",
-                key=f"delete-{record.sha256}",
-                help=f"Remove {record.name} from the index",
-            ):
-                workspace.delete(record.sha256)
-                st.session_state["last_results"] = []
-                st.rerun()
-        with status_slot.container():
-            show_status(workspace)
 
 
-def show_sources(sources: list[Passage], highlights: dict[int, list[str]]) -> None:
+def show_sources(
+    workspace: Workspace, sources: list[Passage], highlights: dict[int, list[str]], turn_key: str, mode: str = ""
+) -> None:
     if not sources:
         return
-    with st.expander(f"Sources ({len(sources)})"):
+    label = "Closest passages" if mode == "not_found" else "Sources"
+    with st.expander(f"{label} ({len(sources)})"):
         for number, passage in enumerate(sources, start=1):
             where = f", {escape_markdown(passage.location)}" if passage.location else ""
             st.markdown(f"**[{number}] {escape_markdown(passage.file_name)}{where}** · score {passage.score:.2f}")
             st.markdown(highlight_passage(passage.text, highlights.get(number, [])))
+        guarded(lambda: download_buttons(workspace, sources, turn_key))
 
 
-def show_turn(turn: ChatTurn) -> None:
+def show_turn(workspace: Workspace, turn: ChatTurn, turn_key: str) -> None:
     with st.chat_message(turn.role):
         if turn.notice:
-            st.warning(turn.notice)
+            st.warning(escape_markdown(turn.notice))
+        if turn.query:
+            st.caption(f"Searched for: {escape_markdown(turn.query)}")
         st.markdown(escape_markdown(turn.content) if turn.role == "user" else turn.content)
-        show_sources(turn.sources, turn.highlights)
+        show_sources(workspace, turn.sources, turn.highlights, turn_key, turn.mode)
 
 
 def chat(workspace: Workspace) -> None:
     history: list[ChatTurn] = st.session_state.setdefault("history", [])
-    for turn in history:
-        show_turn(turn)
+    for number, turn in enumerate(history):
+        show_turn(workspace, turn, str(number))
     question = st.chat_input("Ask a question about your documents")
     if not question:
         return
-    show_turn(ChatTurn("user", question))
+    show_turn(workspace, ChatTurn("user", question), "question")
     with st.chat_message("assistant"):
         try:
             with st.spinner("Searching your documents…"):
-                answer = workspace.ask(question, history=[(t.role, t.content) for t in history])
+                answer = workspace.ask(
+                    question,
+                    history=[(t.role, t.content) for t in history],
+                    top_k=st.session_state.get("top_k"),
+                    mode=st.session_state.get("retrieval_mode"),
+                    rerank=st.session_state.get("rerank"),
+                )
         except AppError as error:
             show_error(error)
             return
         if answer.notice:
-            st.warning(answer.notice)
+            st.warning(escape_markdown(answer.notice))
+        query = answer.query if answer.query != question else ""
+        if query:
+            st.caption(f"Searched for: {escape_markdown(query)}")
         if answer.mode == "llm":
             text = st.write_stream(answer.chunks)
         else:
@@ -181,17 +328,18 @@ def chat(workspace: Workspace) -> None:
         highlights: dict[int, list[str]] = {}
         for highlight in answer.highlights:
             highlights.setdefault(highlight.source_number, []).append(highlight.sentence)
-        show_sources(answer.sources, highlights)
+        show_sources(workspace, answer.sources, highlights, str(len(history) + 1), answer.mode)
     history.append(ChatTurn("user", question))
-    history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice, highlights))
+    history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice, highlights, answer.mode, query))
 
 
 def main() -> None:
     st.set_page_config(page_title="Chat with your documents", page_icon="📄", layout="wide")
     st.title("Chat with your documents")
     try:
-        settings = load_settings()
-        workspace = open_workspace(settings.model_dump_json(), settings)
+        chosen = st.session_state.get("collection")
+        settings = load_settings(**({"collection": chosen} if chosen else {}))
+        workspace = open_workspace(settings.model_dump_json(exclude=SESSION_FIELDS), settings)
     except AppError as error:
         show_error(error)
         st.stop()

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from llama_index.core.node_parser import SentenceSplitter
 
+from app.chat.condense import condense_question
 from app.chat.engine import Answer, answer_question
 from app.chat.llm import build_llm
-from app.config import Settings
+from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
-from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback
+from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback, index_write_lock
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker, TokenStore
 from app.retrieval.search import SearchOptions, SearchRetriever
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import VectorIndex, open_client
+from app.store.collections import Collections, check_collection_name
 from app.store.fingerprint import IndexFingerprint
 from app.store.keyword import KeywordIndex, KeywordRecord, corpus_version
 
@@ -97,8 +101,11 @@ class Workspace:
         _check_chunk_fits(settings, self.embedding)
         _check_token_vectors(settings, self.embedding)
         self.fingerprint = fingerprint_for(settings, self.embedding)
-        self.index = VectorIndex.open(open_client(settings), settings.collection, self.fingerprint)
+        self.client = open_client(settings)
         self.catalog = Catalog(settings.catalog_path)
+        self.collections = Collections(settings.catalog_path, settings.sources_dir)
+        self.collection = check_collection_name(settings.collection)
+        self.index = VectorIndex.open(self.client, self.collections.physical_name(self.collection), self.fingerprint)
         self.llm = build_llm(settings)
         self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
         self.ingestor = Ingestor(
@@ -106,7 +113,7 @@ class Workspace:
             index=self.index,
             catalog=self.catalog,
             sources_dir=settings.sources_dir,
-            lock_path=settings.data_dir / "write.lock",
+            lock_path=self.lock_path,
             splitter=SentenceSplitter(
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,
@@ -120,8 +127,43 @@ class Workspace:
         self.ingestor.recover()
         self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
 
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.data_dir / "write.lock"
+
+    def collection_names(self) -> list[str]:
+        """Every collection of this data folder, the open one included."""
+        return self.collections.names()
+
+    def create_collection(self, name: str) -> str:
+        """Register a new, empty collection; its vectors are created when it is first opened."""
+        name = check_collection_name(name)
+        if name in self.collections.names():
+            raise ConfigError(f"A collection named '{name}' already exists.", "Pick another name, or switch to it.")
+        return self.collections.ensure(name).name
+
+    def delete_collection(self, name: str) -> None:
+        """Remove a collection: its vectors, its documents' catalog rows and sources no other collection uses."""
+        with index_write_lock(self.lock_path):
+            physical = self.collections.delete(name, self.client)
+            for derived in ("keyword", "tokens"):  # the indexes kept beside each Chroma collection
+                for chroma_name in physical:
+                    shutil.rmtree(self.settings.data_dir / derived / chroma_name, ignore_errors=True)
+
     def documents(self) -> list[DocumentRecord]:
         return self.catalog.ready(self.index.name)
+
+    def unfinished_documents(self) -> list[DocumentRecord]:
+        """Documents being indexed or removed right now (or left so by a crash, until the next start)."""
+        return self.catalog.pending(self.index.name)
+
+    def source_path(self, sha256: str) -> Path | None:
+        """The original file of a document of this collection, as uploaded; None once it is deleted."""
+        record = self.catalog.find(self.index.name, sha256=sha256)
+        if record is None:
+            return None
+        path = self.settings.sources_dir / record.source
+        return path if path.is_file() else None
 
     def ingest(
         self,
@@ -193,14 +235,34 @@ class Workspace:
             options = replace(options, top_k=top_k)
         return self.retriever(options).passages(question)
 
-    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), top_k: int | None = None) -> Answer:
-        passages = self.retrieve(question, top_k)
-        return answer_question(question, passages, embedding=self.embedding, llm=self.llm, history=history)
+    def ask(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        top_k: int | None = None,
+        *,
+        mode: RetrievalMode | None = None,
+        rerank: bool | None = None,
+    ) -> Answer:
+        """Answer `question`; a follow-up is first condensed with the conversation into a standalone query."""
+        query = condense_question(question, history, self.llm)
+        overrides: dict[str, object] = {"mode": mode, "rerank": rerank, "top_k": top_k}
+        options = self.search_options(**{name: value for name, value in overrides.items() if value is not None})
+        # Every mode scores passages by their cosine similarity to the query: the threshold applies to all.
+        return answer_question(
+            question,
+            self.retrieve(query, options=options),
+            embedding=self.embedding,
+            llm=self.llm,
+            history=history,
+            not_found_threshold=self.settings.not_found_threshold,
+            search_query=query,
+        )
 
     def status(self) -> WorkspaceStatus:
         documents = self.documents()
         return WorkspaceStatus(
-            collection=self.index.name,
+            collection=self.collection,
             data_dir=str(self.settings.data_dir),
             fingerprint=self.fingerprint,
             documents=len(documents),

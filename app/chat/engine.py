@@ -20,13 +20,23 @@ log = logging.getLogger(__name__)
 NO_DOCUMENTS = "No documents are indexed yet. Upload a file in the sidebar (or run `python -m app ingest PATH`)."
 
 
+def not_found_text(best: float, threshold: float) -> str:
+    return (
+        "Not found in your documents: no passage is close enough to the question "
+        f"(the best match scores {best:.2f}, below the {threshold:.2f} needed). "
+        "The closest passages are listed below, but they probably do not answer it. "
+        "Try other words, or upload the document that does."
+    )
+
+
 @dataclass
 class Answer:
-    mode: Literal["llm", "extractive"]
+    mode: Literal["llm", "extractive", "not_found"]
     sources: list[Passage]
     chunks: Iterator[str]
     notice: str = ""
     highlights: list[Highlight] = field(default_factory=list)
+    query: str = ""  # what retrieval searched for: the question, or a follow-up made standalone
 
     def text(self) -> str:
         """Consume the stream and return the whole answer."""
@@ -60,10 +70,21 @@ def answer_question(
     embedding: BaseEmbedding,
     llm: OpenAILike | None,
     history: Sequence[tuple[str, str]] = (),
+    not_found_threshold: float = 0.0,
+    search_query: str | None = None,
 ) -> Answer:
+    """Answer from `passages`, whose scores are cosine similarities to `search_query` (default: the question).
+
+    When the best is below `not_found_threshold` the documents are taken not to hold the answer: the
+    reply says so plainly instead of asking an LLM to write one from unrelated passages (0 disables it).
+    """
+    query = search_query or question
     sources = list(passages)
     if not sources:
-        return Answer("extractive", [], iter([NO_DOCUMENTS]))
+        return Answer("extractive", [], iter([NO_DOCUMENTS]), query=query)
+    best = max(p.score for p in sources)
+    if not_found_threshold > 0 and best < not_found_threshold:
+        return Answer("not_found", sources, iter([not_found_text(best, not_found_threshold)]), query=query)
     notice = ""
     if llm is not None:
         stream = stream_answer(llm, build_messages(question, sources, history))
@@ -73,6 +94,6 @@ def answer_question(
             log.warning("LLM failed, answering extractively: %s", exc)
             notice = _llm_failure(exc, llm) + " Showing an extractive answer instead."
         else:
-            return Answer("llm", sources, _guarded(first, stream))
-    highlights = best_sentences(question, sources, embedding)
-    return Answer("extractive", sources, iter([extractive_answer(highlights)]), notice, highlights)
+            return Answer("llm", sources, _guarded(first, stream), query=query)
+    highlights = best_sentences(query, sources, embedding)
+    return Answer("extractive", sources, iter([extractive_answer(highlights)]), notice, highlights, query)

@@ -1,0 +1,52 @@
+"""Follow-up questions: turn "and how hot is it?" into a question retrieval can answer on its own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import openai
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.llms.openai_like import OpenAILike
+
+log = logging.getLogger(__name__)
+
+CONDENSE_PROMPT = (
+    "Rewrite the user's last question as one standalone question that can be understood without the "
+    "conversation, keeping its meaning. Reply with the question only.\n\n"
+    "Conversation:\n{conversation}\n\nLast question: {question}\n\nStandalone question:"
+)
+CONDENSE_TURNS = 3  # earlier turns rarely change what a follow-up refers to
+CONDENSE_MAX_TOKENS = 64
+
+
+def previous_user_question(history: Sequence[tuple[str, str]]) -> str:
+    return next((content for role, content in reversed(history) if role == "user"), "")
+
+
+def fallback_query(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Without a language model: the question plus the previous one, so "how hot is it?" keeps its subject."""
+    previous = previous_user_question(history)
+    return f"{previous} {question}" if previous else question
+
+
+def condense_question(question: str, history: Sequence[tuple[str, str]], llm: OpenAILike | None) -> str:
+    """The query to retrieve with: the question itself, rewritten by the LLM, or the fallback."""
+    if not history:
+        return question
+    if llm is None:
+        return fallback_query(question, history)
+    conversation = "\n".join(f"{role}: {' '.join(content.split())}" for role, content in history[-2 * CONDENSE_TURNS :])
+    prompt = CONDENSE_PROMPT.format(conversation=conversation, question=question)
+    try:
+        response = llm.chat(
+            [ChatMessage(role=MessageRole.USER, content=prompt)], max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0
+        )
+    except openai.OpenAIError as exc:
+        # The answer step reports an unreachable LLM; retrieval must not fail because of it.
+        log.warning("could not condense the follow-up question, using the fallback: %s", exc)
+        return fallback_query(question, history)
+    condensed = " ".join((response.message.content or "").split())
+    if not condensed:
+        return fallback_query(question, history)
+    return condensed
