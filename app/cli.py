@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.config import Settings, load_settings
 from app.errors import AppError
+from app.index_commands import add_index_commands
 from app.ingest.pipeline import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.workspace import Workspace
@@ -172,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cache", default=".eval-cache", help="where the indexes are kept between runs")
     evaluate.add_argument("--out", default="eval-results", help="where results.json and results.png go")
     evaluate.set_defaults(run=cmd_eval, standalone=True)
+
+    add_index_commands(sub)
     return parser
 
 

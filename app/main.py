@@ -11,10 +11,11 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
 from app.config import RetrievalMode, Settings, load_settings
 from app.embeddings import Embedding, build_embedding
-from app.errors import AppError
+from app.errors import AppError, FingerprintMismatchError
 from app.ingest.chunking import safe_file_name
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
+from app.ingest.reindex import reindex
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
 from app.workspace import Workspace
@@ -333,6 +334,36 @@ def chat(workspace: Workspace) -> None:
     history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice, highlights, answer.mode, query))
 
 
+def offer_reindex(settings: Settings, error: FingerprintMismatchError) -> None:
+    """The banner shown when the configured embedding model is not the one the index was built with."""
+    st.warning(escape_markdown(error.message))
+    st.info(escape_markdown(error.hint))
+    if not st.button("Re-index all documents", key="reindex", type="primary"):
+        return
+    bar = st.progress(0.0, text="Starting…")
+
+    def on_progress(event: IngestProgress) -> None:
+        bar.progress(event.fraction, text=escape_markdown(event.describe()))
+
+    try:
+        embedding = load_embedding(settings.model_dump_json(include=EMBEDDING_FIELDS), settings)
+        report = reindex(settings, embedding=embedding, progress=on_progress)
+    except AppError as failure:
+        show_error(failure)
+        return
+    if not report.switched:
+        for result in report.problems:
+            st.error(escape_markdown(f"{result.file_name}: {result.message}"))
+        st.error("The new index is incomplete, so the old one stays in service. Fix the files above and retry.")
+        return
+    st.session_state["reindexed"] = (
+        f"Re-indexed {report.new.documents} documents ({report.new.chunks} chunks) with "
+        f"{report.new.fingerprint.describe() if report.new.fingerprint else 'the configured model'}."
+    )
+    open_workspace.clear()
+    st.rerun()
+
+
 def main() -> None:
     st.set_page_config(page_title="Chat with your documents", page_icon="📄", layout="wide")
     st.title("Chat with your documents")
@@ -340,9 +371,14 @@ def main() -> None:
         chosen = st.session_state.get("collection")
         settings = load_settings(**({"collection": chosen} if chosen else {}))
         workspace = open_workspace(settings.model_dump_json(exclude=SESSION_FIELDS), settings)
+    except FingerprintMismatchError as error:
+        offer_reindex(settings, error)
+        st.stop()
     except AppError as error:
         show_error(error)
         st.stop()
+    if "reindexed" in st.session_state:
+        st.success(escape_markdown(st.session_state.pop("reindexed")))
     sidebar(workspace)
     chat(workspace)
 

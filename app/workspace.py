@@ -72,6 +72,38 @@ def read_options_for(settings: Settings) -> ReadOptions:
     )
 
 
+def build_ingestor(
+    settings: Settings,
+    embedding: Embedding,
+    index: VectorIndex,
+    catalog: Catalog,
+    token_store: TokenStore | None = None,
+) -> Ingestor:
+    """The ingestor of one physical index (the Workspace's, or the one a reindex builds)."""
+    return Ingestor(
+        embedding=embedding,
+        index=index,
+        catalog=catalog,
+        sources_dir=settings.sources_dir,
+        lock_path=settings.data_dir / "write.lock",
+        splitter=SentenceSplitter(
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            tokenizer=embedding.tokenize,
+        ),
+        max_bytes=settings.max_upload_mb * 1_000_000,
+        read_options=read_options_for(settings),
+        late_chunking=settings.late_chunking,
+        token_store=token_store,
+    )
+
+
+def check_settings_fit(settings: Settings, embedding: Embedding) -> None:
+    """Refuse settings the embedding model cannot honour (before anything is opened or written)."""
+    _check_chunk_fits(settings, embedding)
+    _check_token_vectors(settings, embedding)
+
+
 def _check_chunk_fits(settings: Settings, embedding: Embedding) -> None:
     room = embedding.max_tokens - embedding.special_tokens_per_text
     if settings.chunk_size > room:
@@ -98,8 +130,7 @@ class Workspace:
     def __init__(self, settings: Settings, embedding: Embedding | None = None) -> None:
         self.settings = settings
         self.embedding = embedding or build_embedding(settings)
-        _check_chunk_fits(settings, self.embedding)
-        _check_token_vectors(settings, self.embedding)
+        check_settings_fit(settings, self.embedding)
         self.fingerprint = fingerprint_for(settings, self.embedding)
         self.client = open_client(settings)
         self.catalog = Catalog(settings.catalog_path)
@@ -108,22 +139,7 @@ class Workspace:
         self.index = VectorIndex.open(self.client, self.collections.physical_name(self.collection), self.fingerprint)
         self.llm = build_llm(settings)
         self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
-        self.ingestor = Ingestor(
-            embedding=self.embedding,
-            index=self.index,
-            catalog=self.catalog,
-            sources_dir=settings.sources_dir,
-            lock_path=self.lock_path,
-            splitter=SentenceSplitter(
-                chunk_size=settings.chunk_size,
-                chunk_overlap=settings.chunk_overlap,
-                tokenizer=self.embedding.tokenize,
-            ),
-            max_bytes=settings.max_upload_mb * 1_000_000,
-            read_options=read_options_for(settings),
-            late_chunking=settings.late_chunking,
-            token_store=self.token_store,
-        )
+        self.ingestor = build_ingestor(settings, self.embedding, self.index, self.catalog, self.token_store)
         self.ingestor.recover()
         self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
 

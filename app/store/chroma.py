@@ -106,8 +106,9 @@ def _mismatch(name: str, stored: IndexFingerprint, wanted: IndexFingerprint) -> 
     return FingerprintMismatchError(
         f"The index '{name}' was built with {stored.describe()}, but the settings ask for {wanted.describe()} "
         f"({'; '.join(stored.differences(wanted))}). Mixing them would give wrong answers.",
-        "Switch the settings back to match the index, or start a fresh index under another name "
-        "(COLLECTION_NAME or DATA_DIR) and upload your documents there.",
+        "Switch the settings back to match the index, or re-embed every document with the configured model: "
+        "`python -m app reindex` (or the button in the app; the current index stays in service until the new one "
+        "is complete), or start a fresh index under another name (COLLECTION_NAME or DATA_DIR).",
     )
 
 

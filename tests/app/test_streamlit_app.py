@@ -87,7 +87,32 @@ def test_index_built_with_other_settings_shows_the_fingerprint_error(
     app.run()
     monkeypatch.setenv("CHUNK_SIZE", "120")
     reopened = run_app()
-    [error] = reopened.error
-    assert "was built with" in error.value and "sentence/200/30" in error.value
-    assert "Switch the settings back" in reopened.info[0].value
+    [banner] = reopened.warning
+    assert "was built with" in banner.value and "sentence/200/30" in banner.value
+    assert "reindex" in reopened.info[0].value and "Switch the settings back" in reopened.info[0].value
+    assert reopened.button(key="reindex").label == "Re-index all documents"
     assert not reopened.chat_input, "the chat is not offered over a mismatched index"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_changed_embedding_config_shows_a_banner_whose_button_reindexes(
+    report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = run_app()
+    app.file_uploader[0].set_value(("report.pdf", report_pdf, "application/pdf"))
+    app.run()
+    assert any("report\\.pdf: indexed" in s.value for s in app.success)
+
+    monkeypatch.setenv("EMBEDDING_DIMENSIONS", "128")
+    app = run_app()
+    assert any("dimension: 384 \\-\\> 128" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert app.chat_input.len == 0, "no questions against an index of another model"
+    app.button(key="reindex").click()
+    app.run()
+    assert not app.exception, app.exception
+    shown = [s.value.replace("\\", "") for s in app.success]  # markdown escapes removed
+    assert any("Re-indexed 1 documents (3 chunks)" in s and "128-d" in s for s in shown), shown
+    assert any("report.pdf (3 chunks)" in t.value for t in app.text)
+    app.chat_input[0].set_value(PAGE2_QUESTION)
+    app.run()
+    assert "550 degrees" in all_text(app)

@@ -1,0 +1,104 @@
+"""`python -m app reindex | remove-index | import-collection`: the index lifecycle commands of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from app.config import Settings, load_settings
+from app.ingest.pipeline import IngestProgress
+from app.ingest.reindex import IndexSize, reindex, remove_index
+
+# CLI flag -> (Settings field, environment variable) for the embedding configuration a reindex targets.
+_TARGET_FLAGS = {
+    "backend": ("embedding_backend", "EMBEDDING_BACKEND"),
+    "model": ("embedding_model", "EMBEDDING_MODEL"),
+    "dimensions": ("embedding_dimensions", "EMBEDDING_DIMENSIONS"),
+    "vector_type": ("vector_type", "VECTOR_TYPE"),
+    "api_base": ("embedding_api_base", "EMBEDDING_API_BASE"),
+}
+
+
+def _progress(event: IngestProgress) -> None:
+    if event.stage in ("reading", "embedding"):
+        print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(110), end="", file=sys.stderr, flush=True)
+
+
+def _size(size: IndexSize) -> str:
+    return f"'{size.collection}': {size.documents} documents, {size.chunks} chunks"
+
+
+def target_settings(settings: Settings, args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
+    """The settings with the flags applied, and the environment variables that make them permanent."""
+    overrides: dict[str, Any] = {}
+    environment: dict[str, str] = {}
+    for flag, (field, variable) in _TARGET_FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        if flag == "dimensions":
+            value = None if value == "full" else int(value)
+        overrides[field] = value
+        environment[variable] = "" if value is None else str(value)
+    if not overrides:
+        return settings, {}
+    return load_settings(**{**_explicit(settings), **overrides}), environment
+
+
+def _explicit(settings: Settings) -> dict[str, Any]:
+    # Fields given to Settings by name win over the environment: keep what the caller's settings say.
+    return {name: getattr(settings, name) for name in settings.model_fields_set}
+
+
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    target, environment = target_settings(settings, args)
+    from app.cli import _cancel_on_interrupt  # the same Ctrl-C behaviour as `ingest`
+
+    with _cancel_on_interrupt() as cancel:
+        report = reindex(target, progress=None if args.quiet else _progress, cancel=cancel)
+    if not args.quiet and report.results:
+        print(file=sys.stderr)
+    if report.unchanged:
+        print(f"The index {_size(report.old)} is already built with this configuration; nothing to do.")
+        return 0
+    old, new = report.old, report.new
+    print(f"from: {old.fingerprint.describe() if old.fingerprint else 'no index yet'}")
+    print(f"to:   {new.fingerprint.describe() if new.fingerprint else '?'}")
+    for result in report.problems:
+        print(f"{result.status:<8} {result.file_name}: {result.message}")
+    print(f"old index {_size(old)}" + (" (kept)" if report.switched else " (still in service)"))
+    if not report.switched:
+        print(f"new index {_size(new)}: incomplete, not switched. Run the same command again to finish.")
+        return 130 if any(r.status == "cancelled" for r in report.problems) else 1
+    print(f"new index {_size(new)}: now in service as '{report.logical}'")
+    print(f"Remove the old index when you no longer need it: python -m app remove-index {old.collection}")
+    if environment:
+        settings_line = " ".join(f"{name}={value}" for name, value in environment.items())
+        print(f"Open it with these settings from now on (environment or .env): {settings_line}")
+    return 0
+
+
+def cmd_remove_index(settings: Settings, args: argparse.Namespace) -> int:
+    size = remove_index(settings, args.name)
+    print(f"removed index {_size(size)}")
+    return 0
+
+
+def add_index_commands(sub: Any) -> None:
+    """Register the commands on the CLI's subparsers; they run without opening a Workspace."""
+    command = sub.add_parser(
+        "reindex",
+        help="re-embed every document with the configured (or given) embedding model into a new index, then switch",
+    )
+    command.add_argument("--backend", choices=["local", "vllm"], help="embedding backend (default: EMBEDDING_BACKEND)")
+    command.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL)")
+    command.add_argument("--dimensions", choices=["full", "128", "256", "512", "1024", "2048"], help="Matryoshka size")
+    command.add_argument("--vector-type", dest="vector_type", choices=["dense", "late"], help="dense or late")
+    command.add_argument("--api-base", dest="api_base", help="vLLM embedding server URL")
+    command.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    command.set_defaults(run=cmd_reindex, standalone=True)
+
+    remove = sub.add_parser("remove-index", help="delete an index that a reindex replaced")
+    remove.add_argument("name", help="the old index's collection name, as `reindex` printed it")
+    remove.set_defaults(run=cmd_remove_index, standalone=True)

@@ -1,0 +1,163 @@
+"""Re-embed every stored source into a new collection with the configured fingerprint, then switch.
+
+The collection in service is untouched until the new one holds every document; only then does
+the logical name (COLLECTION_NAME) point at it. An interrupted reindex resumes where it stopped
+(documents are journalled one by one, identified by content hash); the old collection is kept
+until the user removes it (`python -m app remove-index`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import overload
+
+from chromadb.api import ClientAPI
+
+from app.config import Settings
+from app.embeddings import Embedding, build_embedding
+from app.errors import StoreError
+from app.ingest.pipeline import IngestResult, ProgressCallback
+from app.retrieval.rerank import TokenStore
+from app.store.catalog import Catalog, DocumentRecord
+from app.store.chroma import VectorIndex, open_client, stored_fingerprint
+from app.store.collections import Collections, check_collection_name
+from app.store.fingerprint import IndexFingerprint
+from app.workspace import build_ingestor, check_settings_fit, fingerprint_for
+
+
+@dataclass(frozen=True)
+class IndexSize:
+    collection: str
+    fingerprint: IndexFingerprint | None
+    documents: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    logical: str
+    old: IndexSize
+    new: IndexSize
+    switched: bool
+    results: list[IngestResult] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.old.collection == self.new.collection
+
+    @property
+    def problems(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status in ("failed", "cancelled")]
+
+
+class _StoredSources(Sequence[tuple[str, bytes]]):
+    """The kept source files, read one at a time as the ingestor reaches them (not all into memory)."""
+
+    def __init__(self, sources_dir: Path, records: list[DocumentRecord]) -> None:
+        self._sources_dir = sources_dir
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, bytes]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, bytes]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, bytes] | Sequence[tuple[str, bytes]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        record = self._records[index]
+        # The stored file's own name picks the reader (an imported document is kept as text).
+        name = PurePosixPath(record.source).name or record.name
+        try:
+            return name, (self._sources_dir / record.source).read_bytes()
+        except OSError:
+            return name, b""  # reported by the ingestor as an empty file; the switch then does not happen
+
+
+def physical_name(logical: str, fingerprint: IndexFingerprint) -> str:
+    """The collection that holds `logical`'s documents embedded with `fingerprint`: stable, so an
+    interrupted reindex resumes into the same collection."""
+    digest = hashlib.sha256(fingerprint.to_json().encode()).hexdigest()[:10]
+    return check_collection_name(f"{logical}--{digest}")
+
+
+def index_size(client: ClientAPI, catalog: Catalog, name: str) -> IndexSize:
+    documents = catalog.ready(name)
+    return IndexSize(name, stored_fingerprint(client, name), len(documents), sum(d.chunks for d in documents))
+
+
+def _existing_match(client: ClientAPI, logical: str, fingerprint: IndexFingerprint) -> str | None:
+    """A collection of this logical name already built with `fingerprint` (e.g. the one before the last reindex)."""
+    for collection in client.list_collections():
+        name = collection.name if hasattr(collection, "name") else str(collection)
+        if name != logical and not name.startswith(f"{logical}--"):
+            continue
+        try:
+            if stored_fingerprint(client, name) == fingerprint:
+                return name
+        except StoreError:
+            continue
+    return None
+
+
+def reindex(
+    settings: Settings,
+    *,
+    embedding: Embedding | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> ReindexReport:
+    """Re-embed the documents of `settings.collection` with the embedding configuration of `settings`."""
+    logical = check_collection_name(settings.collection)
+    collections = Collections(settings.catalog_path, settings.sources_dir)
+    client = open_client(settings)
+    catalog = Catalog(settings.catalog_path)
+    old_name = collections.physical_name(logical)
+    old = index_size(client, catalog, old_name)
+
+    embedding = embedding or build_embedding(settings)
+    check_settings_fit(settings, embedding)
+    fingerprint = fingerprint_for(settings, embedding)
+    if old.fingerprint == fingerprint:
+        return ReindexReport(logical, old, old, switched=False)
+
+    new_name = _existing_match(client, logical, fingerprint) or physical_name(logical, fingerprint)
+    index = VectorIndex.open(client, new_name, fingerprint)
+    token_store = TokenStore(settings.data_dir / "tokens" / new_name) if settings.token_store else None
+    ingestor = build_ingestor(settings, embedding, index, catalog, token_store)
+    ingestor.recover()
+    records = catalog.ready(old_name)
+    results = ingestor.ingest_many(_StoredSources(settings.sources_dir, records), progress, cancel)
+
+    new = index_size(client, catalog, new_name)
+    complete = new.documents >= old.documents and all(r.status in ("indexed", "skipped") for r in results)
+    if complete:
+        collections.switch_physical(logical, new_name)
+    return ReindexReport(logical, old, new, switched=complete, results=results)
+
+
+def remove_index(settings: Settings, name: str) -> IndexSize:
+    """Delete a collection that a reindex replaced: never one in service."""
+    records = Collections(settings.catalog_path, settings.sources_dir).records()
+    in_service = {record.physical for record in records}
+    replaced = any(name == r.name or name.startswith(f"{r.name}--") for r in records)
+    if name in in_service or not replaced:
+        raise StoreError(
+            f"The index '{name}' is in service (or was not replaced by a reindex); it is not removed.",
+            "Only an index that a reindex replaced can be removed; `python -m app status` shows the one in service.",
+        )
+    client = open_client(settings)
+    catalog = Catalog(settings.catalog_path)
+    size = index_size(client, catalog, name)
+    if size.fingerprint is None:
+        raise StoreError(f"There is no index '{name}'.", "Check the name printed by `python -m app reindex`.")
+    client.delete_collection(name)
+    for record in catalog.ready(name) + catalog.pending(name):
+        catalog.remove(name, record.sha256)  # the source files stay: the index in service uses them
+    return size

@@ -1,0 +1,123 @@
+"""Reindex: re-embed every kept source into a new collection, switch only when complete, keep the old one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.config import load_settings
+from app.errors import FingerprintMismatchError, StoreError
+from app.ingest.pipeline import IngestProgress
+from app.ingest.reindex import reindex, remove_index
+from app.workspace import Workspace
+from tests.conftest import PAGE2_QUESTION, make_docx
+
+
+@pytest.fixture(scope="module")
+def embedding_128():  # type: ignore[no-untyped-def]
+    from app.embeddings.local import LocalEmbedding
+
+    return LocalEmbedding(dimensions=128)
+
+
+def _documents(open_workspace, report_pdf: bytes) -> Workspace:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    workspace.ingest(
+        [
+            ("report.pdf", report_pdf),
+            ("notes.docx", make_docx({"Pets": "Cats sleep sixteen hours a day."})),
+            ("plain.txt", b"The lighthouse keeper logs every passing ship in a leather book."),
+        ]
+    )
+    return workspace
+
+
+def test_reindex_to_128_dimensions_keeps_every_document_and_switches(
+    open_workspace, report_pdf: bytes, embedding, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    before = _documents(open_workspace, report_pdf)
+    old_chunks = before.index.count()
+
+    report = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    assert report.switched and report.problems == []
+    assert (report.old.collection, report.old.documents, report.old.chunks) == ("documents", 3, old_chunks)
+    assert (report.new.documents, report.new.chunks) == (3, old_chunks)
+    assert report.new.collection.startswith("documents--")
+    assert report.old.fingerprint is not None and report.new.fingerprint is not None
+    assert (report.old.fingerprint.dimension, report.new.fingerprint.dimension) == (384, 128)
+
+    after = Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    assert after.index.name == report.new.collection and after.status().collection == "documents"
+    assert {d.name for d in after.documents()} == {"report.pdf", "notes.docx", "plain.txt"}
+    top = after.retrieve(PAGE2_QUESTION)[0]
+    assert (top.file_name, top.location) == ("report.pdf", "page 2")
+    assert len(top.text) > 0 and after.index.count() == old_chunks
+
+    # The old settings now meet the new index: refused, with the way back offered.
+    with pytest.raises(FingerprintMismatchError) as caught:
+        open_workspace()
+    assert "dimension: 128 -> 384" in caught.value.message and "python -m app reindex" in caught.value.hint
+    # ...and going back reuses the old collection: nothing is re-embedded.
+    back = reindex(load_settings(), embedding=embedding)
+    assert back.switched and back.new.collection == "documents"
+    assert [r.status for r in back.results] == ["skipped"] * 3
+    assert open_workspace().index.count() == old_chunks
+
+
+def test_interrupted_reindex_leaves_the_old_index_in_service_and_resumes(
+    open_workspace, report_pdf: bytes, embedding, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    _documents(open_workspace, report_pdf)
+    cancel = threading.Event()
+
+    def stop_after_first(event: IngestProgress) -> None:
+        if event.stage == "done" and event.file_number == 1:
+            cancel.set()
+
+    report = reindex(
+        load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128, progress=stop_after_first, cancel=cancel
+    )
+    assert not report.switched
+    assert [r.status for r in report.results] == ["indexed", "cancelled", "cancelled"]
+    assert report.new.documents == 1
+
+    still = open_workspace()  # the old configuration is served as before
+    assert still.index.name == "documents" and len(still.documents()) == 3
+    assert still.retrieve(PAGE2_QUESTION)[0].location == "page 2"
+    with pytest.raises(FingerprintMismatchError):
+        Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+
+    resumed = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    assert resumed.switched and [r.status for r in resumed.results].count("skipped") == 1
+    assert resumed.new.documents == 3
+
+    with pytest.raises(StoreError, match="in service"):
+        remove_index(load_settings(), resumed.new.collection)
+    removed = remove_index(load_settings(), "documents")
+    assert (removed.documents, removed.fingerprint and removed.fingerprint.dimension) == (3, 384)
+    served = Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    assert len(served.documents()) == 3, "the sources the old index shared are still there"
+    assert all((served.settings.sources_dir / d.source).exists() for d in served.documents())
+
+
+def test_reindex_with_the_configuration_in_service_does_nothing(open_workspace, report_pdf: bytes, embedding) -> None:  # type: ignore[no-untyped-def]
+    _documents(open_workspace, report_pdf)
+    report = reindex(load_settings(), embedding=embedding)
+    assert report.unchanged and not report.switched and report.results == []
+
+
+def test_reindex_command_reports_both_sizes_and_the_settings_to_keep(
+    open_workspace, data_dir, report_pdf: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_cli import run_cli
+
+    open_workspace().ingest([("report.pdf", report_pdf)])
+    result = run_cli(data_dir, "reindex", "-q", "--dimensions", "128")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout
+    assert "old index 'documents': 1 documents, 3 chunks (kept)" in lines
+    assert "new index 'documents--" in lines and "': 1 documents, 3 chunks: now in service as 'documents'" in lines
+    assert "EMBEDDING_DIMENSIONS=128" in lines and "python -m app remove-index documents" in lines
+    status = run_cli(data_dir, "status", EMBEDDING_DIMENSIONS="128")
+    assert status.returncode == 0 and "128-d" in status.stdout and "documents:  1" in status.stdout
