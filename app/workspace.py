@@ -46,18 +46,14 @@ def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprin
 def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
     if isinstance(embedding, LocalEmbedding):
         return
-    if settings.late_chunking:
-        raise ConfigError(
-            "LATE_CHUNKING works with the local embedding backend only so far.",
-            "Unset LATE_CHUNKING for the vLLM backend.",
-        )
-    if (settings.token_store or settings.rerank) and settings.vector_type != "late":
+    if (settings.token_store or settings.rerank or settings.late_chunking) and settings.vector_type != "late":
         raise _no_token_vectors()
 
 
 def _no_token_vectors() -> ConfigError:
     return ConfigError(
-        "RERANK and TOKEN_STORE need token vectors, which a vLLM server gives only with VECTOR_TYPE=late.",
+        "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
+        "VECTOR_TYPE=late.",
         "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
     )
 

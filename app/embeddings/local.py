@@ -122,6 +122,9 @@ class LocalEmbedding(BaseEmbedding):
         """Token ids without special tokens: the unit chunk sizes are counted in."""
         return list(self._tokenizer.encode(text, add_special_tokens=False))
 
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
     def _token_states(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
         """Raw last hidden states and attention mask per text, batched by similar length."""
         import torch

@@ -93,6 +93,7 @@ class vLLMEmbedding(BaseEmbedding):
     _server_matryoshka: bool | None = PrivateAttr(default=None)
     _info: ServerInfo | None = PrivateAttr(default=None)
     _token_dim: int | None = PrivateAttr(default=None)
+    _leading_specials: int | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -305,6 +306,54 @@ class vLLMEmbedding(BaseEmbedding):
         pairs = self._run(self._embed(texts, self.text_prefix))
         return [(dense, tokens) for dense, tokens in pairs if tokens is not None]
 
+    async def aencode_spans(
+        self, text: str, spans: Sequence[tuple[int, int]]
+    ) -> list[tuple[FloatArray, FloatArray] | None]:
+        """Late chunking on a token_embed server: one pass over the passage, each span pooled from its tokens.
+
+        The server gives token vectors but no character offsets, so a span's tokens are located by counting
+        the tokens of the text before each boundary (`/tokenize`); chunks start and end at word boundaries,
+        where those counts are exact.
+        """
+        if self.vector_type != "late":
+            raise EmbeddingError("Late chunking needs token vectors: VECTOR_TYPE=late and a token_embed server.")
+        prompt = self.text_prefix + text
+        shift = len(self.text_prefix)
+        data = await self._request("POST", "/pooling", self._payload([prompt]))
+        states = self._token_states(data["data"][0]["data"])
+        leading = await self._leading_special_tokens()
+        gate = asyncio.Semaphore(self.max_in_flight)
+
+        async def count(end: int) -> int:
+            async with gate:
+                return await self.acount_tokens(prompt[:end], special_tokens=False)
+
+        bounds = sorted({shift + offset for span in spans for offset in span})
+        counts = dict(zip(bounds, await asyncio.gather(*(count(end) for end in bounds)), strict=True))
+        pooled: list[tuple[FloatArray, FloatArray] | None] = []
+        for start, end in spans:
+            first, last = leading + counts[shift + start], leading + counts[shift + end]
+            if last <= first or last > len(states):
+                pooled.append(None)
+                continue
+            chosen = states[first:last]
+            pooled.append((truncate_matryoshka(mean_pool(chosen), self.dimensions), l2_normalize(chosen)))
+        return pooled
+
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[FloatArray, FloatArray] | None]:
+        return self._run(self.aencode_spans(text, spans))
+
+    async def _leading_special_tokens(self) -> int:
+        """How many special tokens the tokenizer puts before a text ([CLS] for BERT, none for Qwen)."""
+        if self._leading_specials is None:
+            full = await self._request("POST", "/tokenize", {"model": self.model_name, "prompt": "x"})
+            bare = await self._request(
+                "POST", "/tokenize", {"model": self.model_name, "prompt": "x", "add_special_tokens": False}
+            )
+            tokens, first = list(full["tokens"]), list(bare["tokens"])[:1]
+            self._leading_specials = tokens.index(first[0]) if first and first[0] in tokens else 0
+        return self._leading_specials
+
     async def aembed_image(self, image: bytes, mime_type: str = "image/png") -> FloatArray:
         """Dense vector of an image, sent as a chat-style message with a data URI."""
         url = f"data:{mime_type};base64,{base64.b64encode(image).decode()}"
@@ -320,9 +369,10 @@ class vLLMEmbedding(BaseEmbedding):
     def embed_image(self, image: bytes, mime_type: str = "image/png") -> FloatArray:
         return self._run(self.aembed_image(image, mime_type))
 
-    async def acount_tokens(self, text: str) -> int:
+    async def acount_tokens(self, text: str, *, special_tokens: bool = True) -> int:
         """Exact token count from the server's own tokenizer (`POST /tokenize`), prefix not added."""
-        data = await self._request("POST", "/tokenize", {"model": self.model_name, "prompt": text})
+        payload = {"model": self.model_name, "prompt": text, "add_special_tokens": special_tokens}
+        data = await self._request("POST", "/tokenize", payload)
         return int(data["count"])
 
     def count_tokens(self, text: str) -> int:

@@ -357,8 +357,9 @@ class Ingestor:
             return self._embedding.get_text_embedding_batch(texts)
         encoder = cast(SpanEncoder, self._embedding)
         if self._late_chunking:
-            budget = self._embedding.max_tokens - self._embedding.special_tokens_per_text
-            pairs = late_chunk(encoder, texts, lambda text: len(self._embedding.tokenize(text)), budget)
+            # A few tokens of slack: a merged window may tokenize a little longer than its chunks did apart.
+            budget = self._embedding.max_tokens - self._embedding.special_tokens_per_text - 4
+            pairs = late_chunk(encoder, texts, self._embedding.count_tokens, budget)
         else:
             pairs = encoder.encode_chunks(texts)
         if self._token_store is not None:
