@@ -117,14 +117,19 @@ class Evaluation:
     def _ingest(self, workspace: Workspace) -> None:
         batch = 500
         started = time.perf_counter()
+        skipped = 0
         for start in range(0, len(self._files), batch):
             results = workspace.ingest(self._files[start : start + batch])
             failed = [result for result in results if result.status == "failed"]
             if failed:
                 raise ConfigError(f"{len(failed)} corpus documents failed to index, e.g. {failed[0].file_name}.")
+            skipped += sum(result.status == "skipped" for result in results)
             done = min(start + batch, len(self._files))
             elapsed = time.perf_counter() - started
-            self.report(f"  index {workspace.settings.data_dir}: {done}/{len(self._files)} documents ({elapsed:.0f} s)")
+            self.report(
+                f"  index {workspace.settings.data_dir.name}: {done}/{len(self._files)} documents, "
+                f"{skipped} of them already indexed ({elapsed:.0f} s)"
+            )
 
     def run(self, config: EvalConfig, limit_queries: int | None = None) -> EvalResult:
         workspace = self._workspace(config)
