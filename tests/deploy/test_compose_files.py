@@ -132,6 +132,23 @@ def test_every_variable_the_app_reads_is_one_of_its_settings(name: str) -> None:
     Settings(**{key: value for key, value in app_env.items()})  # every value as written is accepted
 
 
+@pytest.mark.parametrize("name", FILES)
+def test_the_app_settings_built_from_compose_point_at_its_services(name: str) -> None:
+    from urllib.parse import urlsplit
+
+    services: dict[str, dict[str, Any]] = load_compose(name)["services"]
+    settings = Settings(**environment(services["app"]))
+    assert settings.embedding_backend == "vllm" and settings.embedding_model == "jina-embeddings-v4"
+    assert str(settings.data_dir) == "/data" and any(str(v).endswith(":/data") for v in services["app"]["volumes"])
+    urls = [settings.embedding_api_base] + ([settings.llm_api_base] if name != "simple" else [])
+    for url in urls:
+        parts = urlsplit(str(url))
+        assert parts.hostname in services and parts.port == 8000, url  # vLLM's port inside its container
+    if name != "simple":
+        assert settings.chroma_host in services and settings.chroma_port == 8000
+        assert "--port" in services["chroma"]["command"] and "8000" in services["chroma"]["command"]
+
+
 def test_settings_aliases_are_read_from_the_real_settings() -> None:
     assert {"CHROMA_HOST", "EMBEDDING_API_BASE", "OPENAI_API_BASE", "VECTOR_TYPE"} <= settings_aliases()
     assert "EMBEDDING_HOST" not in settings_aliases()

@@ -22,5 +22,6 @@ def test_the_walkthrough_runs_top_to_bottom_on_embedded_defaults(
     assert "extractive" in text and "[1] reactor.md" in text
     assert "NOTEBOOK_VLLM_URL is not set" in text
     assert "was built with" in text, "the fingerprint guard refused the other dimension"
-    assert "old index untouched: 5 documents" in text
+    assert "switched: True" in text and "new: 'documents--" in text and "5 documents, 5 chunks" in text
+    assert "128-d" in text and "top source: reactor.md" in text
     assert not list(tmp_path.iterdir()), "the notebook writes only to its own temp folder"

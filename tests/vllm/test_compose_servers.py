@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
 from typing import Any
 
 import httpx
 import numpy as np
 
+from tests.compose_files import service
+from tests.servers import free_port
 from tests.vllm.conftest import ServedModel
 
 JINA_IMAGE_PROMPT = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Describe the image.<|im_end|>\n"
@@ -64,3 +67,13 @@ def test_the_shipped_chat_template_gives_jinas_image_prompt_on_the_server(jina_d
     assert pads > 0, "the image became vision tokens"
     expected = tokenize({"prompt": JINA_IMAGE_PROMPT.replace("<|image_pad|>", "<|image_pad|>" * pads)})
     assert rendered == expected
+
+
+def test_the_compose_healthcheck_of_vllm_passes_against_the_server(jina_dense: ServedModel) -> None:
+    [kind, python, flag, script] = service("full", "vllm-embedding")["healthcheck"]["test"]
+    assert (kind, python, flag) == ("CMD", "python3", "-c") and "127.0.0.1:8000/health" in script
+    port = jina_dense.url.rsplit(":", 1)[1]
+    # python3 here is the system one, as in the image: the check needs nothing but the standard library.
+    assert subprocess.run([python, flag, script.replace(":8000/", f":{port}/")], timeout=30).returncode == 0
+    nobody = subprocess.run([python, flag, script.replace(":8000/", f":{free_port()}/")], capture_output=True)
+    assert nobody.returncode != 0
