@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr
 
 from app.config import forbid_hub_downloads
 from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
+from app.embeddings.vector_cache import VectorCache
 from app.errors import ConfigError
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -61,6 +62,7 @@ class LocalEmbedding(BaseEmbedding):
     _max_tokens: int = PrivateAttr()
     _dimension: int = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _cache: VectorCache | None = PrivateAttr(default=None)
 
     def __init__(self, model_path: str | Path | None = None, model_name: str | None = None, **kwargs: Any) -> None:
         folder = Path(model_path) if model_path else packaged_model_dir()
@@ -147,12 +149,22 @@ class LocalEmbedding(BaseEmbedding):
                     results[index] = (states[row], mask[row])
         return results
 
+    def use_vector_cache(self, cache: VectorCache) -> None:
+        """Memoize full-size dense vectors (see vector_cache.py); truncation still applies on the way out."""
+        self._cache = cache
+
     def embed_dense(self, texts: list[str]) -> list[FloatArray]:
         if not texts:
             return []
-        return [
-            truncate_matryoshka(mean_pool(states, mask), self.dimensions) for states, mask in self._token_states(texts)
-        ]
+        full: list[FloatArray | None] = self._cache.get(texts) if self._cache else [None] * len(texts)
+        missing = [i for i, vector in enumerate(full) if vector is None]
+        if missing:
+            computed = [l2_normalize(mean_pool(s, m)) for s, m in self._token_states([texts[i] for i in missing])]
+            if self._cache:
+                self._cache.put([texts[i] for i in missing], computed)
+            for i, vector in zip(missing, computed, strict=True):
+                full[i] = vector
+        return [truncate_matryoshka(vector, self.dimensions) for vector in full if vector is not None]
 
     def embed_tokens(self, texts: list[str], *, query: bool = False) -> list[FloatArray]:
         """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""
@@ -160,9 +172,13 @@ class LocalEmbedding(BaseEmbedding):
 
     def encode_chunks(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
         """Dense vector and unit token vectors of each text, from one forward pass."""
+        states = self._token_states(texts)
+        full = [l2_normalize(mean_pool(state, mask)) for state, mask in states]
+        if self._cache:
+            self._cache.put(texts, full)
         return [
-            (truncate_matryoshka(mean_pool(states, mask), self.dimensions), l2_normalize(states[mask > 0]))
-            for states, mask in self._token_states(texts)
+            (truncate_matryoshka(vector, self.dimensions), l2_normalize(state[mask > 0]))
+            for vector, (state, mask) in zip(full, states, strict=True)
         ]
 
     def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[FloatArray, FloatArray] | None]:

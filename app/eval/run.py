@@ -18,10 +18,13 @@ from pathlib import Path
 
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
+from app.embeddings.local import LocalEmbedding
+from app.embeddings.vector_cache import VectorCache
 from app.errors import ConfigError
 from app.eval.beir import BeirDataset, document_text
 from app.eval.metrics import evaluate
 from app.ingest.chunking import content_sha256
+from app.retrieval.passage import Passage
 from app.workspace import Workspace, fingerprint_for
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,8 @@ class Evaluation:
         for name, content in self._files:
             self._doc_ids.setdefault(content_sha256(content), []).append(name.removesuffix(".txt"))
 
-    def _workspace(self, config: EvalConfig) -> Workspace:
+    def workspace(self, config: EvalConfig) -> Workspace:
+        """The workspace of the index `config` needs, built (or brought up to date) in the cache."""
         settings = self.settings.model_copy(
             update={
                 "embedding_dimensions": config.dimensions,
@@ -106,7 +110,10 @@ class Evaluation:
             }
         )
         if config.dimensions not in self._embeddings:
-            self._embeddings[config.dimensions] = build_embedding(settings)
+            embedding = build_embedding(settings)
+            if isinstance(embedding, LocalEmbedding):  # Matryoshka sizes and re-runs reuse the vectors
+                embedding.use_vector_cache(VectorCache(self.cache_dir / "vectors.sqlite3", embedding.model_path))
+            self._embeddings[config.dimensions] = embedding
         embedding = self._embeddings[config.dimensions]
         key = hashlib.sha256(fingerprint_for(settings, embedding).to_json().encode()).hexdigest()[:12]
         settings = settings.model_copy(update={"data_dir": self.cache_dir / self.dataset.name / key})
@@ -131,8 +138,17 @@ class Evaluation:
                 f"{skipped} of them already indexed ({elapsed:.0f} s)"
             )
 
+    def doc_ranking(self, passages: Sequence[Passage]) -> list[str]:
+        """Corpus ids in the order their first chunk was retrieved, at most DOCS_PER_QUERY."""
+        ranking: list[str] = []
+        for passage in passages:
+            for doc_id in self._doc_ids.get(passage.doc_sha, []):
+                if doc_id not in ranking:
+                    ranking.append(doc_id)
+        return ranking[:DOCS_PER_QUERY]
+
     def run(self, config: EvalConfig, limit_queries: int | None = None) -> EvalResult:
-        workspace = self._workspace(config)
+        workspace = self.workspace(config)
         options = workspace.search_options(mode=config.mode, rerank=config.rerank, top_k=CHUNKS_PER_QUERY)
         queries = list(self.dataset.queries.items())[:limit_queries]
         run: dict[str, list[str]] = {}
@@ -141,12 +157,7 @@ class Evaluation:
             started = time.perf_counter()
             passages = workspace.retrieve(question, options=options)
             latencies.append((time.perf_counter() - started) * 1000)
-            ranking: list[str] = []
-            for passage in passages:
-                for doc_id in self._doc_ids.get(passage.doc_sha, []):
-                    if doc_id not in ranking:
-                        ranking.append(doc_id)
-            run[query_id] = ranking[:DOCS_PER_QUERY]
+            run[query_id] = self.doc_ranking(passages)
             if number % 100 == 0:
                 self.report(f"  {config.name}: {number}/{len(queries)} queries")
         qrels = {query_id: self.dataset.qrels[query_id] for query_id, _ in queries}

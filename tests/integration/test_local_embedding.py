@@ -63,3 +63,25 @@ def test_matryoshka_dimensions_truncate_and_renormalize(embedding: LocalEmbeddin
 def test_dimensions_beyond_the_model_are_a_config_error() -> None:
     with pytest.raises(ConfigError, match="larger than the 384-d"):
         LocalEmbedding(dimensions=512)
+
+
+def test_vector_cache_serves_repeats_and_every_matryoshka_size_from_one_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.embeddings.vector_cache import VectorCache
+
+    texts = ["The pump turns at 3000 rpm.", "Tomatoes need sun."]
+    plain = LocalEmbedding(dimensions=128).embed_dense(texts)
+    cache = VectorCache(tmp_path / "vectors.sqlite3", "minilm")
+    full = LocalEmbedding()
+    full.use_vector_cache(cache)
+    first = full.embed_dense(texts)
+    assert all(vector is not None for vector in cache.get(texts))
+    cut = LocalEmbedding(dimensions=128)
+    cut.use_vector_cache(cache)
+    for cached, fresh in zip(cut.embed_dense(texts), plain, strict=True):
+        np.testing.assert_allclose(cached, fresh, atol=1e-6)
+    np.testing.assert_allclose(full.embed_dense(texts), first, atol=0)
+    # A planted entry proves lookups come from the cache, not from the model.
+    planted = np.zeros(384, dtype=np.float32)
+    planted[0] = 1.0
+    cache.put(["planted"], [planted])
+    assert cut.embed_dense(["planted"])[0][0] == pytest.approx(1.0)
