@@ -122,7 +122,8 @@ class LocalEmbedding(BaseEmbedding):
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids without special tokens: the unit chunk sizes are counted in."""
-        return list(self._tokenizer.encode(text, add_special_tokens=False))
+        # Whole documents go through here to be split: no "longer than the maximum length" warning.
+        return list(self._tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))

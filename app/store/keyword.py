@@ -22,6 +22,7 @@ import numpy as np
 import Stemmer
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 _STEMMER = Stemmer.Stemmer("english")
 
