@@ -146,7 +146,7 @@ def test_the_app_settings_built_from_compose_point_at_its_services(name: str) ->
         assert parts.hostname in services and parts.port == 8000, url  # vLLM's port inside its container
     if name != "simple":
         assert settings.chroma_host in services and settings.chroma_port == 8000
-        assert "--port" in services["chroma"]["command"] and "8000" in services["chroma"]["command"]
+        assert "chroma-data:/data" in services["chroma"]["volumes"], "the image's default data folder"
 
 
 def test_settings_aliases_are_read_from_the_real_settings() -> None:
@@ -277,3 +277,18 @@ def test_everything_the_app_image_copies_is_in_the_build_context() -> None:
         assert (ROOT / source).exists() and not dockerignored(source), source
     assert dockerignored(".venv") and dockerignored("data") and dockerignored(".env") and dockerignored("tests")
     assert not dockerignored("app/main.py") and dockerignored("app/__pycache__")
+
+
+def test_a_dotenv_copied_from_the_example_keeps_make_run_on_its_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cp .env.example .env` is the first deployment step, and `make run` in the same folder reads .env too."""
+    for name in env_example() | {"CHUNK_SIZE": "", "EMBEDDING_DIMENSIONS": "", "CHROMA_HOST": ""}:
+        monkeypatch.delenv(name, raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text((ROOT / ".env.example").read_text())
+    with_example = Settings(_env_file=dotenv)  # type: ignore[call-arg]
+    without = Settings(_env_file=None)  # type: ignore[call-arg]
+    fields = ["embedding_backend", "chunk_size", "chunk_overlap", "embedding_dimensions", "chroma_host", "llm_api_base"]
+    assert {f: getattr(with_example, f) for f in fields} == {f: getattr(without, f) for f in fields}
+    assert with_example.embedding_api_key.get_secret_value() == "change-me-embedding-key", "the file was read"
