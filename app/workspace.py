@@ -233,10 +233,10 @@ class Workspace:
             self.keyword_index,
             lambda: {record.sha256 for record in self.documents()},
             options,
-            MaxSimReranker(self._token_vectors, self.token_store) if options.rerank else None,
+            MaxSimReranker(self.token_vectors, self.token_store) if options.rerank else None,
         )
 
-    def _token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
+    def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
         if not isinstance(self.embedding, LocalEmbedding) and self.settings.vector_type != "late":
             raise _no_token_vectors()  # the sidebar can switch the rerank on for a dense-only server
         return self.embedding.embed_tokens(texts, query=is_query)
