@@ -140,11 +140,13 @@ def collections_panel(workspace: Workspace) -> None:
     choice = st.selectbox("Collection", names, index=names.index(current), key=f"collection-{current}")
     if choice != current:
         st.session_state["collection"] = choice
+        st.session_state["last_results"] = []  # upload results of the other collection
         st.rerun()
     with st.expander("New or delete collection"):
         name = st.text_input("New collection name", key="new-collection-name")
         if st.button("Create", key="create-collection", icon=":material/add:"):
             st.session_state["collection"] = workspace.create_collection(name)
+            st.session_state["last_results"] = []
             st.rerun()
         if st.session_state.get("confirm-delete") != current:
             if st.button(f"Delete '{current}'", key="remove-collection", icon=":material/delete:"):

@@ -1,14 +1,13 @@
 """Health of the three services an answer needs: the embedding model, Chroma and the chat model.
 
 Each check says what it found and, when something is down, what to do. URLs are shown without
-credentials and API keys never appear in a result (they are secrets: see `redact_url`).
+credentials and API keys never appear in a result (see `app.urls.redact_url`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from chromadb.api import ClientAPI
@@ -16,6 +15,7 @@ from chromadb.api import ClientAPI
 from app.config import Settings
 from app.embeddings import Embedding
 from app.errors import AppError
+from app.urls import redact_url
 
 PROBE_TEXT = "status probe"
 
@@ -26,15 +26,6 @@ class ComponentStatus:
     ok: bool
     detail: str
     hint: str = ""
-
-
-def redact_url(url: str) -> str:
-    """The URL without a user, password or query string (where tokens hide)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def check_embedding(settings: Settings, embedding: Embedding) -> ComponentStatus:
@@ -62,7 +53,10 @@ def check_embedding(settings: Settings, embedding: Embedding) -> ComponentStatus
 
 
 def check_chroma(settings: Settings, client: ClientAPI) -> ComponentStatus:
-    where = f"embedded at {settings.resolved_chroma_path}"
+    if settings.chroma_host:
+        where = f"server at {redact_url(f'http://{settings.chroma_host}:{settings.chroma_port}')}"
+    else:
+        where = f"embedded at {settings.resolved_chroma_path}"
     try:
         client.heartbeat()
         count = client.count_collections()

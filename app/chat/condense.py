@@ -39,14 +39,13 @@ def condense_question(question: str, history: Sequence[tuple[str, str]], llm: Op
     conversation = "\n".join(f"{role}: {' '.join(content.split())}" for role, content in history[-2 * CONDENSE_TURNS :])
     prompt = CONDENSE_PROMPT.format(conversation=conversation, question=question)
     try:
-        response = llm.chat(
-            [ChatMessage(role=MessageRole.USER, content=prompt)], max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0
-        )
+        response = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)], max_tokens=CONDENSE_MAX_TOKENS)
     except openai.OpenAIError as exc:
         # The answer step reports an unreachable LLM; retrieval must not fail because of it.
         log.warning("could not condense the follow-up question, using the fallback: %s", exc)
         return fallback_query(question, history)
     condensed = " ".join((response.message.content or "").split())
     if not condensed:
+        log.warning("the chat model returned an empty rewrite of the follow-up question, using the fallback")
         return fallback_query(question, history)
     return condensed

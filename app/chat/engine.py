@@ -14,6 +14,7 @@ from llama_index.llms.openai_like import OpenAILike
 from app.chat.extractive import Highlight, best_sentences, extractive_answer
 from app.chat.llm import build_messages, stream_answer
 from app.retrieval.passage import Passage
+from app.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,13 @@ class Answer:
 
 
 def _llm_failure(exc: Exception, llm: OpenAILike) -> str:
+    where = redact_url(llm.api_base)
     if isinstance(exc, openai.AuthenticationError):
-        return f"The language model at {llm.api_base} rejected the API key. Check LLM_API_KEY (or OPENAI_API_KEY)."
+        return f"The language model at {where} rejected the API key. Check LLM_API_KEY (or OPENAI_API_KEY)."
     if isinstance(exc, openai.NotFoundError):
-        return f"The language model '{llm.model}' is not served at {llm.api_base}. Check LLM_MODEL."
+        return f"The language model '{llm.model}' is not served at {where}. Check LLM_MODEL."
     return (
-        f"The language model at {llm.api_base} could not be reached ({type(exc).__name__}). "
+        f"The language model at {where} could not be reached ({type(exc).__name__}). "
         "Check that the server is running and LLM_API_BASE is right."
     )
 

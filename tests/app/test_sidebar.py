@@ -27,6 +27,20 @@ def button(app: AppTest, key: str):  # type: ignore[no-untyped-def]
     return found
 
 
+def rendered(app: AppTest) -> str:
+    """Every element of the page as its protobuf text: all that reaches the browser."""
+    parts: list[str] = []
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        if getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(app._tree)
+    return "\n".join(parts)
+
+
 def document_names(app: AppTest) -> list[str]:
     return [t.value for t in app.text]
 
@@ -118,7 +132,8 @@ def test_status_panel_reports_each_service_and_never_shows_the_key(monkeypatch: 
     errors = "\n".join(e.value for e in app.error)
     assert "**LLM**: The chat server at http://127\\.0\\.0\\.1" in errors and "cannot be reached" in errors
     assert "Start the server, or fix LLM\\_API\\_BASE" in "\n".join(i.value for i in app.info)
-    everything = str(app._tree)
+    everything = rendered(app)
+    assert "Answers: default at http://127.0.0.1:" in everything, "the walk does see the page's text"
     assert secret not in everything and "user:" not in everything
 
 

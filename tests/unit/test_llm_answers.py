@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from llama_index.core.base.llms.types import MessageRole
 
+from app.chat.condense import condense_question
 from app.chat.engine import answer_question
 from app.chat.llm import build_llm, build_messages
 from app.config import load_settings
@@ -57,3 +58,24 @@ def test_without_an_llm_the_answer_is_extractive_and_says_so(embedding) -> None:
 
 def test_no_passages_asks_for_documents(embedding) -> None:  # type: ignore[no-untyped-def]
     assert "No documents are indexed yet" in answer_question("x", [], embedding=embedding, llm=None).text()
+
+
+def test_a_follow_up_without_an_llm_is_searched_with_the_previous_question() -> None:
+    history = [("user", "What is the coolant?"), ("assistant", "Liquid sodium [1].")]
+    assert condense_question("How hot is it?", history, None) == "What is the coolant? How hot is it?"
+    assert condense_question("How hot is it?", [], None) == "How hot is it?"
+
+
+def test_an_unreachable_llm_condenses_with_the_fallback() -> None:
+    llm = build_llm(load_settings(LLM_API_BASE=f"http://127.0.0.1:{free_port()}/v1", LLM_TIMEOUT=5))
+    history = [("user", "What is the coolant?"), ("assistant", "Liquid sodium [1].")]
+    assert condense_question("How hot is it?", history, llm) == "What is the coolant? How hot is it?"
+
+
+def test_passages_below_the_threshold_are_not_found(embedding) -> None:  # type: ignore[no-untyped-def]
+    answer = answer_question("Who won the cup?", PASSAGES, embedding=embedding, llm=None, not_found_threshold=0.7)
+    assert answer.mode == "not_found" and answer.sources == PASSAGES
+    text = answer.text()
+    assert text.startswith("Not found in your documents") and "0.61, below the 0.70" in text
+    kept = answer_question("How hot?", PASSAGES, embedding=embedding, llm=None, not_found_threshold=0.6)
+    assert kept.mode == "extractive", "at or above the threshold the passages answer"

