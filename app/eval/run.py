@@ -138,11 +138,15 @@ class Evaluation:
                 f"{skipped} of them already indexed ({elapsed:.0f} s)"
             )
 
+    def doc_ids(self, doc_sha: str) -> list[str]:
+        """The corpus ids of a stored document (several when the corpus repeats a text)."""
+        return self._doc_ids.get(doc_sha, [])
+
     def doc_ranking(self, passages: Sequence[Passage]) -> list[str]:
         """Corpus ids in the order their first chunk was retrieved, at most DOCS_PER_QUERY."""
         ranking: list[str] = []
         for passage in passages:
-            for doc_id in self._doc_ids.get(passage.doc_sha, []):
+            for doc_id in self.doc_ids(passage.doc_sha):
                 if doc_id not in ranking:
                     ranking.append(doc_id)
         return ranking[:DOCS_PER_QUERY]

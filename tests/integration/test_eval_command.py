@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from app.cli import main
-
-CORPUS = {
-    "d1": ("Coolant pumps", "The reactor coolant pump circulates water at 3000 rpm through the primary loop."),
-    "d2": ("Tomato gardens", "Tomatoes need full sun, regular watering and mulch against weeds."),
-    "d3": ("Night trains", "The sleeper train leaves at eleven and reaches the coast by dawn."),
-    "d4": ("Bread baking", "Sourdough rises slowly; the starter needs flour and water every day."),
-}
-QUERIES = {
-    "q1": "How fast does the reactor coolant pump turn?",
-    "q2": "What do tomatoes need to grow?",
-    "q3": "When does the sleeper train reach the coast?",
-    "q4": "How often must a sourdough starter be fed?",
-}
-
-
-def _write_beir(folder: Path) -> Path:
-    (folder / "qrels").mkdir(parents=True)
-    with (folder / "corpus.jsonl").open("w") as out:
-        for doc_id, (title, text) in CORPUS.items():
-            out.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
-    with (folder / "queries.jsonl").open("w") as out:
-        for query_id, text in QUERIES.items():
-            out.write(json.dumps({"_id": query_id, "text": text}) + "\n")
-    rows = [f"q{i}\td{i}\t1" for i in range(1, 5)]
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "\n".join(rows) + "\n")
-    return folder
+from tests.beir_folder import write_beir
 
 
 def test_eval_scores_each_config_and_writes_json_and_chart(tmp_path, data_dir, capsys) -> None:  # type: ignore[no-untyped-def]
-    data = _write_beir(tmp_path / "tiny")
+    data = write_beir(tmp_path / "tiny")
     out = tmp_path / "out"
     args = ["eval", "--data", str(data), "--split", "test", "--cache", str(tmp_path / "cache"), "--out", str(out)]
     assert main([*args, "--config", "dense", "--config", "keyword", "--config", "hybrid+rerank"]) == 0
@@ -52,7 +26,7 @@ def test_eval_scores_each_config_and_writes_json_and_chart(tmp_path, data_dir, c
 
 
 def test_eval_rerun_reuses_the_cached_index(tmp_path, data_dir, capsys) -> None:  # type: ignore[no-untyped-def]
-    data = _write_beir(tmp_path / "tiny")
+    data = write_beir(tmp_path / "tiny")
     cache = tmp_path / "cache"
     args = ["eval", "--data", str(data), "--split", "test", "--cache", str(cache), "--out", str(tmp_path / "out")]
     assert main([*args, "--config", "dense"]) == 0
@@ -66,6 +40,6 @@ def test_eval_rerun_reuses_the_cached_index(tmp_path, data_dir, capsys) -> None:
 
 
 def test_eval_rejects_an_unknown_config_with_a_hint(tmp_path, data_dir, capsys) -> None:  # type: ignore[no-untyped-def]
-    data = _write_beir(tmp_path / "tiny")
+    data = write_beir(tmp_path / "tiny")
     assert main(["eval", "--data", str(data), "--config", "dense+magic", "--cache", str(tmp_path / "c")]) == 2
     assert "Unknown eval config" in capsys.readouterr().err
