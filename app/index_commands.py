@@ -85,19 +85,56 @@ def cmd_remove_index(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_collection(settings: Settings, args: argparse.Namespace) -> int:
+    from app.ingest.adopt import import_collection
+
+    target, environment = target_settings(settings, args)
+    if args.name:
+        target = load_settings(**{**_explicit(target), "collection": args.name})
+    report = import_collection(target, args.source, from_path=args.from_path)
+    print(
+        f"imported '{report.source}' as '{report.collection}': {report.documents} documents, {report.chunks} chunks "
+        f"(index '{report.physical}')"
+    )
+    if report.skipped_without_text:
+        print(f"left out {report.skipped_without_text} records without text (nothing to cite)")
+    needed = {**environment, **({"COLLECTION_NAME": args.name} if args.name else {})}
+    if needed:
+        print("Open it with: " + " ".join(f"{name}={value}" for name, value in needed.items()))
+    return 0
+
+
+def _model_flags() -> dict[str, dict[str, Any]]:
+    return {
+        "--backend": {"choices": ["local", "vllm"], "help": "embedding backend (default: EMBEDDING_BACKEND)"},
+        "--model": {"help": "embedding model (default: EMBEDDING_MODEL)"},
+        "--dimensions": {"choices": ["full", "128", "256", "512", "1024", "2048"], "help": "Matryoshka size"},
+        "--vector-type": {"dest": "vector_type", "choices": ["dense", "late"], "help": "dense or late"},
+        "--api-base": {"dest": "api_base", "help": "vLLM embedding server URL"},
+    }
+
+
 def add_index_commands(sub: Any) -> None:
     """Register the commands on the CLI's subparsers; they run without opening a Workspace."""
     command = sub.add_parser(
         "reindex",
         help="re-embed every document with the configured (or given) embedding model into a new index, then switch",
     )
-    command.add_argument("--backend", choices=["local", "vllm"], help="embedding backend (default: EMBEDDING_BACKEND)")
-    command.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL)")
-    command.add_argument("--dimensions", choices=["full", "128", "256", "512", "1024", "2048"], help="Matryoshka size")
-    command.add_argument("--vector-type", dest="vector_type", choices=["dense", "late"], help="dense or late")
-    command.add_argument("--api-base", dest="api_base", help="vLLM embedding server URL")
+    for flag, kwargs in _model_flags().items():
+        command.add_argument(flag, **kwargs)
     command.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     command.set_defaults(run=cmd_reindex, standalone=True)
+
+    adopt = sub.add_parser(
+        "import-collection",
+        help="adopt a Chroma collection built by another tool, stating the embedding model its vectors came from",
+    )
+    adopt.add_argument("source", help="the Chroma collection to import (it is only read)")
+    adopt.add_argument("--from-path", dest="from_path", help="another embedded Chroma folder (default: CHROMA_PATH)")
+    adopt.add_argument("--as", dest="name", help="the collection to create (default: COLLECTION_NAME)")
+    for flag, kwargs in _model_flags().items():
+        adopt.add_argument(flag, **kwargs)
+    adopt.set_defaults(run=cmd_import_collection, standalone=True)
 
     remove = sub.add_parser("remove-index", help="delete an index that a reindex replaced")
     remove.add_argument("name", help="the old index's collection name, as `reindex` printed it")

@@ -25,7 +25,7 @@ from app.ingest.late_chunking import SpanEncoder, late_chunk
 from app.ingest.parsed import PageImage, ReadOptions
 from app.ingest.readers import parse_file
 from app.retrieval.rerank import TokenStore
-from app.store.catalog import Catalog
+from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import DOC_KEY, VectorIndex
 
 log = logging.getLogger(__name__)
@@ -293,9 +293,25 @@ class Ingestor:
 
         batch.check_cancel()
         report("storing", len(nodes), len(nodes))
+        stored, previous = self._store(file_name, sha, data, nodes, embeddings)
+        if not stored:  # another writer was faster
+            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
+        notes = "; ".join(parsed.notes)
+        if previous is not None:
+            replaced = f"replaced the earlier version ({previous.chunks} chunks)"
+            return IngestResult(
+                file_name, "replaced", len(nodes), "; ".join(filter(None, [replaced, notes])), parsed.pages
+            )
+        return IngestResult(file_name, "indexed", len(nodes), notes, parsed.pages)
+
+    def _store(
+        self, file_name: str, sha: str, data: bytes, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]
+    ) -> tuple[bool, DocumentRecord | None]:
+        """Journal, write and commit one document under the write lock; (False, None) if it is already there.
+        Returns the earlier version it replaced, if any."""
         with index_write_lock(self._lock_path):
-            if self._catalog.find(self._collection, sha256=sha) is not None:  # another writer was faster
-                return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
+            if self._catalog.find(self._collection, sha256=sha) is not None:
+                return False, None
             previous = self._catalog.find(self._collection, name=file_name)
             source = self._store_source(sha, file_name, data)
             self._catalog.begin(self._collection, sha, file_name, source)
@@ -307,13 +323,17 @@ class Ingestor:
             self._catalog.commit(self._collection, sha, len(nodes), replaces=previous.sha256 if previous else None)
             if previous is not None:
                 self._finish_delete(previous.sha256, previous.source)
-        notes = "; ".join(parsed.notes)
-        if previous is not None:
-            replaced = f"replaced the earlier version ({previous.chunks} chunks)"
-            return IngestResult(
-                file_name, "replaced", len(nodes), "; ".join(filter(None, [replaced, notes])), parsed.pages
-            )
-        return IngestResult(file_name, "indexed", len(nodes), notes, parsed.pages)
+        return True, previous
+
+    def adopt(
+        self, file_name: str, data: bytes, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]
+    ) -> IngestResult:
+        """Store a document whose chunks and vectors were made elsewhere (import-collection), with the same
+        journal, lock and kept source as an upload. `data` is its source: what a reindex re-reads."""
+        stored, _ = self._store(file_name, content_sha256(data), data, nodes, embeddings)
+        if not stored:
+            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
+        return IngestResult(file_name, "indexed", len(nodes))
 
     def _embed(
         self,
