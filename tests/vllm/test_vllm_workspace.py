@@ -54,3 +54,31 @@ def test_late_vectors_from_a_token_embed_server_fill_the_same_kind_of_index(
     assert workspace.fingerprint.vector_type == "late"
     workspace.ingest([("report.pdf", report_pdf)])
     assert workspace.retrieve(PAGE2_QUESTION)[0].location == "page 2"
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_hybrid_rerank_and_late_chunking_on_a_token_embed_server(minilm_tokens: ServedModel, report_pdf: bytes) -> None:
+    from app.embeddings.pooling import maxsim
+
+    settings = vllm_settings(
+        minilm_tokens,
+        VECTOR_TYPE="late",
+        RETRIEVAL_MODE="hybrid",
+        RERANK="true",
+        TOKEN_STORE="true",
+        LATE_CHUNKING="true",
+        CHUNK_SIZE=40,
+        CHUNK_OVERLAP=0,
+        TOP_K=3,
+    )
+    workspace = Workspace(load_settings(**settings))
+    assert workspace.fingerprint.chunking.endswith("/late")
+    [result] = workspace.ingest([("report.pdf", report_pdf)])
+    assert result.status == "indexed" and result.chunks > 2
+    assert workspace.token_store is not None and workspace.token_store.bytes_used() > 0  # stored at ingest
+    passages = workspace.retrieve(PAGE2_QUESTION)
+    assert passages[0].location == "page 2"
+    question_tokens = workspace.embedding.embed_tokens([PAGE2_QUESTION], query=True)[0]
+    stored = [workspace.token_store.load(p.doc_sha, p.chunk_id) for p in passages]
+    scores = [maxsim(question_tokens, tokens) for tokens in stored if tokens is not None]
+    assert len(scores) == len(passages) and scores == sorted(scores, reverse=True)
