@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -68,7 +69,17 @@ class Server:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
+    def kill(self) -> None:
+        """Die at once, as in a crash: SIGKILL to the server's process group (its workers too).
+
+        Only for servers started with `own_group=True`: their group holds nothing else.
+        """
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
@@ -77,11 +88,18 @@ class Server:
             self.process.wait()
 
 
-def start_server(command: Sequence[str], *, port: int, log: Path, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    command: Sequence[str], *, port: int, log: Path, env: dict[str, str] | None = None, own_group: bool = False
+) -> Server:
+    """Start a server; `own_group` puts it (and the workers it spawns) in a new process group for `kill()`."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as handle:
+    with log.open("ab") as handle:
         process = subprocess.Popen(
-            list(command), stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            list(command),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=own_group,
         )
     return Server(process, f"http://127.0.0.1:{port}", log)
 

@@ -27,7 +27,10 @@ def safe_file_name(name: str) -> str:
     """The last path component, without control characters: an upload can never name a path."""
     base = PurePosixPath(name.replace("\\", "/")).name
     base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip().lstrip(".")
-    return base[:200] or "upload"
+    if len(base) > 200:  # shorten the stem, not the extension: the type is read from it
+        suffix = PurePosixPath(base).suffix[:20]
+        base = base[: 200 - len(suffix)] + suffix
+    return base or "upload"
 
 
 def split_into_chunks(

@@ -1,0 +1,96 @@
+"""Readers fuzzed with hypothesis: whatever the bytes, a reader returns Documents or raises one of our errors.
+
+Every registered reader is fuzzed (new formats join by being in READERS); inputs are random bytes,
+damaged copies of valid files made here (truncated, bytes overwritten, garbage spliced in), and, for
+the zip-based Office formats, valid archives whose XML parts are damaged and re-zipped.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.errors import AppError
+from app.ingest.readers import READERS, read_document
+from tests.conftest import PAGES, make_docx, make_pdf
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+SEEDS: dict[str, Callable[[], bytes]] = {
+    ".pdf": lambda: make_pdf(PAGES),
+    ".docx": lambda: make_docx({"Results": PAGES[0], "Methods": PAGES[1]}),
+    ".txt": lambda: "\n\n".join(PAGES).encode(),
+    ".md": lambda: ("# Title\n\n" + "\n\n".join(PAGES)).encode(),
+    ".markdown": lambda: ("# Title\n\n" + PAGES[0]).encode("cp1252"),
+}
+SUFFIXES = sorted(READERS)
+SEEDED = {suffix: SEEDS[suffix]() for suffix in SUFFIXES if suffix in SEEDS}
+ZIPPED = sorted(suffix for suffix, data in SEEDED.items() if data[:2] == b"PK")
+
+
+def read_or_typed_error(data: bytes, suffix: str) -> None:
+    try:
+        documents = read_document(data, f"fuzzed{suffix}")
+    except AppError as exc:
+        assert exc.message, "a typed error always says what went wrong"
+        return
+    assert isinstance(documents, list) and documents, "a file either gives text or a reason why not"
+
+
+@FUZZ
+@given(suffix=st.sampled_from(SUFFIXES), data=st.binary(max_size=2048))
+def test_random_bytes_give_documents_or_a_typed_error(suffix: str, data: bytes) -> None:
+    read_or_typed_error(data, suffix)
+
+
+@FUZZ
+@given(
+    suffix=st.sampled_from(sorted(SEEDED)),
+    cut=st.floats(0, 1),
+    edits=st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=1, max_size=16)), max_size=8),
+    splice=st.booleans(),
+)
+def test_damaged_valid_files_give_documents_or_a_typed_error(
+    suffix: str, cut: float, edits: list[tuple[float, bytes]], splice: bool
+) -> None:
+    data = bytearray(SEEDED[suffix])
+    for where, garbage in edits:
+        at = int(where * (len(data) - 1))
+        if splice:
+            data[at:at] = garbage
+        else:
+            data[at : at + len(garbage)] = garbage
+    if cut < 0.5:  # half of the examples are also truncated
+        data = data[: int(len(data) * cut * 2)]
+    read_or_typed_error(bytes(data), suffix)
+
+
+GARBAGE = [b"", b"<", b"&bogus;", b"\xff\xfe", b"</w:p>", b"<!DOCTYPE x [<!ENTITY a 'b'>]>"]
+
+
+def rezip_with(original: bytes, member: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, content if info.filename == member else source.read(info))
+    return buffer.getvalue()
+
+
+@FUZZ
+@given(data=st.data())
+def test_office_files_with_damaged_xml_give_documents_or_a_typed_error(data: st.DataObject) -> None:
+    if not ZIPPED:
+        return
+    suffix = data.draw(st.sampled_from(ZIPPED))
+    original = SEEDED[suffix]
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        members = sorted(archive.namelist())
+        member = data.draw(st.sampled_from(members))
+        xml = archive.read(member)
+    cut = data.draw(st.integers(0, len(xml)))
+    garbage = data.draw(st.sampled_from(GARBAGE))
+    read_or_typed_error(rezip_with(original, member, xml[:cut] + garbage), suffix)
