@@ -6,6 +6,7 @@ renamed `.txt`, is refused with a message naming what the file really is.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from llama_index.core import Document
 
-from app.errors import UnreadableFileError
+from app.errors import AppError, UnreadableFileError
 from app.ingest.archive import check_zip_package
 from app.ingest.images import read_image
 from app.ingest.office import read_docx, read_pptx
@@ -22,6 +23,8 @@ from app.ingest.pdf import read_pdf
 from app.ingest.sniff import check_kind, sniff
 from app.ingest.tables import read_csv, read_xlsx
 from app.ingest.text import read_html, read_text
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "format_location", "parse_file", "read_document"]
 
@@ -78,7 +81,19 @@ def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> Pa
         )
     if file_format.signature in _OFFICE:
         check_zip_package(data, name, options.max_unzipped_bytes)
-    parsed = file_format.read(data, name, options)
+    try:
+        parsed = file_format.read(data, name, options)
+    except AppError:
+        raise
+    except Exception as exc:
+        # Parsing libraries raise whatever their innards hit on a damaged file (lxml's XMLSyntaxError
+        # from an Office file with broken XML, found by tests/reliability/test_reader_fuzz.py); one bad
+        # file must fail alone, with a reason, never abort the batch it came in.
+        log.warning("reading '%s' failed", name, exc_info=True)
+        raise UnreadableFileError(
+            f"'{name}' is damaged and cannot be read as a {suffix.lstrip('.').upper()} file ({type(exc).__name__}).",
+            "Re-save or re-export the file and upload it again.",
+        ) from exc
     parsed.documents = [document for document in parsed.documents if document.text.strip()]
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(f"'{name}' contains no text we can index.")
