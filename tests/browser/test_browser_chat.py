@@ -65,3 +65,22 @@ def test_document_markup_is_shown_as_text_and_never_runs(page, app_url: str, tmp
     assert page.locator("a[href^='javascript']").count() == 0
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "hostile-document.png"), full_page=True)
+
+
+def test_cancel_stops_an_upload_and_keeps_the_files_finished_before(page, app_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.ingest.pipeline import EMBED_SLICE
+    from tests.conftest import make_pdf
+
+    first = tmp_path / "a-first-note.txt"
+    first.write_text("The ferry to the island leaves at seven every morning.")
+    ledger = tmp_path / "b-ledger.pdf"
+    pages = 8 * EMBED_SLICE
+    ledger.write_bytes(make_pdf([f"Ledger page {n}: {n * 7} sacks of grain for farm {n}." for n in range(pages)]))
+    page.goto(app_url)
+    page.locator("input[type=file]").set_input_files([str(first), str(ledger)])
+    page.get_by_text(f"b-ledger.pdf ({pages} pages): embedding", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("[class*='st-key-cancel-ingest'] button").first.click()
+    page.get_by_text("b-ledger.pdf: cancelled, not indexed", exact=False).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("a-first-note.txt: indexed before the cancel", exact=False).wait_for()
+    page.get_by_text("a-first-note.txt (1 chunk)").wait_for()
+    assert page.get_by_text("b-ledger.pdf (", exact=False).count() == 0, "nothing of the cancelled file is listed"
