@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from llama_index.core import Document
@@ -16,6 +17,12 @@ class ReadOptions:
     # Images (uploads and scanned PDF pages) are embedded only by a backend with an image path (jina v4 on vLLM).
     embed_images: bool = False
     ocr: Ocr = field(default_factory=Ocr)
+    # Called as (page, pages) while a long document is read, for progress and the cancel check.
+    on_page: Callable[[int, int], None] | None = field(default=None, compare=False)
+
+    def page_read(self, number: int, count: int) -> None:
+        if self.on_page is not None:
+            self.on_page(number, count)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import io
 
 from llama_index.core import Document
 
-from app.errors import UnreadableFileError
+from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
+
+PROGRESS_EVERY = 10  # pages of text extraction between progress reports
 
 
 def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -24,8 +26,12 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
                 f"'{name}' has {count} pages, over the {options.max_pages}-page limit.",
                 "Split the document, or raise MAX_PAGES.",
             )
-        pages = [(number, page.extract_text() or "") for number, page in enumerate(reader.pages, start=1)]
-    except UnreadableFileError:
+        pages = []
+        for number, page in enumerate(reader.pages, start=1):
+            pages.append((number, page.extract_text() or ""))
+            if number % PROGRESS_EVERY == 0 or number == count:
+                options.page_read(number, count)
+    except AppError:  # ours (a clear refusal, or a cancel), not damage
         raise
     except Exception as exc:  # pypdf raises many types (and bare ValueErrors) on damaged files
         raise UnreadableFileError(
@@ -53,6 +59,7 @@ def _read_textless_pages(data: bytes, name: str, numbers: list[int], options: Re
         parsed.notes.append(f"{_pages(numbers)} without a text layer skipped (Tesseract OCR is not installed)")
         return
     for number, png in _render(data, name, numbers):
+        options.page_read(number, parsed.pages)  # OCR takes seconds a page: report each one
         text = options.ocr.image_to_text(png, f"'{name}' page {number}") if options.ocr.available() else ""
         if text.strip():
             parsed.documents.append(Document(text=text, metadata={"page": number, "ocr": True}))

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, cast, runtime_checkable
 
@@ -48,11 +48,13 @@ class IngestProgress:
     elapsed: float = 0.0  # seconds since the batch started
     embeddings_done: int = 0  # vectors computed in this batch so far
     embedding_seconds: float = 0.0  # time the batch spent waiting for the embedding model
+    pages_read: int = 0  # pages of this file read so far (text extraction, OCR)
 
     @property
     def fraction(self) -> float:
         """Overall progress of the batch, 0..1."""
-        within = {"reading": 0.0, "storing": 0.95, "done": 1.0}.get(self.stage)
+        reading = 0.05 * self.pages_read / self.pages if self.pages else 0.0
+        within = {"reading": reading, "storing": 0.95, "done": 1.0}.get(self.stage)
         if within is None:
             within = 0.05 + 0.9 * (self.chunks_done / self.chunks_total if self.chunks_total else 0.0)
         return round(min(1.0, (self.file_number - 1 + within) / max(self.file_count, 1)), 4)
@@ -76,6 +78,8 @@ class IngestProgress:
         head = f"{self.file_number}/{self.file_count} {self.file_name}{pages}"
         if self.stage == "embedding":
             text = f"{head}: embedding {self.chunks_done}/{self.chunks_total} chunks"
+        elif self.stage == "reading" and self.pages_read:
+            text = f"{head}: reading page {self.pages_read}"
         else:
             text = f"{head}: {self.stage}"
         rate = self.embeddings_per_second
@@ -234,6 +238,7 @@ class Ingestor:
         file_name = safe_file_name(name)
         batch = batch or _Batch()
         pages = 0
+        pages_read = 0
 
         def report(stage: Stage, done: int = 0, total: int = 0) -> None:
             if progress is not None:
@@ -249,6 +254,7 @@ class Ingestor:
                         elapsed=time.monotonic() - batch.started,
                         embeddings_done=batch.embeddings,
                         embedding_seconds=batch.embedding_seconds,
+                        pages_read=pages_read,
                     )
                 )
 
@@ -256,10 +262,17 @@ class Ingestor:
             nonlocal pages
             pages = value
 
+        def page_read(number: int, total: int) -> None:
+            nonlocal pages, pages_read
+            batch.check_cancel()  # a long PDF (OCR above all) can be cancelled while it is read
+            pages, pages_read = total, number
+            report("reading")
+
         try:
             batch.check_cancel()
             report("reading")
-            result = self._ingest(file_name, data, report, batch, read_pages)
+            options = replace(self._read_options, on_page=page_read)
+            result = self._ingest(file_name, data, report, batch, read_pages, options)
         except IngestCancelledError:
             log.info("ingest of %s cancelled", file_name)
             message = "cancelled, nothing of it was indexed; upload it again to index it"
@@ -271,7 +284,13 @@ class Ingestor:
         return result
 
     def _ingest(
-        self, file_name: str, data: bytes, report: Callable[..., None], batch: _Batch, read_pages: Callable[[int], None]
+        self,
+        file_name: str,
+        data: bytes,
+        report: Callable[..., None],
+        batch: _Batch,
+        read_pages: Callable[[int], None],
+        options: ReadOptions,
     ) -> IngestResult:
         if len(data) > self._max_bytes:
             raise UnreadableFileError(
@@ -284,7 +303,7 @@ class Ingestor:
             same = "" if known.name == file_name else f" as '{known.name}'"
             return IngestResult(file_name, "skipped", known.chunks, f"already indexed{same}, unchanged")
 
-        parsed = parse_file(data, file_name, self._read_options)
+        parsed = parse_file(data, file_name, options)
         read_pages(parsed.pages)
         nodes = split_into_chunks(parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter)
         images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(nodes))

@@ -41,6 +41,8 @@ def test_cancel_mid_file_indexes_nothing_of_it_and_a_rerun_finishes_without_dupl
     assert workspace.index.count() == results[0].chunks, "no chunk of the cancelled file reached the index"
     ledger_events = [e for e in events if e.file_name == "ledger.pdf"]
     assert ledger_events[-1].pages == EMBED_SLICE + 20
+    read = [e.pages_read for e in ledger_events if e.stage == "reading" and e.pages_read]
+    assert read == [*range(10, EMBED_SLICE + 20, 10), EMBED_SLICE + 20], "pages are reported while they are read"
     assert ledger_events[-1].embeddings_per_second is not None and ledger_events[-1].embeddings_per_second > 0
 
     again = workspace.ingest(files)
@@ -82,3 +84,26 @@ def test_ctrl_c_in_the_cli_stops_cleanly_and_the_same_command_finishes(tmp_path:
     finish = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
     assert finish.returncode == 0, finish.stdout + finish.stderr
     assert "1 indexed, 0 replaced, 1 skipped, 0 failed" in finish.stdout
+
+
+def test_cancel_while_a_scan_is_being_read_stops_before_ocr_and_indexes_nothing(open_workspace) -> None:
+    import shutil
+
+    from tests.files import make_scanned_pdf
+    from tests.servers import require
+
+    require(Path(shutil.which("tesseract") or "/usr/bin/tesseract"), "tesseract-ocr (Debian package)")
+    workspace = open_workspace()
+    cancel = threading.Event()
+    read: list[int] = []
+
+    def watch(event: IngestProgress) -> None:
+        if event.stage == "reading" and event.pages_read:
+            read.append(event.pages_read)
+            cancel.set()
+
+    scan = make_scanned_pdf([["Page one of the scan."], ["Page two."], ["Page three."]])
+    [result] = workspace.ingest([("scan.pdf", scan)], progress=watch, cancel=cancel)
+    assert result.status == "cancelled", result
+    assert len(read) == 1, "no page was reported (so none OCR'd) after the cancel"
+    assert workspace.documents() == [] and workspace.index.count() == 0

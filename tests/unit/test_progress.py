@@ -24,3 +24,9 @@ def test_progress_gives_no_rate_or_eta_before_there_is_a_pace() -> None:
 def test_long_jobs_show_hours() -> None:
     event = IngestProgress("big.pdf", 1, 10, "storing", elapsed=1000.0, embeddings_done=10, embedding_seconds=900.0)
     assert "0.0111 chunks/s · about 2 h 38 min left" in event.describe()
+
+
+def test_reading_a_long_pdf_reports_its_pages() -> None:
+    event = IngestProgress("ledger.pdf", 1, 1, "reading", pages=200, pages_read=50)
+    assert event.fraction == 0.0125  # a quarter of the reading share (5%)
+    assert event.describe() == "1/1 ledger.pdf (200 pages): reading page 50"
