@@ -76,8 +76,11 @@ class _StoredSources(Sequence[tuple[str, bytes]]):
         name = PurePosixPath(record.source).name or record.name
         try:
             return name, (self._sources_dir / record.source).read_bytes()
-        except OSError:
-            return name, b""  # reported by the ingestor as an empty file; the switch then does not happen
+        except OSError as exc:
+            raise StoreError(
+                f"The kept copy of '{record.name}' in '{self._sources_dir}' cannot be read: {exc}.",
+                "Check the permissions of the data folder.",
+            ) from exc
 
 
 def physical_name(logical: str, fingerprint: IndexFingerprint) -> str:
@@ -133,7 +136,13 @@ def reindex(
     ingestor = build_ingestor(settings, embedding, index, catalog, token_store)
     ingestor.recover()
     records = catalog.ready(old_name)
-    results = ingestor.ingest_many(_StoredSources(settings.sources_dir, records), progress, cancel)
+    present = [r for r in records if r.source and (settings.sources_dir / r.source).is_file()]
+    missing = [
+        IngestResult(r.name, "failed", message=f"the kept copy '{r.source}' is missing; upload the original file again")
+        for r in records
+        if r not in present
+    ]
+    results = ingestor.ingest_many(_StoredSources(settings.sources_dir, present), progress, cancel) + missing
 
     new = index_size(client, catalog, new_name)
     complete = new.documents >= old.documents and all(r.status in ("indexed", "skipped") for r in results)

@@ -121,3 +121,16 @@ def test_reindex_command_reports_both_sizes_and_the_settings_to_keep(
     assert "EMBEDDING_DIMENSIONS=128" in lines and "python -m app remove-index documents" in lines
     status = run_cli(data_dir, "status", EMBEDDING_DIMENSIONS="128")
     assert status.returncode == 0 and "128-d" in status.stdout and "documents:  1" in status.stdout
+
+
+def test_a_lost_source_fails_the_reindex_by_name_and_nothing_switches(
+    open_workspace, report_pdf: bytes, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    workspace = _documents(open_workspace, report_pdf)
+    lost = next(d for d in workspace.documents() if d.name == "plain.txt")
+    (workspace.settings.sources_dir / lost.source).unlink()
+    report = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    assert not report.switched
+    [problem] = report.problems
+    assert problem.file_name == "plain.txt" and "is missing" in problem.message
+    assert open_workspace().index.name == "documents", "the old index is still in service"
