@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         description="Keep token vectors on disk (float16) once computed, so a rerank encodes each chunk once.",
     )
     not_found_threshold: float = Field(
-        0.0,
+        0.26,
         ge=0.0,
         le=1.0,
         validation_alias="NOT_FOUND_THRESHOLD",
