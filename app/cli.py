@@ -123,11 +123,13 @@ def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from app.eval.beir import load_beir
+    from app.eval.beir import load_beir, subsample
     from app.eval.run import EvalConfig, evaluate_configs, results_table, write_outputs
 
     configs = [EvalConfig.parse(name) for name in args.config or DEFAULT_EVAL_CONFIGS]
     dataset = load_beir(Path(args.data), args.split)
+    if args.max_docs is not None:
+        dataset = subsample(dataset, args.max_docs)
     print(
         f"{dataset.name} ({args.split}): {len(dataset.corpus)} documents, {len(dataset.queries)} judged queries",
         file=sys.stderr,
@@ -170,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"mode[+rerank][+late][@dimensions], repeatable (default: {' '.join(DEFAULT_EVAL_CONFIGS)})",
     )
     evaluate.add_argument("--limit-queries", type=int, default=None, help="score only the first N judged queries")
+    evaluate.add_argument(
+        "--max-docs", type=int, default=None, help="a smaller corpus: the judged documents plus others up to N"
+    )
     evaluate.add_argument("--cache", default=".eval-cache", help="where the indexes are kept between runs")
     evaluate.add_argument("--out", default="eval-results", help="where results.json and results.png go")
     evaluate.set_defaults(run=cmd_eval, standalone=True)

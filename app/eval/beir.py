@@ -54,6 +54,18 @@ def load_beir(folder: Path, split: str) -> BeirDataset:
     return BeirDataset(folder.name, corpus, {qid: queries[qid] for qid in judged}, judged)
 
 
+def subsample(dataset: BeirDataset, max_docs: int) -> BeirDataset:
+    """A smaller corpus for quick comparisons: every judged document, then others in file order up to `max_docs`.
+
+    Fewer distractors make every score higher than on the full corpus: compare configs within one subsample only.
+    """
+    judged = {doc_id for judgements in dataset.qrels.values() for doc_id in judgements if doc_id in dataset.corpus}
+    kept = [doc_id for doc_id in dataset.corpus if doc_id in judged]
+    kept += [doc_id for doc_id in dataset.corpus if doc_id not in judged][: max(0, max_docs - len(kept))]
+    corpus = {doc_id: dataset.corpus[doc_id] for doc_id in kept}
+    return BeirDataset(f"{dataset.name}-{len(corpus)}docs", corpus, dataset.queries, dataset.qrels)
+
+
 def document_text(title: str, text: str) -> str:
     """The file content a corpus entry is ingested as: its title as the first paragraph."""
     return f"{title}\n\n{text}" if title else text

@@ -61,3 +61,13 @@ def test_qrels_reader_skips_the_header_and_keeps_grades(tmp_path) -> None:
     path = tmp_path / "test.tsv"
     path.write_text("query-id\tcorpus-id\tscore\nq1\td1\t2\nq1\td2\t0\nq2\td1\t1\n")
     assert read_qrels(path) == {"q1": {"d1": 2, "d2": 0}, "q2": {"d1": 1}}
+
+
+def test_subsample_keeps_every_judged_document_then_fills_in_file_order() -> None:
+    from app.eval.beir import BeirDataset, subsample
+
+    corpus = {f"d{i}": ("", f"text {i}") for i in range(10)}
+    dataset = BeirDataset("set", corpus, {"q": "?"}, {"q": {"d7": 1, "d9": 0}})
+    small = subsample(dataset, 4)
+    assert list(small.corpus) == ["d7", "d9", "d0", "d1"]
+    assert small.name == "set-4docs" and small.qrels == dataset.qrels
