@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,13 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def streamlit_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[str]:
     """A real `streamlit run` of app/main.py on a free loopback port, stopped by its PID."""
     data_dir = tmp_path_factory.mktemp("browser-data")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_BASE", "LLM_API_BASE")}
-    env.update(DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
+    env.update(DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1", **settings)
     server = start_server(
         [
             sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
@@ -51,6 +52,21 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     with running(server, health="/_stcore/health", deadline_s=120, expect=b"ok"):
         yield server.url
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on its embedded defaults: no LLM, extractive answers."""
+    with streamlit_app(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def llm_app_url(tmp_path_factory: pytest.TempPathFactory, chat_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app answering through the session's tiny vLLM chat server."""
+    settings = {"LLM_API_BASE": chat_server.url, "LLM_MODEL": chat_server.model, "LLM_API_KEY": chat_server.api_key}
+    with streamlit_app(tmp_path_factory, **settings, LLM_MAX_TOKENS="48") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

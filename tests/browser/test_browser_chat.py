@@ -17,6 +17,8 @@ HOSTILE_TEXT = (
 
 
 def _upload(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The first load can be slow; after a collection switch the old uploader stays until that run ends.
+    page.wait_for_function("document.querySelectorAll('input[type=file]').length === 1", timeout=TIMEOUT_MS)
     page.locator("input[type=file]").set_input_files(str(path))
     page.get_by_text(f"{path.name}: indexed").wait_for(timeout=TIMEOUT_MS)
 
@@ -46,6 +48,11 @@ def test_upload_ask_and_open_the_cited_source(page, app_url: str, tmp_path: Path
     page.get_by_text("[3] reactor-report.pdf", exact=False).wait_for()
     page.wait_for_timeout(800)  # let the expander finish opening before the screenshot
     page.screenshot(path=str(ARTIFACTS / "answer-with-sources.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.locator("[class*='st-key-download-'] button", has_text="Download reactor-report.pdf").first.click()
+    assert Path(download.value.path()).read_bytes() == report_pdf, "the original file, byte for byte"
+    assert download.value.suggested_filename == "reactor-report.pdf"
 
     page.locator("[class*='st-key-delete-'] button").first.click()
     page.get_by_text("0 documents", exact=False).wait_for(timeout=TIMEOUT_MS)
@@ -84,3 +91,46 @@ def test_cancel_stops_an_upload_and_keeps_the_files_finished_before(page, app_ur
     page.get_by_text("a-first-note.txt: indexed before the cancel", exact=False).wait_for()
     page.get_by_text("a-first-note.txt (1 chunk)").wait_for()
     assert page.get_by_text("b-ledger.pdf (", exact=False).count() == 0, "nothing of the cancelled file is listed"
+
+
+def test_collections_are_created_switched_and_deleted(page, app_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    notes = tmp_path / "bird-notes.txt"
+    notes.write_text("Atlantic puffins nest in burrows on rocky islands and eat sand eels.")
+    page.goto(app_url)
+    page.get_by_text("New or delete collection").click(timeout=TIMEOUT_MS)  # the first load can be slow
+    page.get_by_label("New collection name").fill("birds")
+    page.get_by_label("New collection name").press("Enter")
+    page.locator(".st-key-create-collection button").click()
+    page.get_by_text("Index: birds", exact=False).wait_for(timeout=TIMEOUT_MS)
+    _upload(page, notes)
+    page.get_by_text("bird-notes.txt (1 chunk)").wait_for(timeout=TIMEOUT_MS)
+    _ask(page, "Where do puffins nest?")
+    _ask(page, "And what do they eat?")
+    page.get_by_text("Searched for: Where do puffins nest? And what do they eat?", exact=False).wait_for()
+
+    remove = page.locator(".st-key-remove-collection button", has_text="Delete 'birds'")
+    if not remove.is_visible():  # the expander keeps its open state across reruns
+        page.get_by_text("New or delete collection").click()
+    remove.click()
+    page.get_by_text("Delete the collection 'birds' and its 1 document?", exact=False).wait_for()
+    page.locator(".st-key-confirm-remove-collection button").click()
+    page.get_by_text("Index: documents", exact=False).wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("bird-notes.txt (1 chunk)").count() == 0
+
+
+def test_an_llm_answer_streams_into_the_page_with_its_sources(
+    page, llm_app_url: str, tmp_path: Path, report_pdf: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    """Through vLLM serving a tiny random-weight model: the text is noise, the path is the real one."""
+    pdf = tmp_path / "reactor-report.pdf"
+    pdf.write_bytes(report_pdf)
+    page.goto(llm_app_url)
+    _upload(page, pdf)
+    page.get_by_text("Answers: tiny-chat at", exact=False).wait_for()
+    _ask(page, PAGE2_QUESTION)
+    assert page.get_by_text("Extractive answer", exact=False).count() == 0, "the LLM answered"
+    assert page.locator("[data-testid='stAlertContentWarning']").count() == 0, "no notice: the server answered"
+    page.get_by_text("Sources (", exact=False).last.click()
+    page.get_by_text("[1] reactor-report.pdf, page 2", exact=False).wait_for()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / "llm-answer-with-sources.png"), full_page=True)
