@@ -20,13 +20,15 @@ from chromadb.api import ClientAPI
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
-from app.ingest.pipeline import IngestResult, ProgressCallback
+from app.ingest.pipeline import IngestResult, ProgressCallback, index_write_lock
 from app.retrieval.rerank import TokenStore
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import VectorIndex, open_client, stored_fingerprint
 from app.store.collections import Collections, check_collection_name
 from app.store.fingerprint import IndexFingerprint
 from app.workspace import build_ingestor, check_settings_fit, fingerprint_for
+
+CATCH_UP_ROUNDS = 5  # passes over documents added to the old index while the reindex ran
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class _StoredSources(Sequence[tuple[str, bytes]]):
     def __init__(self, sources_dir: Path, records: list[DocumentRecord]) -> None:
         self._sources_dir = sources_dir
         self._records = records
+        self.unreadable: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._records)
@@ -76,11 +79,10 @@ class _StoredSources(Sequence[tuple[str, bytes]]):
         name = PurePosixPath(record.source).name or record.name
         try:
             return name, (self._sources_dir / record.source).read_bytes()
-        except OSError as exc:
-            raise StoreError(
-                f"The kept copy of '{record.name}' in '{self._sources_dir}' cannot be read: {exc}.",
-                "Check the permissions of the data folder.",
-            ) from exc
+        except OSError:
+            # Deleted from the old index meanwhile (its copy went with it), or lost: the caller tells which.
+            self.unreadable.add(index)
+            return name, b""
 
 
 def physical_name(logical: str, fingerprint: IndexFingerprint) -> str:
@@ -135,20 +137,49 @@ def reindex(
     token_store = TokenStore(settings.data_dir / "tokens" / new_name) if settings.token_store else None
     ingestor = build_ingestor(settings, embedding, index, catalog, token_store)
     ingestor.recover()
-    records = catalog.ready(old_name)
-    present = [r for r in records if r.source and (settings.sources_dir / r.source).is_file()]
-    missing = [
-        IngestResult(r.name, "failed", message=f"the kept copy '{r.source}' is missing; upload the original file again")
-        for r in records
-        if r not in present
-    ]
-    results = ingestor.ingest_many(_StoredSources(settings.sources_dir, present), progress, cancel) + missing
+    results: list[IngestResult] = []
+    switched = False
+    for _ in range(CATCH_UP_ROUNDS):
+        # Each round brings the new index to the old one as it is now: the app keeps serving (and taking
+        # uploads and deletes into) the old index while the reindex runs.
+        wanted = {record.sha256: record for record in catalog.ready(old_name)}
+        for sha in {record.sha256 for record in catalog.ready(new_name)} - wanted.keys():
+            ingestor.delete(sha)
+        have = {record.sha256 for record in catalog.ready(new_name)}
+        todo = [record for sha, record in wanted.items() if sha not in have]
+        if not todo:
+            with index_write_lock(settings.data_dir / "write.lock"):  # no upload commits between check and switch
+                if _in_step(catalog, old_name, new_name):
+                    collections.switch_physical(logical, new_name)
+                    switched = True
+            if switched:
+                break
+            continue
+        present = [r for r in todo if r.source and (settings.sources_dir / r.source).is_file()]
+        missing = [_missing(r) for r in todo if r not in present]
+        sources = _StoredSources(settings.sources_dir, present)
+        done = ingestor.ingest_many(sources, progress, cancel)
+        still = {record.sha256 for record in catalog.ready(old_name)}
+        done = [
+            _missing(record) if position in sources.unreadable else result
+            for position, (record, result) in enumerate(zip(present, done, strict=True))
+            if record.sha256 in still or position not in sources.unreadable  # deleted meanwhile: nothing to do
+        ] + missing
+        results += done
+        if any(r.status in ("failed", "cancelled") for r in done):
+            break
+    return ReindexReport(
+        logical, index_size(client, catalog, old_name), index_size(client, catalog, new_name), switched, results
+    )
 
-    new = index_size(client, catalog, new_name)
-    complete = new.documents >= old.documents and all(r.status in ("indexed", "skipped") for r in results)
-    if complete:
-        collections.switch_physical(logical, new_name)
-    return ReindexReport(logical, old, new, switched=complete, results=results)
+
+def _missing(record: DocumentRecord) -> IngestResult:
+    message = f"the kept copy '{record.source}' is missing; upload the original file again"
+    return IngestResult(record.name, "failed", message=message)
+
+
+def _in_step(catalog: Catalog, old_name: str, new_name: str) -> bool:
+    return {r.sha256 for r in catalog.ready(old_name)} == {r.sha256 for r in catalog.ready(new_name)}
 
 
 def remove_index(settings: Settings, name: str) -> IndexSize:
