@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -153,6 +153,15 @@ class Settings(BaseSettings):
     llm_model: str = Field("default", validation_alias="LLM_MODEL", description="Model id served by the chat server.")
     llm_timeout: float = Field(
         60.0, gt=0, validation_alias="LLM_TIMEOUT", description="Seconds before a chat request is abandoned."
+    )
+    llm_temperature: float = Field(
+        0.1, ge=0.0, le=2.0, validation_alias="LLM_TEMPERATURE", description="Sampling temperature of the chat model."
+    )
+    llm_extra_body: dict[str, Any] = Field(
+        default_factory=dict,
+        validation_alias="LLM_EXTRA_BODY",
+        description="JSON object of extra request fields the chat server understands, e.g. vLLM's "
+        '`{"chat_template_kwargs": {"enable_thinking": false}}` or `{"seed": 1}`.',
     )
     llm_max_tokens: int = Field(
         512, ge=16, validation_alias="LLM_MAX_TOKENS", description="Longest answer the chat model may write."

@@ -91,11 +91,18 @@ def answer_question(
     if llm is not None:
         stream = stream_answer(llm, build_messages(question, sources, history))
         try:
-            first = next(stream, "")
+            # Wait for the first visible text: a reply of only whitespace would show as an empty answer.
+            first = next((chunk for chunk in stream if chunk.strip()), "")
         except openai.OpenAIError as exc:
             log.warning("LLM failed, answering extractively: %s", exc)
             notice = _llm_failure(exc, llm) + " Showing an extractive answer instead."
         else:
-            return Answer("llm", sources, _guarded(first, stream), query=query)
+            if first:
+                return Answer("llm", sources, _guarded(first.lstrip(), stream), query=query)
+            log.warning("LLM %s at %s returned an empty answer", llm.model, redact_url(llm.api_base))
+            notice = (
+                f"The language model at {redact_url(llm.api_base)} returned an empty answer. "
+                "Showing an extractive answer instead."
+            )
     highlights = best_sentences(query, sources, embedding)
     return Answer("extractive", sources, iter([extractive_answer(highlights)]), notice, highlights, query)

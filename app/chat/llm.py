@@ -31,7 +31,8 @@ def build_llm(settings: Settings) -> OpenAILike | None:
         timeout=settings.llm_timeout,
         max_retries=1,
         max_tokens=settings.llm_max_tokens,
-        temperature=0.1,
+        temperature=settings.llm_temperature,
+        additional_kwargs={"extra_body": settings.llm_extra_body} if settings.llm_extra_body else {},
     )
 
 

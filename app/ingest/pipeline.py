@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -441,12 +441,15 @@ class Ingestor:
     def _remove_source_if_unused(self, source: str) -> None:
         if self._catalog.source_in_use(source):
             return
+        path = self._sources_dir / source
         try:
-            shutil.rmtree((self._sources_dir / source).parent)
-        except FileNotFoundError:
-            return
+            path.unlink(missing_ok=True)
         except OSError:
             log.exception("could not remove the stored copy %s", source)
+            return
+        # Only this name: the same bytes kept under another name (another collection) share the folder.
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
 
     def recover(self) -> int:
         """Undo what a crash left half-done: chunks of unfinished documents are removed. Returns how many.

@@ -65,7 +65,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def llm_app_url(tmp_path_factory: pytest.TempPathFactory, chat_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app answering through the session's tiny vLLM chat server."""
     settings = {"LLM_API_BASE": chat_server.url, "LLM_MODEL": chat_server.model, "LLM_API_KEY": chat_server.api_key}
-    with streamlit_app(tmp_path_factory, **settings, LLM_MAX_TOKENS="48") as url:
+    # Random weights write only newlines at a low temperature: sample, and write past the end token.
+    extra = {"LLM_MAX_TOKENS": "48", "LLM_TEMPERATURE": "0.8", "LLM_EXTRA_BODY": '{"seed": 1, "ignore_eos": true}'}
+    with streamlit_app(tmp_path_factory, **settings, **extra) as url:
         yield url
 
 

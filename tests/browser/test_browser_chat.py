@@ -121,7 +121,7 @@ def test_collections_are_created_switched_and_deleted(page, app_url: str, tmp_pa
 def test_an_llm_answer_streams_into_the_page_with_its_sources(
     page, llm_app_url: str, tmp_path: Path, report_pdf: bytes
 ) -> None:  # type: ignore[no-untyped-def]
-    """Through vLLM serving a tiny random-weight model: the text is noise, the path is the real one."""
+    """Through vLLM serving a tiny random-weight model: the text is noise; the path is the real one."""
     pdf = tmp_path / "reactor-report.pdf"
     pdf.write_bytes(report_pdf)
     page.goto(llm_app_url)

@@ -78,3 +78,15 @@ def test_a_switched_physical_collection_is_what_the_name_opens(open_workspace, r
     assert reopened.index.name == "documents-v2" and reopened.collection == "documents"
     assert reopened.documents() == [], "the new physical collection is empty until a reindex fills it"
     assert reopened.status().collection == "documents"
+
+
+def test_deleting_a_document_keeps_the_same_bytes_stored_under_another_name(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    pdf = make_pdf(["Medieval bread was baked in communal ovens."])
+    default = open_workspace()
+    [bread] = [r.sha256 for r in (default.ingest([("bread.pdf", pdf)]) and default.documents())]
+    default.create_collection("copy")
+    copy = open_workspace(COLLECTION_NAME="copy")
+    copy.ingest([("loaf.pdf", pdf)])
+    copy.delete(bread)
+    path = default.source_path(bread)
+    assert path is not None and path.read_bytes() == pdf, "the other collection can still download its file"

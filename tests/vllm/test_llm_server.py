@@ -67,3 +67,14 @@ def test_the_app_answers_through_the_chat_server(chat_server: ServedModel, embed
     answer = workspace.ask("What temperature is the reactor coolant?")
     assert answer.mode == "llm" and answer.text()
     assert (answer.sources[0].file_name, answer.sources[0].location) == ("report.pdf", "page 2")
+
+
+def test_an_empty_reply_falls_back_to_an_extractive_answer(chat_server: ServedModel, embedding) -> None:  # type: ignore[no-untyped-def]
+    """Greedy decoding makes the random model write only newlines (or stop at once): nothing to show."""
+    llm = tiny_llm(chat_server)
+    llm.temperature = 0.0
+    llm.max_tokens = 8
+    llm.additional_kwargs = {}
+    answer = answer_question("How hot is the coolant?", PASSAGES, embedding=embedding, llm=llm)
+    assert answer.mode == "extractive" and "returned an empty answer" in answer.notice
+    assert "550 degrees" in answer.text()
