@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import httpx
 import openai
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.llms.openai_like import OpenAILike
@@ -60,7 +61,10 @@ def _guarded(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     try:
         yield from rest
-    except openai.OpenAIError as exc:
+    # A server that dies mid-stream surfaces as httpx's own error (e.g. RemoteProtocolError, "incomplete
+    # chunked read"): the OpenAI client wraps errors of the request, not of reading its stream.
+    # Found by tests/reliability/test_llm_server_dies.py, which kills a real server mid-answer.
+    except (openai.OpenAIError, httpx.HTTPError) as exc:
         log.warning("answer stream broke off: %s", exc)
         yield f"\n\n*(The answer was cut off: the language model stopped responding: {type(exc).__name__}.)*"
 
@@ -93,7 +97,7 @@ def answer_question(
         try:
             # Wait for the first visible text: a reply of only whitespace would show as an empty answer.
             first = next((chunk for chunk in stream if chunk.strip()), "")
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx.HTTPError) as exc:  # httpx: the server died before its first chunk
             log.warning("LLM failed, answering extractively: %s", exc)
             notice = _llm_failure(exc, llm) + " Showing an extractive answer instead."
         else:
