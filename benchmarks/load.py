@@ -112,8 +112,12 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as data_dir, _llm(args) as (url, model):
+        # The tiny random-weight model writes visible text only when sampled and kept from stopping at once.
+        tiny = {"LLM_TEMPERATURE": 0.8, "LLM_EXTRA_BODY": {"seed": 1, "ignore_eos": True}} if args.tiny_chat else {}
         workspace = Workspace(
-            load_settings(DATA_DIR=data_dir, LLM_API_BASE=url or "", LLM_MODEL=model, LLM_MAX_TOKENS=args.max_tokens)
+            load_settings(
+                DATA_DIR=data_dir, LLM_API_BASE=url or "", LLM_MODEL=model, LLM_MAX_TOKENS=args.max_tokens, **tiny
+            )
         )
         texts = read_corpus(args.data, args.docs) if args.data else synthetic_texts(args.docs, words=(120, 260))
         workspace.ingest([(f"doc-{i:05d}.txt", text.encode()) for i, text in enumerate(texts)])

@@ -12,6 +12,8 @@ from tests.vllm.conftest import VLLM_PYTHON, build_model
 
 CHAT_MODEL = "tiny-chat-restartable"
 CHAT_API_KEY = "sk-reliability-chat-5b1e0c"  # distinctive, so a leak into logs or the UI is unmistakable
+# A random-weight model greedily writes whitespace or stops at once: sample, and never stop early.
+TINY_CHAT_SETTINGS: dict[str, object] = {"LLM_TEMPERATURE": 0.8, "LLM_EXTRA_BODY": {"seed": 1, "ignore_eos": True}}
 
 
 @pytest.fixture(scope="session")

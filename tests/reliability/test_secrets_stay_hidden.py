@@ -6,6 +6,7 @@ asked with the right key and with a wrong one (whose rejection is reported witho
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.test_streamlit_app import run_app
 from tests.conftest import PAGE2_QUESTION
-from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL
+from tests.reliability.conftest import CHAT_API_KEY, CHAT_MODEL, TINY_CHAT_SETTINGS
 from tests.reliability.restartable import RestartableServer
 
 EMBEDDING_KEY = "sk-reliability-embed-93d7aa"  # set beside the local backend: it must stay hidden too
@@ -45,7 +46,12 @@ def test_api_keys_never_appear_in_the_logs(
     caplog.set_level(logging.DEBUG)  # every library's debug output too (openai, httpx, chromadb)
     url = f"{chat.url}/v1"
     workspace = open_workspace(
-        LLM_API_BASE=url, LLM_MODEL=CHAT_MODEL, LLM_API_KEY=CHAT_API_KEY, EMBEDDING_API_KEY=EMBEDDING_KEY
+        LLM_API_BASE=url,
+        LLM_MODEL=CHAT_MODEL,
+        LLM_API_KEY=CHAT_API_KEY,
+        EMBEDDING_API_KEY=EMBEDDING_KEY,
+        LLM_MAX_TOKENS=24,
+        **TINY_CHAT_SETTINGS,
     )
     workspace.ingest([("report.pdf", report_pdf), ("broken.pdf", b"%PDF-1.7 garbage")])
     good = workspace.ask(PAGE2_QUESTION)
@@ -68,6 +74,9 @@ def test_api_keys_never_appear_in_the_ui(
     monkeypatch.setenv("LLM_API_BASE", f"{chat.url}/v1")
     monkeypatch.setenv("LLM_MODEL", CHAT_MODEL)
     monkeypatch.setenv("EMBEDDING_API_KEY", EMBEDDING_KEY)
+    monkeypatch.setenv("LLM_MAX_TOKENS", "24")
+    for name, value in TINY_CHAT_SETTINGS.items():
+        monkeypatch.setenv(name, json.dumps(value))
     shown = []
     for key in (CHAT_API_KEY, WRONG_KEY):
         monkeypatch.setenv("LLM_API_KEY", key)
