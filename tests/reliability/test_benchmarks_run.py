@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REDUCED = {
     "ingest": ["--limit", "12", "--mixed-files", "4"],
     "memory": ["--limit", "8"],
-    "query_latency": ["--sizes", "100,300", "--queries", "4", "--rerank-queries", "1"],
+    "query_latency": ["--sizes", "100,300", "--queries", "4"],
     "load": ["--docs", "10", "--streams", "4", "--questions", "2"],  # extractive: no LLM server here
 }
 
