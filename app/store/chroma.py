@@ -6,6 +6,7 @@ also opens with LlamaIndex's own `ChromaVectorStore`.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -65,10 +66,15 @@ def _open_server_client(settings: Settings, host: str) -> ClientAPI:
         # The token is never part of the message: only where we tried and what failed.
         raise StoreError(
             f"Cannot reach the Chroma server at {where} ({_reason(exc)}).",
-            f"Start the Chroma server (`chroma run --path DIR --port {settings.chroma_port}` or the compose "
-            "`chroma` service), or check CHROMA_HOST and CHROMA_PORT; unset CHROMA_HOST to use the embedded "
-            "index in DATA_DIR.",
+            _start_the_server(settings.chroma_port) + "; unset CHROMA_HOST to use the embedded index in DATA_DIR.",
         ) from exc
+
+
+def _start_the_server(port: int | str) -> str:
+    return (
+        f"Start the Chroma server (`chroma run --path DIR --port {port}` or the compose `chroma` service), "
+        "or check CHROMA_HOST and CHROMA_PORT"
+    )
 
 
 def _refused(where: str) -> StoreError:
@@ -80,6 +86,14 @@ def _refused(where: str) -> StoreError:
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _server_of(client: ClientAPI) -> str | None:
+    """'host:port' of a Chroma server's client; None for the embedded Chroma."""
+    settings = client.get_settings()
+    if not settings.chroma_server_host:
+        return None
+    return f"{settings.chroma_server_host}:{settings.chroma_server_http_port}"
 
 
 def stored_fingerprint(client: ClientAPI, name: str) -> IndexFingerprint | None:
@@ -113,9 +127,10 @@ def _mismatch(name: str, stored: IndexFingerprint, wanted: IndexFingerprint) -> 
 
 
 class VectorIndex:
-    def __init__(self, collection: Collection, fingerprint: IndexFingerprint) -> None:
+    def __init__(self, collection: Collection, fingerprint: IndexFingerprint, server: str | None = None) -> None:
         self._collection = collection
         self.fingerprint = fingerprint
+        self._server = server  # 'host:port' in server mode, for the error when it cannot be reached
 
     @classmethod
     def open(cls, client: ClientAPI, name: str, fingerprint: IndexFingerprint) -> VectorIndex:
@@ -132,14 +147,14 @@ class VectorIndex:
         stored = _fingerprint_of(collection)
         if stored != fingerprint:
             raise _mismatch(name, stored, fingerprint)
-        return cls(collection, fingerprint)
+        return cls(collection, fingerprint, _server_of(client))
 
     @property
     def name(self) -> str:
         return self._collection.name
 
     def count(self) -> int:
-        return self._collection.count()
+        return int(self._read("count"))
 
     def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
         """Upsert chunks with their vectors; ids are stable, so repeating this adds nothing."""
@@ -163,6 +178,8 @@ class VectorIndex:
     def _write(self, operation: str, **kwargs: Any) -> None:
         try:
             getattr(self._collection, operation)(**kwargs)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
         except InvalidArgumentError as exc:
             if "dimension" in str(exc):
                 raise self._dimension_error(str(exc)) from exc
@@ -217,8 +234,27 @@ class VectorIndex:
     def _read(self, operation: str, **kwargs: Any) -> Any:
         try:
             return getattr(self._collection, operation)(**kwargs)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from exc
         except ChromaError as exc:
             raise StoreError(f"Reading the index '{self.name}' failed: {exc}.") from exc
+
+    def _unreachable(self, exc: httpx.TransportError) -> StoreError:
+        """The Chroma server went away mid-session (crash, restart, network).
+
+        Nothing needs reopening: the HTTP client connects afresh on the next call, and the collection
+        keeps its id on a server restarted with the same data path, so the same object works again.
+        """
+        where = self._server or "the configured CHROMA_HOST"
+        # httpx words it "[Errno 111] Connection refused"; the errno means nothing to a user.
+        reason = re.sub(r"^\[Errno \d+\]\s*", "", str(exc)) or "the connection was lost"
+        port = where.rsplit(":", 1)[-1] if self._server else "PORT"
+        return StoreError(
+            f"The Chroma server at {where} cannot be reached ({reason}), so the index '{self.name}' cannot be "
+            "used right now.",
+            _start_the_server(port) + ". The documents already indexed stay on the server; once it is back, "
+            "try again (no app restart needed).",
+        )
 
     def query(self, embedding: Sequence[float], top_k: int) -> list[NodeWithScore]:
         """Nearest chunks with cosine similarity as the score (1 = same direction)."""
