@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.pooling import FloatArray
-from app.errors import ConfigError
+from app.errors import ConfigError, StoreError
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
 from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback, index_write_lock
@@ -30,6 +31,8 @@ from app.store.collections import Collections, check_collection_name
 from app.store.fingerprint import IndexFingerprint
 from app.store.keyword import KeywordIndex, KeywordRecord, corpus_version
 from app.urls import redact_url
+
+log = logging.getLogger(__name__)
 
 
 def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
@@ -185,9 +188,17 @@ class Workspace:
         cancel: threading.Event | None = None,
     ) -> list[IngestResult]:
         try:
+            self._recover_quietly()
             return self.ingestor.ingest_many(files, progress, cancel)
         finally:
             self._sync_derived_indexes()
+
+    def _recover_quietly(self) -> None:
+        """Finish what an earlier failure could not clean up (e.g. the Chroma server was down then)."""
+        try:
+            self.ingestor.recover()
+        except StoreError as exc:  # still failing: the ingest that follows reports it per file
+            log.warning("could not finish interrupted work yet: %s", exc.message)
 
     def delete(self, sha256: str) -> None:
         try:

@@ -83,11 +83,13 @@ def test_a_restarted_chroma_server_serves_the_same_workspace_again_with_nothing_
     assert failed.status == "failed"
     assert_store_error_names_the_server(failed.message, chroma.port)
     assert [d.name for d in workspace.documents()] == ["report.pdf"]
-    # The journal row of the failed file stays until it is ingested again (or the app restarts): its
-    # rollback could not reach the server either, and it is never listed or retrieved meanwhile.
+    # The journal row of the failed file stays while the server is down (its rollback could not reach
+    # it either); it is never listed or retrieved meanwhile.
     assert [d.name for d in workspace.unfinished_documents()] == ["notes.txt"]
 
     chroma.start()  # same port, same data path; the same Workspace object, not reopened
+    workspace.ingest([])  # every ingest first finishes the cleanup an earlier failure could not do
+    assert workspace.unfinished_documents() == []
     after = workspace.retrieve(PAGE2_QUESTION)
     assert workspace.index.count() == report.chunks
     assert [(p.chunk_id, p.text) for p in after] == [(p.chunk_id, p.text) for p in before]
