@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
     retrieval_mode: RetrievalMode = Field(
-        "dense",
+        "hybrid",
         validation_alias="RETRIEVAL_MODE",
         description="`dense` (vectors), `keyword` (BM25) or `hybrid` (both, fused by reciprocal rank).",
     )
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         validation_alias="RETRIEVAL_CANDIDATES",
         description="First-stage depth of each ranked list, and the pool the rerank orders.",
     )
-    rrf_k: float = Field(60.0, gt=0, validation_alias="RRF_K", description="Reciprocal-rank fusion constant k.")
+    rrf_k: float = Field(10.0, gt=0, validation_alias="RRF_K", description="Reciprocal-rank fusion constant k.")
     keyword_weight: float = Field(
         1.0, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
     )

@@ -26,10 +26,10 @@ Mode = Literal["dense", "keyword", "hybrid"]
 
 @dataclass(frozen=True)
 class SearchOptions:
-    mode: Mode = "dense"
+    mode: Mode = "hybrid"
     top_k: int = 5
     candidates: int = 50  # first-stage depth of each list, and the pool the rerank orders
-    rrf_k: float = 60.0
+    rrf_k: float = 10.0
     keyword_weight: float = 1.0  # the dense list weighs 1
     rerank: bool = False
 
