@@ -124,7 +124,7 @@ def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from app.eval.beir import load_beir, subsample
-    from app.eval.run import EvalConfig, evaluate_configs, results_table, write_outputs
+    from app.eval.run import EvalConfig, EvalResult, evaluate_configs, results_table, write_outputs
 
     configs = [EvalConfig.parse(name) for name in args.config or DEFAULT_EVAL_CONFIGS]
     dataset = load_beir(Path(args.data), args.split)
@@ -134,8 +134,14 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         f"{dataset.name} ({args.split}): {len(dataset.corpus)} documents, {len(dataset.queries)} judged queries",
         file=sys.stderr,
     )
-    results = evaluate_configs(dataset, settings, configs, Path(args.cache), args.limit_queries)
-    json_path, chart_path = write_outputs(results, Path(args.out), f"{dataset.name} {args.split}")
+    title = f"{dataset.name} {args.split}"
+
+    def save(results: list[EvalResult]) -> None:
+        write_outputs(results, Path(args.out), title)
+        print(results_table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+
+    results = evaluate_configs(dataset, settings, configs, Path(args.cache), args.limit_queries, after_each=save)
+    json_path, chart_path = write_outputs(results, Path(args.out), title)
     print(results_table(results))
     print(f"\nwritten: {json_path}, {chart_path}")
     return 0

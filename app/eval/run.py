@@ -224,10 +224,13 @@ def evaluate_configs(
     configs: Sequence[EvalConfig],
     cache_dir: Path,
     limit_queries: int | None = None,
+    after_each: Callable[[list[EvalResult]], None] = lambda results: None,
 ) -> list[EvalResult]:
+    """Score each config in turn; `after_each` sees the results so far (a long run keeps what it measured)."""
     evaluation = Evaluation(dataset, settings, cache_dir)
-    results = []
+    results: list[EvalResult] = []
     for config in configs:
         evaluation.report(f"{config.name}: building or reusing the index, then {len(dataset.queries)} queries")
         results.append(evaluation.run(config, limit_queries))
+        after_each(results)
     return results
