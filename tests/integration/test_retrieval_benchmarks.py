@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from benchmarks import fusion_grid, maxsim_tokens, rerank_latency
+from benchmarks import fusion_grid, matryoshka, maxsim_tokens, rerank_latency
 from tests.beir_folder import write_beir
 
 
@@ -16,6 +16,7 @@ from tests.beir_folder import write_beir
         (fusion_grid, [], "| RRF k=60, keyword weight 1.0 | 1.0000 |"),
         (maxsim_tokens, ["--candidates", "4"], "| neither with specials |"),
         (rerank_latency, ["--candidates", "4", "--queries", "4"], "KiB per chunk"),
+        (matryoshka, ["--sizes", "128"], "| 128 | 512 | 1.0000 |"),
     ],
 )
 def test_benchmark_runs_on_a_small_beir_folder(
