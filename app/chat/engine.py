@@ -51,6 +51,12 @@ def _llm_failure(exc: Exception, llm: OpenAILike) -> str:
         return f"The language model at {where} rejected the API key. Check LLM_API_KEY (or OPENAI_API_KEY)."
     if isinstance(exc, openai.NotFoundError):
         return f"The language model '{llm.model}' is not served at {where}. Check LLM_MODEL."
+    if isinstance(exc, openai.BadRequestError):
+        # Seen with a small-context model: question, history and passages exceeded its --max-model-len.
+        return (
+            f"The language model at {where} refused the request: {exc.message} "
+            "If the prompt is too long for it, lower TOP_K or CHUNK_SIZE, or serve it with a longer --max-model-len."
+        )
     return (
         f"The language model at {where} could not be reached ({type(exc).__name__}). "
         "Check that the server is running and LLM_API_BASE is right."

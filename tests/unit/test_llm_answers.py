@@ -79,3 +79,18 @@ def test_passages_below_the_threshold_are_not_found(embedding) -> None:  # type:
     assert text.startswith("Not found in your documents") and "0.61, below the 0.70" in text
     kept = answer_question("How hot?", PASSAGES, embedding=embedding, llm=None, not_found_threshold=0.6)
     assert kept.mode == "extractive", "at or above the threshold the passages answer"
+
+
+def test_a_prompt_too_long_for_the_chat_model_is_named_with_its_fix() -> None:
+    import httpx
+    import openai
+    from llama_index.llms.openai_like import OpenAILike
+
+    from app.chat.engine import _llm_failure
+
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    response = httpx.Response(400, request=request)
+    error = openai.BadRequestError("maximum context length is 2048 tokens", response=response, body=None)
+    notice = _llm_failure(error, OpenAILike(model="m", api_base="http://127.0.0.1:9/v1", api_key="k"))
+    assert "refused the request: maximum context length is 2048 tokens" in notice
+    assert "lower TOP_K" in notice and "could not be reached" not in notice
