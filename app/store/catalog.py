@@ -7,14 +7,14 @@ are unfinished work that `pending()` returns so the store can finish or undo it 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from app.errors import StoreError
+from app.store.sqlite import connect
 
 Status = Literal["indexing", "ready", "deleting"]
 
@@ -50,21 +50,8 @@ class Catalog:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: Streamlit runs sessions on several threads.
-        try:
-            db = sqlite3.connect(self._path, timeout=30)
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from exc
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from exc
-        finally:
-            db.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self._path, self._failure)
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from chromadb.errors import ChromaError, NotFoundError
 
 from app.errors import ConfigError, StoreError
 from app.store.catalog import Catalog
+from app.store.sqlite import connect
 
 # Chroma's own rule for collection names (3-512 chars of [a-zA-Z0-9._-], alphanumeric at both ends).
 _VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,510})[A-Za-z0-9]$")
@@ -63,20 +63,8 @@ class Collections:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            db = sqlite3.connect(self._path, timeout=30)
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from exc
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from exc
-        finally:
-            db.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self._path, self._failure)
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(
