@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -210,17 +210,20 @@ class Workspace:
         """Bring the keyword index and token store to the documents the vector index now holds."""
         self.keyword_index()
         if self.token_store is not None:
-            self.token_store.forget_except({record.sha256 for record in self.documents()})
+            self.token_store.forget_except(set(self.ready_chunks()))
 
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index over exactly the ready documents' chunks (rebuilt when they changed)."""
-        documents = self.documents()
-        ready = {record.sha256 for record in documents}
+    def ready_chunks(self) -> dict[str, int]:
+        """sha256 -> chunk count of the documents searches may return."""
+        return self.catalog.ready_chunks(self.index.name)
+
+    def keyword_index(self, ready: Mapping[str, int] | None = None) -> KeywordIndex:
+        """The BM25 index over exactly the `ready` documents' chunks (rebuilt when they changed)."""
+        ready = self.ready_chunks() if ready is None else ready
 
         def records() -> list[KeywordRecord]:
             return [KeywordRecord(*chunk) for chunk in self.index.chunks() if chunk[1] in ready]
 
-        self.keyword.ensure(corpus_version((record.sha256, record.chunks) for record in documents), records)
+        self.keyword.ensure(corpus_version(ready.items()), records)
         return self.keyword
 
     def search_options(self, **overrides: object) -> SearchOptions:
@@ -243,7 +246,7 @@ class Workspace:
             self.embedding,
             self.index,
             self.keyword_index,
-            lambda: {record.sha256 for record in self.documents()},
+            self.ready_chunks,
             options,
             MaxSimReranker(self.token_vectors, self.token_store) if options.rerank else None,
         )

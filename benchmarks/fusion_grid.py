@@ -34,7 +34,7 @@ def main() -> None:
     dataset = load_beir(Path(args.data), args.split)
     evaluation = Evaluation(dataset, load_settings(), Path(args.cache))
     workspace = evaluation.workspace(EvalConfig.parse("hybrid"))
-    ready = {record.sha256 for record in workspace.documents()}
+    ready = workspace.ready_chunks()
     keyword = workspace.keyword_index()
     queries = list(dataset.queries.items())[: args.limit_queries]
     lists: dict[str, tuple[list[str], list[str]]] = {}

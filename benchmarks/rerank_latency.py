@@ -43,7 +43,7 @@ def main() -> None:
         "token store": MaxSimReranker(workspace.token_vectors, store),
         "recomputed": MaxSimReranker(workspace.token_vectors, None),
     }
-    ready = {record.sha256 for record in workspace.documents()}
+    ready = workspace.ready_chunks()
     first_stage = workspace.search_options(mode="hybrid", top_k=5, candidates=args.candidates)
     timings: dict[str, list[float]] = {name: [] for name in [*rerankers, "no rerank"]}
     questions = list(dataset.queries.values())[: args.queries]

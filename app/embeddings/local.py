@@ -63,6 +63,8 @@ class LocalEmbedding(BaseEmbedding):
     _dimension: int = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _cache: VectorCache | None = PrivateAttr(default=None)
+    # The last question's hidden states: its dense vector and its rerank token vectors share one pass.
+    _last_query: tuple[str, FloatArray, FloatArray] | None = PrivateAttr(default=None)
 
     def __init__(self, model_path: str | Path | None = None, model_name: str | None = None, **kwargs: Any) -> None:
         folder = Path(model_path) if model_path else packaged_model_dir()
@@ -169,7 +171,15 @@ class LocalEmbedding(BaseEmbedding):
 
     def embed_tokens(self, texts: list[str], *, query: bool = False) -> list[FloatArray]:
         """One unit vector per real token (special tokens included, padding dropped), for MaxSim."""
-        return [l2_normalize(states[mask > 0]) for states, mask in self._token_states(texts)]
+        states = [self._query_states(texts[0])] if query and len(texts) == 1 else self._token_states(texts)
+        return [l2_normalize(state[mask > 0]) for state, mask in states]
+
+    def _query_states(self, query: str) -> tuple[FloatArray, FloatArray]:
+        last = self._last_query
+        if last is None or last[0] != query:
+            last = (query, *self._token_states([query])[0])
+            self._last_query = last
+        return last[1], last[2]
 
     def encode_chunks(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
         """Dense vector and unit token vectors of each text, from one forward pass."""
@@ -204,7 +214,8 @@ class LocalEmbedding(BaseEmbedding):
         return pooled
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embeddings([query])[0]
+        vector = truncate_matryoshka(l2_normalize(mean_pool(*self._query_states(query))), self.dimensions)
+        return cast(list[float], vector.tolist())
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -43,3 +45,19 @@ def maxsim(query_tokens: npt.ArrayLike, doc_tokens: npt.ArrayLike) -> float:
     if query.size == 0 or doc.size == 0:
         return 0.0
     return float((query @ doc.T).max(axis=1).sum())
+
+
+def maxsim_many(query_tokens: npt.ArrayLike, docs: Sequence[npt.ArrayLike]) -> list[float]:
+    """`maxsim` against each of `docs`, as one matrix product over all their tokens (float16 docs welcome)."""
+    query = np.asarray(query_tokens, dtype=np.float32)
+    arrays = [np.asarray(doc) for doc in docs]
+    scores = [0.0] * len(arrays)
+    filled = [i for i, doc in enumerate(arrays) if doc.size]
+    if query.size == 0 or not filled:
+        return scores
+    stacked = np.concatenate([arrays[i] for i in filled]).astype(np.float32, copy=False)
+    starts = np.cumsum([0] + [len(arrays[i]) for i in filled[:-1]])
+    best = np.maximum.reduceat(query @ stacked.T, starts, axis=1)  # (query tokens, docs): each doc's best match
+    for i, score in zip(filled, best.sum(axis=0), strict=True):
+        scores[i] = float(score)
+    return scores

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from app.embeddings.pooling import FloatArray, maxsim
+from app.embeddings.pooling import FloatArray, maxsim_many
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ class TokenStore:
     def _path(self, doc_sha: str, chunk_id: str) -> Path:
         return self.folder / doc_sha / f"{chunk_id}.npy"
 
-    def load(self, doc_sha: str, chunk_id: str) -> FloatArray | None:
-        path = self._path(doc_sha, chunk_id)
+    def load(self, doc_sha: str, chunk_id: str) -> npt.NDArray[np.float16] | None:
+        """The stored float16 vectors (widened only inside the MaxSim product), or None if not stored."""
         try:
-            tokens: FloatArray = np.load(path).astype(np.float32)
+            tokens: npt.NDArray[np.float16] = np.load(self._path(doc_sha, chunk_id))
         except (OSError, ValueError):
             return None
         return tokens
@@ -71,9 +72,9 @@ class MaxSimReranker:
         self._encode = encode
         self._store = store
 
-    def token_vectors(self, chunks: Sequence[tuple[str, str, str]]) -> list[FloatArray]:
+    def token_vectors(self, chunks: Sequence[tuple[str, str, str]]) -> list[npt.NDArray[np.floating]]:
         """Token vectors of (chunk id, document sha256, text) triples, from the store when it has them."""
-        found: list[FloatArray | None] = [
+        found: list[npt.NDArray[np.floating] | None] = [
             self._store.load(doc, chunk_id) if self._store else None for chunk_id, doc, _ in chunks
         ]
         missing = [i for i, tokens in enumerate(found) if tokens is None]
@@ -89,4 +90,4 @@ class MaxSimReranker:
         if not chunks:
             return []
         query = self._encode([question], True)[0]
-        return [maxsim(query, tokens) for tokens in self.token_vectors(chunks)]
+        return maxsim_many(query, self.token_vectors(chunks))

@@ -6,7 +6,7 @@ ranked it, so scores mean the same thing in every mode (and a relevance threshol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,14 +35,18 @@ class SearchOptions:
 
 
 class SearchRetriever(BaseRetriever):
-    """A LlamaIndex retriever over one collection; chunks of documents not yet committed never come back."""
+    """A LlamaIndex retriever over one collection; chunks of documents not yet committed never come back.
+
+    `ready_documents` maps each searchable document's sha256 to its chunk count; it is read once per
+    question and hands the keyword index the same snapshot, so both lists see the same documents.
+    """
 
     def __init__(
         self,
         embedding: BaseEmbedding,
         index: VectorIndex,
-        keyword: Callable[[], KeywordIndex],
-        ready_documents: Callable[[], set[str]],
+        keyword: Callable[[Mapping[str, int]], KeywordIndex],
+        ready_documents: Callable[[], Mapping[str, int]],
         options: SearchOptions,
         reranker: MaxSimReranker | None = None,
     ) -> None:
@@ -72,7 +76,7 @@ class SearchRetriever(BaseRetriever):
             rankings.append([hit.node.node_id for hit in hits[:depth]])
             weights.append(1.0)
         if options.mode in ("keyword", "hybrid"):
-            rankings.append([chunk_id for chunk_id, _ in self._keyword().search(question, depth, ready)])
+            rankings.append([chunk_id for chunk_id, _ in self._keyword(ready).search(question, depth, ready)])
             weights.append(options.keyword_weight)
         ranked = [chunk_id for chunk_id, _ in reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)]
         if options.rerank and self._reranker is not None:

@@ -68,6 +68,14 @@ class Catalog:
             "SELECT * FROM documents WHERE collection = ? AND status = 'ready' ORDER BY name", collection
         )
 
+    def ready_chunks(self, collection: str) -> dict[str, int]:
+        """sha256 -> chunk count of the ready documents: what every search checks, so it skips the records."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT sha256, chunks FROM documents WHERE collection = ? AND status = 'ready'", (collection,)
+            )
+            return {sha: chunks for sha, chunks in rows}
+
     def pending(self, collection: str) -> list[DocumentRecord]:
         return self._records("SELECT * FROM documents WHERE collection = ? AND status != 'ready'", collection)
 

@@ -13,7 +13,7 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ class KeywordIndex:
             self._version = version
             self._prune(keep=version)
 
-    def search(self, query: str, top_k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, top_k: int, allowed_docs: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks with no query term in common are left out."""
         with self._lock:
             bm25, ids, docs = self._bm25, self._ids, self._docs

@@ -34,6 +34,27 @@ def test_async_methods_return_the_sync_vectors(embedding: LocalEmbedding) -> Non
     assert np.allclose(embedding.get_query_embedding("hello world"), sync[0], atol=1e-6)
 
 
+def test_a_question_is_encoded_once_for_its_vector_and_its_rerank_tokens(embedding: LocalEmbedding) -> None:
+    calls: list[list[str]] = []
+    encode = embedding._token_states
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(texts)
+        return encode(texts)
+
+    embedding.__dict__["_token_states"] = counting  # instance attribute: only this test's calls are counted
+    try:
+        for question in (TEXTS[1], TEXTS[0]):
+            vector = embedding.get_query_embedding(question)
+            tokens = embedding.embed_tokens([question], query=True)[0]
+            assert np.allclose(vector, embedding.get_text_embedding(question), atol=1e-6)
+            assert np.allclose(tokens, embedding.embed_tokens([question])[0], atol=1e-6)
+    finally:
+        del embedding.__dict__["_token_states"]
+    questions = [texts for texts in calls if texts in ([TEXTS[1]], [TEXTS[0]])]
+    assert len(questions) == 2 + 4, "one pass per question, plus the comparisons' own passes"
+
+
 def test_batching_does_not_change_vectors(embedding: LocalEmbedding) -> None:
     one_by_one = [embedding.get_text_embedding(t) for t in TEXTS]
     assert np.allclose(one_by_one, embedding.get_text_embedding_batch(TEXTS), atol=1e-5)

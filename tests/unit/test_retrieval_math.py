@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.embeddings.pooling import l2_normalize, maxsim
+from app.embeddings.pooling import l2_normalize, maxsim, maxsim_many
 from app.retrieval.fusion import reciprocal_rank_fusion
 
 
@@ -44,3 +44,13 @@ def test_maxsim_of_a_document_containing_the_query_tokens_is_the_query_length() 
     doc = np.vstack([l2_normalize(rng.normal(size=(7, 16))), query])
     assert maxsim(query, doc) == pytest.approx(5.0, abs=1e-5)
     assert maxsim(query, np.zeros((0, 16))) == 0.0
+
+
+def test_batched_maxsim_equals_one_product_per_document_float16_and_empty_included() -> None:
+    rng = np.random.default_rng(1)
+    query = l2_normalize(rng.normal(size=(4, 8)))
+    docs = [l2_normalize(rng.normal(size=(n, 8))) for n in (3, 1, 9)]
+    docs = [docs[0], np.zeros((0, 8)), docs[1].astype(np.float16), docs[2]]
+    assert maxsim_many(query, docs) == pytest.approx([maxsim(query, doc) for doc in docs], abs=1e-5)
+    assert maxsim_many(query, []) == []
+    assert maxsim_many(np.zeros((0, 8)), docs) == [0.0] * 4
