@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MATRYOSHKA_DIMENSIONS = (128, 256, 512, 1024, 2048)
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
+Fusion = Literal["score", "rrf"]
 
 
 class Settings(BaseSettings):
@@ -110,7 +111,7 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = Field(
         "hybrid",
         validation_alias="RETRIEVAL_MODE",
-        description="`dense` (vectors), `keyword` (BM25) or `hybrid` (both, fused by reciprocal rank).",
+        description="`dense` (vectors), `keyword` (BM25) or `hybrid` (both, fused as FUSION says).",
     )
     rerank: bool = Field(
         False, validation_alias="RERANK", description="Rerank the first-stage passages by late-interaction MaxSim."
@@ -122,9 +123,22 @@ class Settings(BaseSettings):
         validation_alias="RETRIEVAL_CANDIDATES",
         description="First-stage depth of each ranked list, and the pool the rerank orders.",
     )
+    fusion: Fusion = Field(
+        "score",
+        validation_alias="FUSION",
+        description="How hybrid merges its lists: `score` (each list's scores over its best, weighted sum) or "
+        "`rrf` (reciprocal rank).",
+    )
     rrf_k: float = Field(10.0, gt=0, validation_alias="RRF_K", description="Reciprocal-rank fusion constant k.")
     keyword_weight: float = Field(
-        1.0, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
+        0.6, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
+    )
+    rerank_weight: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        validation_alias="RERANK_WEIGHT",
+        description="Share of the MaxSim score in a reranked passage's score (1 = MaxSim alone).",
     )
     token_store: bool = Field(
         False,

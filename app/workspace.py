@@ -233,9 +233,11 @@ class Workspace:
             "mode": settings.retrieval_mode,
             "top_k": settings.top_k,
             "candidates": settings.retrieval_candidates,
+            "fusion": settings.fusion,
             "rrf_k": settings.rrf_k,
             "keyword_weight": settings.keyword_weight,
             "rerank": settings.rerank,
+            "rerank_weight": settings.rerank_weight,
         }
         values.update(overrides)
         return SearchOptions(**values)  # type: ignore[arg-type]

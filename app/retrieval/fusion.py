@@ -1,4 +1,4 @@
-"""Reciprocal-rank fusion: merge ranked lists by rank alone, so scores on different scales can be combined."""
+"""Merging the dense and keyword lists: by score (the default) or by rank alone (reciprocal-rank fusion)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,51 @@ from typing import TypeVar
 Key = TypeVar("Key", bound=Hashable)
 
 
+def _weights_for(lists: Sequence[object], weights: Sequence[float] | None) -> Sequence[float]:
+    if weights is None:
+        return [1.0] * len(lists)
+    if len(weights) != len(lists):
+        raise ValueError(f"{len(lists)} lists but {len(weights)} weights")
+    return weights
+
+
+def _best_first(scores: dict[Key, float]) -> list[tuple[Key, float]]:
+    # Ties keep the order in which items were first seen, earlier lists first: deterministic.
+    first_seen = {item: position for position, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda pair: (-pair[1], first_seen[pair[0]]))
+
+
 def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[Key]], *, k: float = 60.0, weights: Sequence[float] | None = None
 ) -> list[tuple[Key, float]]:
-    """Items by sum of weight / (k + rank) over the lists they appear in (rank 1 = best), best first.
-
-    Ties keep the order in which items were first seen, earlier lists first, so the result is deterministic.
-    """
-    if weights is None:
-        weights = [1.0] * len(rankings)
-    if len(weights) != len(rankings):
-        raise ValueError(f"{len(rankings)} rankings but {len(weights)} weights")
+    """Items by sum of weight / (k + rank) over the lists they appear in (rank 1 = best), best first."""
     scores: dict[Key, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
+    for ranking, weight in zip(rankings, _weights_for(rankings, weights), strict=True):
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    first_seen = {item: position for position, item in enumerate(scores)}
-    return sorted(scores.items(), key=lambda pair: (-pair[1], first_seen[pair[0]]))
+    return _best_first(scores)
+
+
+def score_fusion(
+    scored: Sequence[Sequence[tuple[Key, float]]], *, weights: Sequence[float] | None = None
+) -> list[tuple[Key, float]]:
+    """Items by the weighted sum of their scores, each list's scores divided by its best one, best first.
+
+    Dividing by the best keeps how far apart a list's hits are (which RRF throws away) while putting
+    cosines and BM25 on one scale. An item a list did not return gets that list's lowest normalized
+    score: it ranked below everything the list returned, and 0 would punish it more than that says.
+    """
+    scores: dict[Key, float] = {}
+    floors: list[tuple[dict[Key, float], float]] = []
+    for hits, weight in zip(scored, _weights_for(scored, weights), strict=True):
+        if not hits:
+            continue
+        best = max(score for _, score in hits)
+        scale = best if best > 0 else 1.0
+        normalized = {item: score / scale for item, score in hits}
+        for item in normalized:
+            scores.setdefault(item, 0.0)
+        floors.append(({item: weight * value for item, value in normalized.items()}, weight * min(normalized.values())))
+    for item in scores:
+        scores[item] = sum(weighted.get(item, floor) for weighted, floor in floors)
+    return _best_first(scores)

@@ -1,5 +1,8 @@
 """The retriever the app uses: dense, keyword (BM25) or hybrid first stage, then an optional MaxSim rerank.
 
+Hybrid merges the two lists by normalized score (or by rank, with `fusion="rrf"`); the rerank blends
+each candidate's first-stage score with its MaxSim score rather than replacing it.
+
 Every passage it returns carries the cosine similarity of its chunk to the question as its score, whatever
 ranked it, so scores mean the same thing in every mode (and a relevance threshold can apply to all).
 """
@@ -11,11 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
-from app.retrieval.fusion import reciprocal_rank_fusion
+from app.config import Fusion
+from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.store.chroma import DOC_KEY, VectorIndex
@@ -29,9 +34,11 @@ class SearchOptions:
     mode: Mode = "hybrid"
     top_k: int = 5
     candidates: int = 50  # first-stage depth of each list, and the pool the rerank orders
+    fusion: Fusion = "score"
     rrf_k: float = 10.0
-    keyword_weight: float = 1.0  # the dense list weighs 1
+    keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
+    rerank_weight: float = 0.4  # share of the MaxSim score in a reranked candidate's score
 
 
 class SearchRetriever(BaseRetriever):
@@ -65,7 +72,7 @@ class SearchRetriever(BaseRetriever):
         depth = max(options.candidates, options.top_k)
         nodes: dict[str, BaseNode] = {}
         cosine: dict[str, float] = {}
-        rankings: list[list[str]] = []
+        lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         if options.mode in ("dense", "hybrid"):
             # A few extra: hits of a document still being written are dropped here.
@@ -73,16 +80,23 @@ class SearchRetriever(BaseRetriever):
             for hit in hits[:depth]:
                 nodes[hit.node.node_id] = hit.node
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
-            rankings.append([hit.node.node_id for hit in hits[:depth]])
+            lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits[:depth]])
             weights.append(1.0)
         if options.mode in ("keyword", "hybrid"):
-            rankings.append([chunk_id for chunk_id, _ in self._keyword(ready).search(question, depth, ready)])
+            lists.append(self._keyword(ready).search(question, depth, ready))
             weights.append(options.keyword_weight)
-        ranked = [chunk_id for chunk_id, _ in reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)]
+        if options.fusion == "rrf":
+            rankings = [[chunk_id for chunk_id, _ in hits] for hits in lists]
+            fused = reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)
+        else:
+            fused = score_fusion(lists, weights=weights)
+        ranked = [chunk_id for chunk_id, _ in fused]
         if options.rerank and self._reranker is not None:
             # Only the first `candidates` are reordered; the rest keep their first-stage order behind them.
             head = self._with_nodes(ranked[: options.candidates], nodes)
-            ranked = _rerank(self._reranker, question, head, nodes) + ranked[options.candidates :]
+            first_stage = dict(fused)
+            ranked = _rerank(self._reranker, question, head, nodes, first_stage, options.rerank_weight)
+            ranked += [chunk_id for chunk_id, _ in fused[options.candidates :]]
         ranked = self._with_nodes(ranked[: options.top_k], nodes)
         missing = [chunk_id for chunk_id in ranked if chunk_id not in cosine]
         cosine.update(self._cosines(vector, missing))
@@ -102,10 +116,24 @@ class SearchRetriever(BaseRetriever):
         return [Passage.from_node(hit) for hit in self.retrieve(question)]
 
 
-def _rerank(reranker: MaxSimReranker, question: str, ranked: list[str], nodes: dict[str, BaseNode]) -> list[str]:
+def _rerank(
+    reranker: MaxSimReranker,
+    question: str,
+    ranked: list[str],
+    nodes: dict[str, BaseNode],
+    first_stage: dict[str, float],
+    weight: float,
+) -> list[str]:
+    """Order `ranked` by (1 - weight) x first-stage score + weight x MaxSim, each divided by its best."""
     chunks = [
         (chunk_id, str(nodes[chunk_id].metadata.get(DOC_KEY, "")), nodes[chunk_id].get_content()) for chunk_id in ranked
     ]
-    scores = reranker.scores(question, chunks)
-    order = sorted(range(len(ranked)), key=lambda i: (-scores[i], i))
-    return [ranked[i] for i in order]
+    late = np.asarray(reranker.scores(question, chunks), dtype=np.float64)
+    early = np.asarray([first_stage[chunk_id] for chunk_id in ranked], dtype=np.float64)
+    blended = (1 - weight) * _by_best(early) + weight * _by_best(late)
+    return [ranked[i] for i in np.argsort(-blended, kind="stable")]
+
+
+def _by_best(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    best = scores.max() if scores.size else 0.0
+    return scores / best if best > 0 else scores

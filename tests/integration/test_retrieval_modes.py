@@ -72,8 +72,8 @@ def test_keyword_index_sees_documents_another_process_added(open_workspace) -> N
     assert [p.file_name for p in reader.retrieve("tomatoes")] == ["gardens.txt"]
 
 
-def test_rerank_orders_candidates_by_maxsim_over_token_vectors(open_workspace) -> None:  # type: ignore[no-untyped-def]
-    workspace = open_workspace(RETRIEVAL_MODE="hybrid", RERANK="true", TOP_K=3)
+def test_rerank_with_weight_one_orders_candidates_by_maxsim_over_token_vectors(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(RETRIEVAL_MODE="hybrid", RERANK="true", RERANK_WEIGHT="1", TOP_K=3)
     _ingest(workspace)
     question = "what turns at 3000 rpm in the reactor loop"
     passages = workspace.retrieve(question)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from llama_index.core.schema import TextNode
 
 from app.embeddings.pooling import l2_normalize, maxsim, maxsim_many
-from app.retrieval.fusion import reciprocal_rank_fusion
+from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
+from app.retrieval.search import _rerank
 
 
 def test_rrf_sums_reciprocal_ranks_over_lists() -> None:
@@ -29,6 +31,55 @@ def test_rrf_weight_zero_ignores_a_list_and_ties_keep_first_seen_order() -> None
 def test_rrf_needs_one_weight_per_list() -> None:
     with pytest.raises(ValueError, match="weights"):
         reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+
+
+def test_score_fusion_divides_each_list_by_its_best_and_weights_the_sum() -> None:
+    dense = [("a", 0.8), ("b", 0.4)]
+    bm25 = [("b", 20.0), ("c", 10.0)]
+    fused = dict(score_fusion([dense, bm25], weights=[1.0, 0.5]))
+    # A missing item gets its list's lowest normalized score: a is below c in BM25, c below b in dense.
+    assert fused["a"] == pytest.approx(1.0 + 0.5 * 0.5)
+    assert fused["b"] == pytest.approx(0.5 + 0.5 * 1.0)
+    assert fused["c"] == pytest.approx(0.5 + 0.5 * 0.5)
+
+
+def test_score_fusion_keeps_margins_that_rank_fusion_drops() -> None:
+    # "near" is a close second in dense and first in BM25; "far" wins dense by a mile and misses BM25.
+    dense = [("far", 0.9), ("near", 0.3), ("other", 0.29)]
+    bm25 = [("near", 5.0), ("other", 4.9)]
+    assert score_fusion([dense, bm25])[0][0] == "far"
+    assert reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in bm25]], k=10)[0][0] == "near"
+
+
+def test_score_fusion_of_one_list_keeps_its_order_and_ignores_empty_lists() -> None:
+    dense = [("a", 0.9), ("b", 0.5), ("c", 0.5)]
+    assert [item for item, _ in score_fusion([dense, []], weights=[1.0, 3.0])] == ["a", "b", "c"]
+    assert score_fusion([[], []]) == []
+    with pytest.raises(ValueError, match="weights"):
+        score_fusion([dense], weights=[1.0, 1.0])
+
+
+class _FixedMaxSim:
+    def __init__(self, scores: dict[str, float]) -> None:
+        self._scores = scores
+
+    def scores(self, question: str, chunks: list[tuple[str, str, str]]) -> list[float]:
+        return [self._scores[chunk_id] for chunk_id, _, _ in chunks]
+
+
+def test_rerank_blends_first_stage_and_maxsim_scores_by_the_weight() -> None:
+    ranked = ["a", "b", "c"]
+    nodes = {chunk_id: TextNode(id_=chunk_id, text=chunk_id) for chunk_id in ranked}
+    first_stage = {"a": 1.0, "b": 0.9, "c": 0.5}
+    late = _FixedMaxSim({"a": 6.0, "b": 8.0, "c": 10.0})
+
+    def order(weight: float) -> list[str]:
+        return _rerank(late, "q", ranked, nodes, first_stage, weight)  # type: ignore[arg-type]
+
+    assert order(0.0) == ["a", "b", "c"]
+    assert order(1.0) == ["c", "b", "a"]
+    # 0.5: a 0.8, b 0.85, c 0.75: b is good in both and wins.
+    assert order(0.5) == ["b", "a", "c"]
 
 
 def test_maxsim_takes_each_query_tokens_best_match_and_sums() -> None:
