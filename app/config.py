@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         0.6, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
     )
     rerank_weight: float = Field(
-        0.4,
+        0.5,
         ge=0,
         le=1,
         validation_alias="RERANK_WEIGHT",

@@ -38,7 +38,7 @@ class SearchOptions:
     rrf_k: float = 10.0
     keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
-    rerank_weight: float = 0.4  # share of the MaxSim score in a reranked candidate's score
+    rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
 
 
 class SearchRetriever(BaseRetriever):
