@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chromadb.api import ClientAPI
 from llama_index.core.node_parser import SentenceSplitter
 
 from app.chat.condense import condense_question
@@ -132,16 +133,21 @@ class Workspace:
         self.embedding = embedding or build_embedding(settings)
         check_settings_fit(settings, self.embedding)
         self.fingerprint = fingerprint_for(settings, self.embedding)
-        self.client = open_client(settings)
+        client = open_client(settings)
         self.catalog = Catalog(settings.catalog_path)
         self.collections = Collections(settings.catalog_path, settings.sources_dir)
         self.collection = check_collection_name(settings.collection)
-        self.index = VectorIndex.open(self.client, self.collections.physical_name(self.collection), self.fingerprint)
+        self.index = VectorIndex.open(client, self.collections.physical_name(self.collection), self.fingerprint)
         self.llm = build_llm(settings)
         self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
         self.ingestor = build_ingestor(settings, self.embedding, self.index, self.catalog, self.token_store)
         self.ingestor.recover()
         self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
+
+    @property
+    def client(self) -> ClientAPI:
+        """The index's Chroma client (a new one after a failed write restarted the embedded engine)."""
+        return self.index.client
 
     @property
     def lock_path(self) -> Path:

@@ -6,8 +6,11 @@ also opens with LlamaIndex's own `ChromaVectorStore`.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +19,7 @@ import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import AuthorizationError, ChromaAuthError, ChromaError, InvalidArgumentError, NotFoundError
 from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
@@ -28,6 +32,17 @@ from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
 DOC_KEY = "doc_sha"
 
+log = logging.getLogger(__name__)
+
+# Embedded Chroma keeps one engine per folder per process, shared by every client of that folder.
+# After a failed write (SQLite's "database or disk is full" on ENOSPC) that engine can stay broken in
+# this process: a later upsert hung for minutes in tests/reliability/test_disk_full.py, or a write
+# reported success while count() stayed lower, or its SQLite lock stayed held so another process
+# waited. So a failed write stops that engine (`reset_embedded`) and every VectorIndex of the folder
+# reopens its collection on a fresh one at its next call; this counter tells them to.
+_engine_generation: dict[str, int] = {}
+_engine_lock = threading.Lock()
+
 
 def open_client(settings: Settings) -> ClientAPI:
     """An embedded Chroma on disk, or a Chroma server's HTTP client when CHROMA_HOST is set."""
@@ -36,11 +51,38 @@ def open_client(settings: Settings) -> ClientAPI:
     path = settings.resolved_chroma_path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except OSError as exc:
+        raise _cannot_open(str(path), exc) from exc
+    return _embedded_client(str(path))
+
+
+def _embedded_client(path: str) -> ClientAPI:
+    try:
+        return chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
     except (ChromaError, OSError, sqlite3.Error) as exc:
-        raise StoreError(
-            f"Cannot open the Chroma index at '{path}': {exc}.", "Check that the folder is writable."
-        ) from exc
+        raise _cannot_open(path, exc) from exc
+
+
+def _cannot_open(path: str, exc: BaseException) -> StoreError:
+    return StoreError(f"Cannot open the Chroma index at '{path}': {exc}.", "Check that the folder is writable.")
+
+
+def _embedded_path(client: ClientAPI) -> str | None:
+    """The folder of an embedded (on-disk) Chroma client; None for a server's client."""
+    settings = client.get_settings()
+    return str(settings.persist_directory) if settings.is_persistent and not settings.chroma_server_host else None
+
+
+def reset_embedded(path: str) -> None:
+    """Stop this process's embedded Chroma engine of `path` (its SQLite connections and locks go with it);
+    the next client of the folder starts a fresh one that reads the folder as it is on disk."""
+    with _engine_lock:
+        system = SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+        _engine_generation[path] = _engine_generation.get(path, 0) + 1
+    if system is not None:
+        with contextlib.suppress(Exception):  # a broken engine may fail to stop cleanly; it is dropped anyway
+            system.stop()
 
 
 def _open_server_client(settings: Settings, host: str) -> ClientAPI:
@@ -127,10 +169,13 @@ def _mismatch(name: str, stored: IndexFingerprint, wanted: IndexFingerprint) -> 
 
 
 class VectorIndex:
-    def __init__(self, collection: Collection, fingerprint: IndexFingerprint, server: str | None = None) -> None:
+    def __init__(self, collection: Collection, fingerprint: IndexFingerprint, client: ClientAPI) -> None:
         self._collection = collection
         self.fingerprint = fingerprint
-        self._server = server  # 'host:port' in server mode, for the error when it cannot be reached
+        self._client = client
+        self._server = _server_of(client)  # 'host:port' in server mode, for the error when it cannot be reached
+        self._path = _embedded_path(client)  # embedded Chroma's folder
+        self._generation = _engine_generation.get(self._path, 0) if self._path else 0
 
     @classmethod
     def open(cls, client: ClientAPI, name: str, fingerprint: IndexFingerprint) -> VectorIndex:
@@ -147,7 +192,26 @@ class VectorIndex:
         stored = _fingerprint_of(collection)
         if stored != fingerprint:
             raise _mismatch(name, stored, fingerprint)
-        return cls(collection, fingerprint, _server_of(client))
+        return cls(collection, fingerprint, client)
+
+    def _live(self) -> Collection:
+        """The collection, reopened on a fresh engine if a failed write stopped the one it was opened on."""
+        if self._path is not None and _engine_generation.get(self._path, 0) != self._generation:
+            with _engine_lock:
+                generation = _engine_generation.get(self._path, 0)
+            client = _embedded_client(self._path)
+            try:
+                self._collection = client.get_collection(self._collection.name)
+            except ChromaError as exc:
+                raise StoreError(f"Cannot reopen the collection '{self._collection.name}': {exc}.") from exc
+            self._client, self._generation = client, generation
+        return self._collection
+
+    @property
+    def client(self) -> ClientAPI:
+        """The Chroma client of this index: a new one once a failed write restarted the embedded engine."""
+        self._live()
+        return self._client
 
     @property
     def name(self) -> str:
@@ -164,20 +228,40 @@ class VectorIndex:
         batch = 1000
         for start in range(0, len(nodes), batch):
             part = nodes[start : start + batch]
+            ids = [node.node_id for node in part]
             self._write(
                 "upsert",
-                ids=[node.node_id for node in part],
+                ids=ids,
                 embeddings=[list(vector) for vector in embeddings[start : start + batch]],
                 documents=[node.get_content() for node in part],
                 metadatas=[node_to_metadata_dict(node, remove_text=True, flat_metadata=True) for node in part],
             )
+            self._check_stored(ids)
+
+    def _check_stored(self, ids: Sequence[str]) -> None:
+        """Read back what an upsert reported as written: a shortfall is a failed write, not a success."""
+        found = set(self._read("get", ids=list(ids), include=[])["ids"])
+        if len(found) < len(set(ids)):
+            self._reset_engine()
+            raise StoreError(
+                f"Writing to the index '{self.name}' failed: Chroma reported the write done but holds only "
+                f"{len(found)} of its {len(set(ids))} chunks.",
+                "Check free disk space and permissions of the data folder, then try again; "
+                "documents indexed before are unaffected.",
+            )
+
+    def _reset_engine(self) -> None:
+        if self._path is not None:
+            log.warning("a write to the embedded Chroma in %s failed: restarting its engine", self._path)
+            reset_embedded(self._path)
 
     def delete_document(self, sha256: str) -> None:
         self._write("delete", where={DOC_KEY: sha256})
 
     def _write(self, operation: str, **kwargs: Any) -> None:
+        collection = self._live()
         try:
-            getattr(self._collection, operation)(**kwargs)
+            getattr(collection, operation)(**kwargs)
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
         except InvalidArgumentError as exc:
@@ -185,6 +269,7 @@ class VectorIndex:
                 raise self._dimension_error(str(exc)) from exc
             raise StoreError(f"Chroma refused the {operation} on '{self.name}': {exc}.") from exc
         except (ChromaError, OSError, sqlite3.Error) as exc:
+            self._reset_engine()  # e.g. ENOSPC: the engine that saw it is not trusted with the next write
             raise StoreError(
                 f"Writing to the index '{self.name}' failed: {exc}.",
                 "Check free disk space and permissions of the data folder, then try again; "
@@ -232,8 +317,9 @@ class VectorIndex:
         }
 
     def _read(self, operation: str, **kwargs: Any) -> Any:
+        collection = self._live()
         try:
-            return getattr(self._collection, operation)(**kwargs)
+            return getattr(collection, operation)(**kwargs)
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
         except ChromaError as exc:
