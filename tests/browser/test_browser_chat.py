@@ -135,3 +135,74 @@ def test_an_llm_answer_streams_into_the_page_with_its_sources(
     page.get_by_text("[1] reactor-report.pdf, page 2", exact=False).wait_for()
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "llm-answer-with-sources.png"), full_page=True)
+
+
+LIGHTHOUSE_PAGES = [
+    "The Skerry Point lighthouse stands on a basalt reef eleven miles from the harbour.",
+    "Its keeper replaced the mercury bath under the rotating lens in March 1931 after it leaked.",
+    "Supplies came by boat every second Tuesday, weather permitting, with coal and lamp oil.",
+]
+LIGHTHOUSE_QUESTION = "When was the mercury bath under the lighthouse lens replaced?"
+SESSIONS = 3
+
+
+def test_browser_sessions_asking_at_once_each_get_an_llm_answer_with_sources(
+    browser, llm_app_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The browser tier under load: one `streamlit run`, several sessions asking at the same moment.
+
+    Each session's answer time (Enter to its sources showing) is printed and written to
+    test-artifacts/browser-load.txt; times are reported, never asserted.
+    """
+    import time
+
+    from benchmarks.load import percentile
+    from tests.conftest import make_pdf
+
+    pdf = tmp_path / "lighthouse-log.pdf"
+    pdf.write_bytes(make_pdf(LIGHTHOUSE_PAGES))
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(SESSIONS)]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.goto(llm_app_url)
+        _upload(pages[0], pdf)
+        for page in pages[1:]:  # the others load the app before the upload: they see it after a rerun
+            page.reload()
+            page.get_by_text("lighthouse-log.pdf (3 chunks)").wait_for(timeout=TIMEOUT_MS)
+
+        boxes = [page.get_by_placeholder("Ask a question about your documents") for page in pages]
+        for box in boxes:
+            box.fill(LIGHTHOUSE_QUESTION)
+        asked: list[float] = []
+        for box in boxes:  # back to back: the server runs the three answers at the same time
+            box.press("Enter")
+            asked.append(time.perf_counter())
+        answered: dict[int, float] = {}
+        deadline = time.perf_counter() + TIMEOUT_MS / 1000
+        while len(answered) < SESSIONS and time.perf_counter() < deadline:
+            for number, page in enumerate(pages):
+                if number not in answered and page.get_by_text("Sources (", exact=False).count():
+                    answered[number] = time.perf_counter()
+            pages[0].wait_for_timeout(50)
+        assert len(answered) == SESSIONS, f"only sessions {sorted(answered)} got an answer"
+
+        for page in pages:
+            assert page.get_by_text("Extractive answer", exact=False).count() == 0, "the LLM answered"
+            for kind in ("stException", "stAlertContentError", "stAlertContentWarning"):
+                assert page.locator(f"[data-testid='{kind}']").count() == 0, f"{kind} shown"
+            page.get_by_text("Sources (", exact=False).last.click()
+            page.get_by_text("lighthouse-log.pdf, page 2", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    finally:
+        for context in contexts:
+            context.close()
+
+    seconds = [answered[number] - asked[number] for number in range(SESSIONS)]
+    line = (
+        f"browser load: {SESSIONS} sessions asking at once, answer (Enter to sources shown) "
+        f"p50 {percentile(seconds, 50):.2f} s, p95 {percentile(seconds, 95):.2f} s; each: "
+        + ", ".join(f"{value:.2f}" for value in seconds)
+    )
+    print(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-load.txt").write_text(line + "\n")
