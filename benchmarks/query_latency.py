@@ -7,6 +7,11 @@ in the same space. What that leaves out is the model's query embedding, measured
 printed as a row. The rerank runs as shipped with `TOKEN_STORE=true`: chunk token vectors (the same
 stand-in, one per word, float16 on disk) are read from the store, the question's tokens come from the
 real model. Every mode answers the same queries, interleaved (dense, hybrid, hybrid + rerank per query).
+Indexes larger than `--token-store-up-to` (20,000 chunks) are built without the token store and skip that
+row: at ~130 KB of float16 token vectors per chunk, 100k chunks filled 13 GB of disk and took an hour.
+With `--recompute-queries N` (default 10; 0 = off) the first N queries also run the rerank as shipped with
+`TOKEN_STORE=false` (the default): the 50 candidates' token vectors are encoded by the real MiniLM at
+query time; fewer queries because each costs seconds.
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.query_latency --sizes 1000,10000,100000
 """
@@ -36,17 +41,26 @@ MODES: list[tuple[str, dict[str, Any]]] = [
     ("hybrid", {"mode": "hybrid", "rerank": False}),
     ("hybrid + rerank", {"mode": "hybrid", "rerank": True}),
 ]
+RECOMPUTE = "hybrid + rerank, TOKEN_STORE=false (MiniLM encodes the candidates)"
 PASSAGES_PER_DOCUMENT = 100
+_WORD_VECTORS: dict[tuple[str, int], FloatArray] = {}
 
 
 class HashingEmbedding(LocalEmbedding):
     """The packaged model for token vectors (rerank); a cheap, deterministic stand-in for dense vectors."""
 
+    def _word(self, word: str) -> FloatArray:
+        # Memoized: the synthetic texts use a few dozen words, and drawing each again made 100k chunks take an hour.
+        key = (word, self.dimension)
+        if key not in _WORD_VECTORS:
+            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            _WORD_VECTORS[key] = np.random.default_rng(seed).standard_normal(self.dimension, dtype=np.float32)
+        return _WORD_VECTORS[key]
+
     def _hashed(self, text: str) -> list[float]:
         vector = np.zeros(self.dimension, dtype=np.float32)
         for word in text.lower().split():
-            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            vector += np.random.default_rng(seed).standard_normal(self.dimension, dtype=np.float32)
+            vector += self._word(word)
         norm = float(np.linalg.norm(vector)) or 1.0
         return list(map(float, vector / norm))
 
@@ -66,9 +80,9 @@ class HashingEmbedding(LocalEmbedding):
         return pairs
 
 
-def build(size: int, folder: str, embedding: LocalEmbedding) -> tuple[Workspace, float]:
+def build(size: int, folder: str, embedding: LocalEmbedding, token_store: bool) -> tuple[Workspace, float]:
     """An index of about `size` chunks: passages are counted out by the chunks one document makes."""
-    settings = load_settings(DATA_DIR=folder, TOKEN_STORE="true")  # noqa: S106 - a switch, not a password
+    settings = load_settings(DATA_DIR=folder, TOKEN_STORE=str(token_store).lower())
     workspace = Workspace(settings, embedding=embedding)
     sample = "\n\n".join(synthetic_texts(PASSAGES_PER_DOCUMENT, words=(40, 70), seed=size))
     per_passage = len(workspace.ingestor._splitter.split_text(sample)) / PASSAGES_PER_DOCUMENT
@@ -82,10 +96,32 @@ def build(size: int, folder: str, embedding: LocalEmbedding) -> tuple[Workspace,
     return workspace, time.perf_counter() - start
 
 
+def recompute_at(workspace: Workspace, queries: list[str], times: list[float]) -> None:
+    """hybrid + rerank with the token store switched off: every candidate's tokens through the real model."""
+    store, workspace.token_store = workspace.token_store, None
+    try:
+        options = workspace.search_options(mode="hybrid", rerank=True)
+        for query in queries:
+            start = time.perf_counter()
+            workspace.retrieve(query, options=options)
+            times.append(time.perf_counter() - start)
+    finally:
+        workspace.token_store = store
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="chunks per index, comma-separated (1000,10000)")
     parser.add_argument("--queries", type=int, default=40, help="queries per size and mode (default: 40)")
+    parser.add_argument(
+        "--token-store-up-to",
+        type=int,
+        default=20000,
+        help="largest index built with the token store (default: 20000; it takes ~130 KB per chunk on disk here)",
+    )
+    parser.add_argument(
+        "--recompute-queries", type=int, default=10, help="queries for the rerank without token store (default: 10)"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     settings = load_settings()
@@ -101,38 +137,56 @@ def main() -> None:
 
     rows: dict[tuple[int, str], list[float]] = {}
     chunks: dict[int, int] = {}
+
+    def row(size: int, label: str) -> str:
+        times = rows[(size, label)]
+        base = percentile(rows.get((sizes[0], label), times), 50)
+        return (
+            f"| {chunks[size]} | {label} | {len(times)} | {percentile(times, 50) * 1e3:.1f} | "
+            f"{percentile(times, 95) * 1e3:.1f} | {percentile(times, 99) * 1e3:.1f} | "
+            f"{percentile(times, 50) / base:.2f}x |"
+        )
+
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
-            workspace, seconds = build(size, folder, embedding)
+            stored = size <= args.token_store_up_to
+            workspace, seconds = build(size, folder, embedding, stored)
             chunks[size] = workspace.status().chunks
-            print(f"  {chunks[size]} chunks indexed in {seconds:.0f} s", file=sys.stderr)
-            for _, options in MODES:  # warm-up: BM25 index built, kernels loaded
+            store = "with" if stored else "without"
+            print(f"  {chunks[size]} chunks indexed in {seconds:.0f} s, {store} token store", file=sys.stderr)
+            modes = [(label, options) for label, options in MODES if stored or not options["rerank"]]
+            for _, options in modes:  # warm-up: BM25 index built, kernels loaded
                 workspace.retrieve(queries[0], options=workspace.search_options(**options))
             for query in queries:
-                for label, options in MODES:
+                for label, options in modes:
                     start = time.perf_counter()
                     workspace.retrieve(query, options=workspace.search_options(**options))
                     rows.setdefault((size, label), []).append(time.perf_counter() - start)
+            if args.recompute_queries:
+                recompute_at(workspace, queries[: args.recompute_queries], rows.setdefault((size, RECOMPUTE), []))
+        for label in [label for label, _ in modes] + ([RECOMPUTE] if args.recompute_queries else []):
+            print(f"  {row(size, label)}", file=sys.stderr, flush=True)  # kept if a later size does not finish
 
     print(f"Top 5 of 50 candidates; {args.queries} queries per cell, modes interleaved; milliseconds")
-    print("\n| chunks | mode | p50 | p95 | p99 | p50 vs smallest index |")
-    print("|---:|---|---:|---:|---:|---:|")
-    for label, _ in MODES:
+    print(f"(indexes over {args.token_store_up_to} chunks are built without the token store: no token-store rerank)")
+    print("\n| chunks | mode | queries | p50 | p95 | p99 | p50 vs smallest index |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for label in [label for label, _ in MODES] + ([RECOMPUTE] if args.recompute_queries else []):
         for size in sizes:
-            times = rows[(size, label)]
-            base = percentile(rows[(sizes[0], label)], 50)
-            print(
-                f"| {chunks[size]} | {label} | {percentile(times, 50) * 1e3:.1f} | {percentile(times, 95) * 1e3:.1f} | "
-                f"{percentile(times, 99) * 1e3:.1f} | {percentile(times, 50) / base:.2f}x |"
-            )
+            if (size, label) in rows:
+                print(row(size, label))
     print(
-        f"| - | + query embedding (MiniLM, real) | {percentile(query_seconds, 50) * 1e3:.1f} | "
+        f"| - | + query embedding (MiniLM, real) | {len(query_seconds)} | {percentile(query_seconds, 50) * 1e3:.1f} | "
         f"{percentile(query_seconds, 95) * 1e3:.1f} | {percentile(query_seconds, 99) * 1e3:.1f} | - |"
     )
     env = "HF_HUB_OFFLINE=1 " if os.environ.get("HF_HUB_OFFLINE") else ""
     command = f"{env}{sys.executable} -m benchmarks.query_latency {shlex.join(sys.argv[1:])}".rstrip()
     largest = sizes[-1]
-    summary = ", ".join(f"{label} p95 {percentile(rows[(largest, label)], 95) * 1e3:.0f} ms" for label, _ in MODES)
+    summary = ", ".join(
+        f"{label} p95 {percentile(rows[(largest, label)], 95) * 1e3:.0f} ms"
+        for label in [label for label, _ in MODES] + [RECOMPUTE]
+        if (largest, label) in rows
+    )
     print(f"\nREADME: at {chunks[largest]} chunks: {summary} (+ query embedding); command: {command}")
 
 

@@ -31,6 +31,7 @@ from app.errors import FingerprintMismatchError, StoreError
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
 DOC_KEY = "doc_sha"
+READ_PAGE = 5000  # records per `get` when reading a whole collection
 
 log = logging.getLogger(__name__)
 
@@ -284,14 +285,22 @@ class VectorIndex:
         )
 
     def chunks(self) -> list[tuple[str, str, str]]:
-        """Every record as (chunk id, document sha256, text), for indexes derived from this one."""
-        result = self._read("get", include=["documents", "metadatas"])
-        return [
-            (chunk_id, str((metadata or {}).get(DOC_KEY, "")), text or "")
-            for chunk_id, text, metadata in zip(
-                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
-            )
-        ]
+        """Every record as (chunk id, document sha256, text), for indexes derived from this one.
+
+        Read a page at a time: one `get` of everything failed at ~100k chunks (Chroma's SQLite query
+        ran out of variables, "too many SQL variables"; found by benchmarks/query_latency.py).
+        """
+        records: list[tuple[str, str, str]] = []
+        while True:
+            result = self._read("get", include=["documents", "metadatas"], limit=READ_PAGE, offset=len(records))
+            records += [
+                (chunk_id, str((metadata or {}).get(DOC_KEY, "")), text or "")
+                for chunk_id, text, metadata in zip(
+                    result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
+                )
+            ]
+            if len(result["ids"]) < READ_PAGE:
+                return records
 
     def get(self, chunk_ids: Sequence[str]) -> dict[str, BaseNode]:
         """The stored chunks with these ids (missing ids are left out)."""

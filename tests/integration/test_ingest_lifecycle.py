@@ -140,3 +140,16 @@ def test_opening_leaves_another_writers_work_in_progress_alone(open_workspace, r
         assert beside.index.count() == 3, "the CLI opening beside a busy app must not delete its chunks"
         assert len(beside.catalog.pending(beside.index.name)) == 1
     assert open_workspace().index.count() == 0, "once the writer is gone, its unfinished work is undone"
+
+
+def test_every_chunk_is_read_back_when_the_collection_is_read_in_pages(
+    open_workspace, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The BM25 index reads the whole collection; in one `get` that failed at ~100k chunks, so it pages."""
+    workspace = open_workspace()
+    workspace.ingest([("report.pdf", report_pdf), ("notes.txt", b"Cats sleep sixteen hours a day, mostly.")])
+    monkeypatch.setattr("app.store.chroma.READ_PAGE", 2)  # 4 chunks: pages of 2, 2 and an empty last one
+    chunks = workspace.index.chunks()
+    assert len(chunks) == len({chunk_id for chunk_id, _, _ in chunks}) == 4
+    assert {doc for _, doc, _ in chunks} == {d.sha256 for d in workspace.documents()}
+    assert any("550 degrees" in text for _, _, text in chunks)
