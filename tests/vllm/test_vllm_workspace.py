@@ -65,6 +65,7 @@ def test_hybrid_rerank_and_late_chunking_on_a_token_embed_server(minilm_tokens: 
         VECTOR_TYPE="late",
         RETRIEVAL_MODE="hybrid",
         RERANK="true",
+        RERANK_WEIGHT="1",  # MaxSim alone, so the order can be checked against the stored token vectors
         TOKEN_STORE="true",
         LATE_CHUNKING="true",
         CHUNK_SIZE=40,
