@@ -214,9 +214,10 @@ class Workspace:
 
     def _sync_derived_indexes(self) -> None:
         """Bring the keyword index and token store to the documents the vector index now holds."""
-        self.keyword_index()
+        ready = self.ready_chunks()
+        self.keyword_index(ready)
         if self.token_store is not None:
-            self.token_store.forget_except(set(self.ready_chunks()))
+            self.token_store.forget_except(set(ready))
 
     def ready_chunks(self) -> dict[str, int]:
         """sha256 -> chunk count of the documents searches may return."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
@@ -128,12 +127,7 @@ def _rerank(
     chunks = [
         (chunk_id, str(nodes[chunk_id].metadata.get(DOC_KEY, "")), nodes[chunk_id].get_content()) for chunk_id in ranked
     ]
-    late = np.asarray(reranker.scores(question, chunks), dtype=np.float64)
-    early = np.asarray([first_stage[chunk_id] for chunk_id in ranked], dtype=np.float64)
-    blended = (1 - weight) * _by_best(early) + weight * _by_best(late)
-    return [ranked[i] for i in np.argsort(-blended, kind="stable")]
-
-
-def _by_best(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    best = scores.max() if scores.size else 0.0
-    return scores / best if best > 0 else scores
+    late = reranker.scores(question, chunks)
+    early = [(chunk_id, first_stage[chunk_id]) for chunk_id in ranked]
+    blended = score_fusion([early, list(zip(ranked, late, strict=True))], weights=[1 - weight, weight])
+    return [chunk_id for chunk_id, _ in blended]
