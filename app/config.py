@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     keyword_weight: float = Field(
         0.6, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
     )
+    keyword_context: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        validation_alias="KEYWORD_CONTEXT",
+        description="Share of a chunk's BM25 score that comes from its neighbourhood (the chunks before and after "
+        "it in its document); 0 = the chunk's own words only.",
+    )
     rerank_weight: float = Field(
         0.5,
         ge=0,

@@ -142,7 +142,7 @@ class Workspace:
         self.token_store = TokenStore(settings.data_dir / "tokens" / self.index.name) if settings.token_store else None
         self.ingestor = build_ingestor(settings, self.embedding, self.index, self.catalog, self.token_store)
         self.ingestor.recover()
-        self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name)
+        self.keyword = KeywordIndex(settings.data_dir / "keyword" / self.index.name, context=settings.keyword_context)
 
     @property
     def client(self) -> ClientAPI:

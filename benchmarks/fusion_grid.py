@@ -1,5 +1,6 @@
 """Which fusion of dense and BM25 ranks best? RRF (k x keyword weight) and score fusion (keyword weight),
-for two BM25 parameter sets, on the eval's index, with a 2-fold cross-validated figure for each method.
+for three BM25 variants (parameters, neighbourhood context), on the eval's index, with a 2-fold
+cross-validated figure for each method.
 
 Both ranked lists (with their scores) are fetched once per question; every fusion setting is then scored
 offline with the eval's metrics, so the grid costs one retrieval pass. Reuses the index `python -m app eval`
@@ -27,7 +28,8 @@ from app.store.keyword import KeywordIndex, KeywordRecord
 KS = (10, 30, 60)
 RRF_WEIGHTS = (0.5, 0.75, 1.0, 1.5)
 SCORE_WEIGHTS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.85, 1.0)
-BM25_PARAMETERS = ((0.9, 0.4), (1.2, 0.75))  # the app's default (Anserini's), the textbook one
+# (k1, b, context share): the app's default; the same without context; the textbook parameters.
+BM25_VARIANTS = ((0.9, 0.4, 0.5), (0.9, 0.4, 0.0), (1.2, 0.75, 0.0))
 
 Scored = list[tuple[str, float]]
 
@@ -53,12 +55,12 @@ def main() -> None:
         hits = workspace.index.query(workspace.embedding.get_query_embedding(question), args.depth)
         dense[query_id] = [(hit.node.node_id, float(hit.score or 0.0)) for hit in hits]
         doc_of.update({hit.node.node_id: str(hit.node.metadata[DOC_KEY]) for hit in hits})
-    bm25: dict[tuple[float, float], dict[str, Scored]] = {}
+    bm25: dict[tuple[float, float, float], dict[str, Scored]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for k1, b in BM25_PARAMETERS:
-            keyword = KeywordIndex(Path(folder) / f"{k1}-{b}", k1=k1, b=b)
+        for k1, b, context in BM25_VARIANTS:
+            keyword = KeywordIndex(Path(folder) / f"{k1}-{b}-{context}", k1=k1, b=b, context=context)
             keyword.ensure("grid", lambda: [KeywordRecord(*chunk) for chunk in chunks])
-            bm25[(k1, b)] = {q: keyword.search(question, args.depth, ready) for q, question in queries}
+            bm25[(k1, b, context)] = {q: keyword.search(question, args.depth, ready) for q, question in queries}
 
     def docs(chunk_ids: Sequence[str]) -> list[str]:
         ranking: list[str] = []
@@ -82,18 +84,24 @@ def main() -> None:
 
     all_ids = [q for q, _ in queries]
     rows: list[tuple[str, str, dict[str, float]]] = []
-    rows.append(("dense only", "-", scores(lambda d, b: d, bm25[BM25_PARAMETERS[0]], all_ids)))
-    methods: dict[str, dict[str, tuple[Fuse, tuple[float, float]]]] = {"RRF": {}, "score": {}}
-    for params in BM25_PARAMETERS:
-        label = f"BM25 k1={params[0]} b={params[1]}"
+    rows.append(("dense only", "-", scores(lambda d, b: d, bm25[BM25_VARIANTS[0]], all_ids)))
+    Variant = tuple[float, float, float]
+    methods: dict[str, dict[str, tuple[Fuse, Variant]]] = {"RRF": {}, "score": {}, "score, no context": {}}
+    for params in BM25_VARIANTS:
+        label = f"BM25 k1={params[0]} b={params[1]} context={params[2]}"
         rows.append((f"{label} only", "-", scores(lambda d, b: b, bm25[params], all_ids)))
         for k in KS:
             for weight in RRF_WEIGHTS:
                 methods["RRF"][f"RRF k={k}, keyword weight {weight}, {label}"] = (rrf(k, weight), params)
         for weight in SCORE_WEIGHTS:
-            methods["score"][f"score fusion, keyword weight {weight}, {label}"] = (by_score(weight), params)
-    for settings in methods.values():
-        rows += [(name, "", scores(fuse, bm25[params], all_ids)) for name, (fuse, params) in settings.items()]
+            name = f"score fusion, keyword weight {weight}, {label}"
+            methods["score"][name] = (by_score(weight), params)
+            if params[2] == 0:
+                methods["score, no context"][name] = (by_score(weight), params)
+    rows += [
+        (name, "", scores(fuse, bm25[params], all_ids))
+        for name, (fuse, params) in {**methods["RRF"], **methods["score"]}.items()
+    ]
 
     print(f"{dataset.name} {args.split}: {len(queries)} queries, lists {args.depth} deep")
     print("| fusion | nDCG@10 | Recall@100 | MRR@10 |\n|---|---|---|---|")

@@ -13,7 +13,7 @@ from tests.beir_folder import write_beir
 @pytest.mark.parametrize(
     ("module", "extra", "expected"),
     [
-        (fusion_grid, [], "| score fusion, keyword weight 0.6, BM25 k1=0.9 b=0.4 | 1.0000 |"),
+        (fusion_grid, [], "| score fusion, keyword weight 0.6, BM25 k1=0.9 b=0.4 context=0.5 | 1.0000 |"),
         (maxsim_tokens, ["--candidates", "4"], "| neither with specials |"),
         (rerank_latency, ["--candidates", "4", "--queries", "4"], "KiB per chunk"),
         (matryoshka, ["--sizes", "128"], "| 128 | 512 | 1.0000 |"),
