@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -227,11 +228,23 @@ class Workspace:
         """The BM25 index over exactly the `ready` documents' chunks (rebuilt when they changed)."""
         ready = self.ready_chunks() if ready is None else ready
 
-        def records() -> list[KeywordRecord]:
-            return [KeywordRecord(*chunk) for chunk in self.index.chunks() if chunk[1] in ready]
-
-        self.keyword.ensure(corpus_version(ready.items()), records)
+        self.keyword.ensure(corpus_version(ready.items()), lambda: self._keyword_records(ready))
         return self.keyword
+
+    def _keyword_records(self, ready: Mapping[str, int], attempts: int = 3) -> list[KeywordRecord]:
+        """The ready documents' chunks, each document's count checked against the catalog.
+
+        `chunks()` reads the collection in pages; another process deleting a document meanwhile shifts
+        the pages and can skip other documents' chunks, so a short count means reading again.
+        """
+        for attempt in range(1, attempts + 1):
+            records = [KeywordRecord(*chunk) for chunk in self.index.chunks() if chunk[1] in ready]
+            found = Counter(record.doc_sha for record in records)
+            short = [sha for sha, expected in ready.items() if found[sha] < expected]
+            if not short:
+                break
+            log.warning("Keyword index read %d: %d document(s) short of chunks, e.g. %s", attempt, len(short), short[0])
+        return records
 
     def search_options(self, **overrides: object) -> SearchOptions:
         """Retrieval options from the settings, with per-question overrides (e.g. from the sidebar)."""

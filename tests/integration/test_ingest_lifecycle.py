@@ -153,3 +153,49 @@ def test_every_chunk_is_read_back_when_the_collection_is_read_in_pages(
     assert len(chunks) == len({chunk_id for chunk_id, _, _ in chunks}) == 4
     assert {doc for _, doc, _ in chunks} == {d.sha256 for d in workspace.documents()}
     assert any("550 degrees" in text for _, _, text in chunks)
+
+
+def test_keyword_index_reads_the_collection_once_when_every_document_is_whole(
+    open_workspace, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(RETRIEVAL_MODE="keyword")
+    workspace.ingest([("report.pdf", report_pdf), ("notes.txt", b"Cats sleep sixteen hours a day, mostly.")])
+    reads: list[int] = []
+    real_chunks = workspace.index.chunks
+
+    def counted() -> list[tuple[str, str, str]]:
+        reads.append(1)
+        return real_chunks()
+
+    monkeypatch.setattr(workspace.index, "chunks", counted)
+    _forget_keyword_index(workspace, monkeypatch)
+
+    assert workspace.retrieve("how many hours do cats sleep", top_k=1)[0].file_name == "notes.txt"
+    assert reads == [1], "the catalog's chunk counts matched the collection's, so one read is enough"
+
+
+def test_keyword_index_reads_again_when_a_page_skipped_chunks(
+    open_workspace, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Another process deleting a document mid-read shifts `chunks()`' pages and can skip others' chunks."""
+    workspace = open_workspace(RETRIEVAL_MODE="keyword")
+    workspace.ingest([("report.pdf", report_pdf), ("notes.txt", b"Cats sleep sixteen hours a day, mostly.")])
+    real_chunks = workspace.index.chunks
+    reads: list[int] = []
+
+    def first_read_skips_the_cats() -> list[tuple[str, str, str]]:
+        reads.append(1)
+        chunks = real_chunks()
+        return [chunk for chunk in chunks if "Cats" not in chunk[2]] if len(reads) == 1 else chunks
+
+    monkeypatch.setattr(workspace.index, "chunks", first_read_skips_the_cats)
+    _forget_keyword_index(workspace, monkeypatch)
+
+    assert workspace.retrieve("how many hours do cats sleep", top_k=1)[0].file_name == "notes.txt"
+    assert len(reads) == 2
+
+
+def _forget_keyword_index(workspace, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Make the next search build the keyword index from the collection: nothing in memory or on disk."""
+    monkeypatch.setattr(workspace.keyword, "_version", None)
+    monkeypatch.setattr(workspace.keyword, "_folder", workspace.keyword._folder.parent / "rebuilt")
