@@ -39,10 +39,8 @@ def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:
 
 
 def _query_terms(query: str) -> list[str]:
-    terms: list[str] = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[
-        0
-    ]
-    return terms
+    [terms] = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    return list(terms)
 
 
 def context_texts(records: Sequence[KeywordRecord]) -> list[str]:
