@@ -137,6 +137,7 @@ def main() -> None:
 
     rows: dict[tuple[int, str], list[float]] = {}
     chunks: dict[int, int] = {}
+    labels = [label for label, _ in MODES] + ([RECOMPUTE] if args.recompute_queries else [])
 
     def row(size: int, label: str) -> str:
         times = rows[(size, label)]
@@ -164,14 +165,15 @@ def main() -> None:
                     rows.setdefault((size, label), []).append(time.perf_counter() - start)
             if args.recompute_queries:
                 recompute_at(workspace, queries[: args.recompute_queries], rows.setdefault((size, RECOMPUTE), []))
-        for label in [label for label, _ in modes] + ([RECOMPUTE] if args.recompute_queries else []):
-            print(f"  {row(size, label)}", file=sys.stderr, flush=True)  # kept if a later size does not finish
+        for label in labels:
+            if (size, label) in rows:
+                print(f"  {row(size, label)}", file=sys.stderr, flush=True)  # kept if a later size does not finish
 
     print(f"Top 5 of 50 candidates; {args.queries} queries per cell, modes interleaved; milliseconds")
     print(f"(indexes over {args.token_store_up_to} chunks are built without the token store: no token-store rerank)")
     print("\n| chunks | mode | queries | p50 | p95 | p99 | p50 vs smallest index |")
     print("|---:|---|---:|---:|---:|---:|---:|")
-    for label in [label for label, _ in MODES] + ([RECOMPUTE] if args.recompute_queries else []):
+    for label in labels:
         for size in sizes:
             if (size, label) in rows:
                 print(row(size, label))
@@ -184,7 +186,7 @@ def main() -> None:
     largest = sizes[-1]
     summary = ", ".join(
         f"{label} p95 {percentile(rows[(largest, label)], 95) * 1e3:.0f} ms"
-        for label in [label for label, _ in MODES] + [RECOMPUTE]
+        for label in labels
         if (largest, label) in rows
     )
     print(f"\nREADME: at {chunks[largest]} chunks: {summary} (+ query embedding); command: {command}")
