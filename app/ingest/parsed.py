@@ -41,3 +41,6 @@ class ParsedFile:
     images: list[PageImage] = field(default_factory=list)
     pages: int = 0  # pages (PDF), slides or sheets read; 0 for formats without pages
     notes: list[str] = field(default_factory=list)  # what the user should know although the file was read
+    # The document's own title (PDF/Office metadata, HTML <title>, Markdown front matter or first heading);
+    # "" when it has none. Indexed with every chunk so that a question naming the document finds it.
+    title: str = ""
