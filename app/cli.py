@@ -20,13 +20,18 @@ from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.workspace import Workspace
 
 
-def _expand(paths: Sequence[str]) -> Iterator[Path]:
+def _expand(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
+    """(file, document name): a folder's files are named by their path relative to it ("a/policy.txt"),
+    so two files with one name in two folders are two documents; a file given on its own by its name."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = file.relative_to(path)
+                if not any(part.startswith(".") for part in relative.parts):  # hidden files and folders
+                    yield file, relative.as_posix()
         else:
-            yield path
+            yield path, path.name
 
 
 def _print_progress(event: IngestProgress) -> None:
@@ -56,13 +61,15 @@ def _cancel_on_interrupt() -> Iterator[threading.Event]:
 def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
     files: list[tuple[str, bytes]] = []
     failures: list[str] = []
-    for path in _expand(args.paths):
+    for path, name in _expand(args.paths):
         try:
-            files.append((path.name, path.read_bytes()))
+            files.append((name, path.read_bytes()))
         except OSError as exc:
             failures.append(f"failed   {path}: cannot read it ({exc.strerror or exc})")
     with _cancel_on_interrupt() as cancel:
-        results = workspace.ingest(files, progress=None if args.quiet else _print_progress, cancel=cancel)
+        results = workspace.ingest(
+            files, progress=None if args.quiet else _print_progress, cancel=cancel, named_by_path=True
+        )
     if not args.quiet:
         print(file=sys.stderr)
     for result in results:

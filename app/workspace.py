@@ -193,10 +193,14 @@ class Workspace:
         files: Sequence[tuple[str, bytes]],
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        *,
+        named_by_path: bool = False,
     ) -> list[IngestResult]:
+        """Index `files` as (name, bytes): uploads by their file name, or with `named_by_path` by their path
+        relative to the folder they were ingested from (see `Ingestor.ingest_many`)."""
         try:
             self._recover_quietly()
-            return self.ingestor.ingest_many(files, progress, cancel)
+            return self.ingestor.ingest_many(files, progress, cancel, named_by_path=named_by_path)
         finally:
             self._sync_derived_indexes()
 

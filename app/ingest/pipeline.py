@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 from llama_index.core.node_parser import SentenceSplitter
@@ -20,13 +20,21 @@ from llama_index.core.schema import TextNode
 
 from app.embeddings import Embedding
 from app.errors import AppError, EmbeddingError, IngestCancelledError, StoreError, UnreadableFileError
-from app.ingest.chunking import chunk_id, content_sha256, safe_file_name, split_into_chunks
+from app.ingest.chunking import (
+    chunk_id,
+    content_sha256,
+    document_label,
+    document_path,
+    safe_file_name,
+    split_into_chunks,
+)
 from app.ingest.late_chunking import SpanEncoder, late_chunk
 from app.ingest.parsed import PageImage, ReadOptions
 from app.ingest.readers import parse_file
 from app.retrieval.rerank import TokenStore
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import DOC_KEY, VectorIndex
+from app.store.chunk_text import searchable_text
 
 log = logging.getLogger(__name__)
 
@@ -216,13 +224,23 @@ class Ingestor:
         files: Sequence[tuple[str, bytes]],
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        *,
+        named_by_path: bool = False,
     ) -> list[IngestResult]:
         """Each file succeeds or fails on its own; a bad file never stops the others. A set `cancel`
-        stops the batch between embedding requests: the file in progress is not indexed."""
+        stops the batch between embedding requests: the file in progress is not indexed.
+
+        Names are uploads' file names (any folder part is dropped), or with `named_by_path` paths
+        relative to an ingested folder ("a/policy.txt"): a document is identified by its name.
+        """
         batch = _Batch(cancel=cancel)
         results = []
         for number, (name, data) in enumerate(files, start=1):
-            results.append(self.ingest_file(name, data, progress, number=number, count=len(files), batch=batch))
+            results.append(
+                self.ingest_file(
+                    name, data, progress, number=number, count=len(files), batch=batch, named_by_path=named_by_path
+                )
+            )
         return results
 
     def ingest_file(
@@ -234,8 +252,9 @@ class Ingestor:
         number: int = 1,
         count: int = 1,
         batch: _Batch | None = None,
+        named_by_path: bool = False,
     ) -> IngestResult:
-        file_name = safe_file_name(name)
+        file_name = document_path(name) if named_by_path else safe_file_name(name)
         batch = batch or _Batch()
         pages = 0
         pages_read = 0
@@ -300,12 +319,14 @@ class Ingestor:
         sha = content_sha256(data)
         known = self._catalog.find(self._collection, sha256=sha)
         if known is not None:
-            same = "" if known.name == file_name else f" as '{known.name}'"
-            return IngestResult(file_name, "skipped", known.chunks, f"already indexed{same}, unchanged")
+            return self._already_indexed(known, file_name)
 
         parsed = parse_file(data, file_name, options)
         read_pages(parsed.pages)
-        nodes = split_into_chunks(parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter)
+        label = document_label(file_name, parsed.title)
+        nodes = split_into_chunks(
+            parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter, label=label
+        )
         images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(nodes))
         nodes += [node for node, _ in images]
         embeddings = self._embed(nodes, {node.node_id: image for node, image in images}, report, batch)
@@ -331,7 +352,7 @@ class Ingestor:
         with index_write_lock(self._lock_path):
             if self._catalog.find(self._collection, sha256=sha) is not None:
                 return False, None
-            previous = self._catalog.find(self._collection, name=file_name)
+            previous = self._catalog.find(self._collection, name=file_name) or self._legacy(file_name)
             source = self._store_source(sha, file_name, data)
             self._catalog.begin(self._collection, sha, file_name, source)
             try:
@@ -343,6 +364,24 @@ class Ingestor:
             if previous is not None:
                 self._finish_delete(previous.sha256, previous.source)
         return True, previous
+
+    def _already_indexed(self, known: DocumentRecord, file_name: str) -> IngestResult:
+        """The result for bytes the collection holds already: stored once, whatever names they come under."""
+        if known.name == file_name:
+            return IngestResult(file_name, "skipped", known.chunks, "already indexed, unchanged")
+        if known.legacy_name and known.name == PurePosixPath(file_name).name:
+            with index_write_lock(self._lock_path):
+                self._index.rename_document(known.sha256, file_name)
+                self._catalog.rename(self._collection, known.sha256, file_name)
+            message = f"already indexed, unchanged; now named by its path (was '{known.name}')"
+            return IngestResult(file_name, "skipped", known.chunks, message)
+        message = f"same content as '{known.name}', which is already indexed: stored once"
+        return IngestResult(file_name, "skipped", known.chunks, message)
+
+    def _legacy(self, file_name: str) -> DocumentRecord | None:
+        """The document this path replaces that was indexed by its file name alone, before names were paths."""
+        base = PurePosixPath(file_name).name
+        return self._catalog.find_legacy(self._collection, base) if base != file_name else None
 
     def adopt(
         self, file_name: str, data: bytes, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]
@@ -391,7 +430,7 @@ class Ingestor:
 
     def _encode_texts(self, nodes: Sequence[TextNode]) -> list[list[float]]:
         """Chunk vectors: plain, or late-chunked; token vectors go to the token store when there is one."""
-        texts = [node.get_content() for node in nodes]
+        texts = [searchable_text(node.get_content(), node.metadata) for node in nodes]
         if not self._late_chunking and self._token_store is None:
             return self._embedding.get_text_embedding_batch(texts)
         encoder = cast(SpanEncoder, self._embedding)
@@ -407,7 +446,8 @@ class Ingestor:
         return [cast(list[float], dense.tolist()) for dense, _ in pairs]
 
     def _store_source(self, sha: str, file_name: str, data: bytes) -> str:
-        relative = f"{sha}/{file_name}"
+        # One folder level per content: the copy is named by the file's own name, not its folders.
+        relative = f"{sha}/{PurePosixPath(file_name).name}"
         target = self._sources_dir / relative
         if not target.exists():
             try:

@@ -12,7 +12,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import overload
 
 from chromadb.api import ClientAPI
@@ -75,8 +75,9 @@ class _StoredSources(Sequence[tuple[str, bytes]]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         record = self._records[index]
-        # The stored file's own name picks the reader (an imported document is kept as text).
-        name = PurePosixPath(record.source).name or record.name
+        # The document keeps its name (a path, or an upload's name); its kept copy has the same extension,
+        # so the same reader reads it (an imported document is named and kept as text).
+        name = record.name
         try:
             return name, (self._sources_dir / record.source).read_bytes()
         except OSError:
@@ -158,7 +159,7 @@ def reindex(
         present = [r for r in todo if r.source and (settings.sources_dir / r.source).is_file()]
         missing = [_missing(r) for r in todo if r not in present]
         sources = _StoredSources(settings.sources_dir, present)
-        done = ingestor.ingest_many(sources, progress, cancel)
+        done = ingestor.ingest_many(sources, progress, cancel, named_by_path=True)
         still = {record.sha256 for record in catalog.ready(old_name)}
         done = [
             _missing(record) if position in sources.unreadable else result

@@ -23,6 +23,7 @@ from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.store.chroma import DOC_KEY, VectorIndex
+from app.store.chunk_text import searchable_text
 from app.store.keyword import KeywordIndex
 
 Mode = Literal["dense", "keyword", "hybrid"]
@@ -125,7 +126,12 @@ def _rerank(
 ) -> list[str]:
     """Order `ranked` by (1 - weight) x first-stage score + weight x MaxSim, each divided by its best."""
     chunks = [
-        (chunk_id, str(nodes[chunk_id].metadata.get(DOC_KEY, "")), nodes[chunk_id].get_content()) for chunk_id in ranked
+        (
+            chunk_id,
+            str(nodes[chunk_id].metadata.get(DOC_KEY, "")),
+            searchable_text(nodes[chunk_id].get_content(), nodes[chunk_id].metadata),
+        )
+        for chunk_id in ranked
     ]
     late = reranker.scores(question, chunks)
     early = [(chunk_id, first_stage[chunk_id]) for chunk_id in ranked]

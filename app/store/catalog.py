@@ -27,9 +27,14 @@ CREATE TABLE IF NOT EXISTS documents (
     status TEXT NOT NULL,
     source TEXT NOT NULL,
     added_at TEXT NOT NULL,
+    legacy_name INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (collection, sha256)
 );
 """
+# Catalog versions (SQLite's user_version): 0 named a document by its file name alone, whatever folder it
+# came from; 1 names it by its path relative to the ingested folder. Rows from version 0 keep their name
+# and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor).
+_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class DocumentRecord:
     status: Status
     source: str
     added_at: str
+    legacy_name: bool = False  # named before documents were named by path: the name is only a file name
 
 
 class Catalog:
@@ -48,7 +54,7 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
         with self._connect() as db:
-            db.executescript(_SCHEMA)
+            _migrate(db)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self._path, self._failure)
@@ -61,7 +67,10 @@ class Catalog:
 
     def _records(self, query: str, *args: object) -> list[DocumentRecord]:
         with self._connect() as db:
-            return [DocumentRecord(**dict(row)) for row in db.execute(query, args)]
+            return [
+                DocumentRecord(**{**dict(row), "legacy_name": bool(row["legacy_name"])})
+                for row in db.execute(query, args)
+            ]
 
     def ready(self, collection: str) -> list[DocumentRecord]:
         return self._records(
@@ -88,12 +97,30 @@ class Catalog:
         )
         return rows[0] if rows else None
 
+    def find_legacy(self, collection: str, name: str) -> DocumentRecord | None:
+        """The ready document named `name` before documents were named by path, if there is one."""
+        rows = self._records(
+            "SELECT * FROM documents WHERE collection = ? AND name = ? AND legacy_name = 1 AND status = 'ready'",
+            collection,
+            name,
+        )
+        return rows[0] if rows else None
+
     def begin(self, collection: str, sha256: str, name: str, source: str) -> None:
         """Journal a document before any of its chunks are written."""
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, 0, 'indexing', ?, ?)",
+                "INSERT OR REPLACE INTO documents (collection, sha256, name, chunks, status, source, added_at) "
+                "VALUES (?, ?, ?, 0, 'indexing', ?, ?)",
                 (collection, sha256, name, source, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+
+    def rename(self, collection: str, sha256: str, name: str) -> None:
+        """Name a document by its path (a legacy row claimed by the file it came from)."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE documents SET name = ?, legacy_name = 0 WHERE collection = ? AND sha256 = ?",
+                (name, collection, sha256),
             )
 
     def commit(self, collection: str, sha256: str, chunks: int, replaces: str | None = None) -> None:
@@ -122,3 +149,19 @@ class Catalog:
     def source_in_use(self, source: str) -> bool:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM documents WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the catalog to _VERSION in place: documents indexed before stay, searchable and cited as before."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= _VERSION:
+        return
+    existed = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()
+    if existed is None:
+        db.executescript(_SCHEMA)
+    else:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+        if "legacy_name" not in columns:
+            db.execute("ALTER TABLE documents ADD COLUMN legacy_name INTEGER NOT NULL DEFAULT 0")
+            db.execute("UPDATE documents SET legacy_name = 1")
+    db.execute(f"PRAGMA user_version = {_VERSION}")

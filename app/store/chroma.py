@@ -7,6 +7,7 @@ also opens with LlamaIndex's own `ChromaVectorStore`.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import sqlite3
@@ -28,12 +29,14 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_
 from app.config import Settings
 from app.embeddings.pooling import FloatArray
 from app.errors import FingerprintMismatchError, StoreError
+from app.store.chunk_text import searchable_text
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
 DOC_KEY = "doc_sha"
 READ_PAGE = 5000  # records per `get` when reading a whole collection
 
 log = logging.getLogger(__name__)
+
 
 # Embedded Chroma keeps one engine per folder per process, shared by every client of that folder.
 # After a failed write (SQLite's "database or disk is full" on ENOSPC) that engine can stay broken in
@@ -256,6 +259,22 @@ class VectorIndex:
             log.warning("a write to the embedded Chroma in %s failed: restarting its engine", self._path)
             reset_embedded(self._path)
 
+    def rename_document(self, sha256: str, file_name: str) -> None:
+        """Set the `file_name` every chunk of a document is cited by (a legacy name claimed by its path)."""
+        result = self._read("get", where={DOC_KEY: sha256}, include=["metadatas"])
+        metadatas = []
+        for metadata in result["metadatas"] or []:
+            metadata = dict(metadata or {})
+            metadata["file_name"] = file_name
+            # LlamaIndex keeps a copy of the node's metadata inside `_node_content`: citations read that one.
+            if isinstance(metadata.get("_node_content"), str):
+                node = json.loads(metadata["_node_content"])
+                node.setdefault("metadata", {})["file_name"] = file_name
+                metadata["_node_content"] = json.dumps(node)
+            metadatas.append(metadata)
+        if metadatas:
+            self._write("update", ids=list(result["ids"]), metadatas=metadatas)
+
     def delete_document(self, sha256: str) -> None:
         self._write("delete", where={DOC_KEY: sha256})
 
@@ -285,7 +304,7 @@ class VectorIndex:
         )
 
     def chunks(self) -> list[tuple[str, str, str]]:
-        """Every record as (chunk id, document sha256, text), for indexes derived from this one.
+        """Every record as (chunk id, document sha256, searchable text), for indexes derived from this one.
 
         Read a page at a time: one `get` of everything failed at ~100k chunks (Chroma's SQLite query
         ran out of variables, "too many SQL variables"; found by benchmarks/query_latency.py).
@@ -294,7 +313,7 @@ class VectorIndex:
         while True:
             result = self._read("get", include=["documents", "metadatas"], limit=READ_PAGE, offset=len(records))
             records += [
-                (chunk_id, str((metadata or {}).get(DOC_KEY, "")), text or "")
+                (chunk_id, str((metadata or {}).get(DOC_KEY, "")), searchable_text(text or "", metadata or {}))
                 for chunk_id, text, metadata in zip(
                     result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
                 )

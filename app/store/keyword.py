@@ -21,6 +21,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from app.store.chunk_text import SEARCHABLE_TEXT_VERSION
+
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
@@ -95,7 +97,7 @@ class KeywordIndex:
     def ensure(self, version: str, records: Callable[[], list[KeywordRecord]]) -> None:
         """Make the index cover `version`: load it from disk, or build it from `records()` and save it."""
         # An index saved with other parameters is stale.
-        version = f"{version}-k1={self._k1:g}-b={self._b:g}-context={self._context:g}"
+        version = f"{version}-k1={self._k1:g}-b={self._b:g}-context={self._context:g}-text={SEARCHABLE_TEXT_VERSION}"
         with self._lock:
             if self._version == version:
                 return

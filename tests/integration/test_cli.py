@@ -44,7 +44,7 @@ def test_ingest_ask_status_across_processes(tmp_path: Path, upload_folder: Path)
     ingest = run_cli(data, "ingest", "--quiet", str(upload_folder))
     assert ingest.returncode == 1, "a failed file makes the run fail"
     assert "2 indexed, 0 replaced, 0 skipped, 1 failed" in ingest.stdout
-    assert "failed   corrupt.pdf" in ingest.stdout and "damaged" in ingest.stdout
+    assert "failed   sub/corrupt.pdf" in ingest.stdout and "damaged" in ingest.stdout
 
     again = run_cli(data, "ingest", "--quiet", str(upload_folder / "report.pdf"))
     assert again.returncode == 0 and "0 indexed, 0 replaced, 1 skipped, 0 failed" in again.stdout

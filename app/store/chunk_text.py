@@ -1,0 +1,29 @@
+"""The text a chunk is searched by: which document and section it belongs to, then its own words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LABEL_KEY = "document_label"  # the document's name and title words (app.ingest.chunking.document_label)
+# Metadata searched with a chunk's text, in this order: which document, then where in it.
+_CONTEXT_KEYS = (LABEL_KEY, "sheet", "section")
+# What `searchable_text` makes of a chunk; derived indexes saved with an older version are rebuilt.
+# 1: the text alone; 2: the context line, then the text.
+SEARCHABLE_TEXT_VERSION = 2
+_CONTEXT_LIMIT = 300  # characters: a heading path can be long, and the chunk's own words must dominate
+
+
+def chunk_context(metadata: Mapping[str, object]) -> str:
+    """Which document and section a chunk belongs to, as one line ("MICROSOFT 2022 10K > Item 7"); "" if unknown."""
+    context = " > ".join(str(metadata[key]) for key in _CONTEXT_KEYS if metadata.get(key))
+    return context[:_CONTEXT_LIMIT]
+
+
+def searchable_text(text: str, metadata: Mapping[str, object]) -> str:
+    """What a chunk is embedded and keyword-searched by: its context line, then its text.
+
+    Citations show `text` alone; the context makes "Boeing's 2022 revenue" match Boeing's 2022
+    filing rather than any page that states a revenue.
+    """
+    context = chunk_context(metadata)
+    return f"{context}\n\n{text}" if context else text

@@ -1,0 +1,168 @@
+"""A document is identified by its path relative to the ingested folder (an upload: its name)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from app.ingest.chunking import document_label, document_path, safe_file_name
+from tests.integration.test_cli import run_cli
+
+POLICY_A = "Travel policy A: employees book economy class and claim meals up to 40 euros a day."
+POLICY_B = "Expense policy B: laptops are replaced every four years by the IT service desk."
+
+
+def _ask_json(data: Path, question: str) -> dict[str, object]:
+    import json
+
+    result = run_cli(data, "ask", "--json", question)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def test_two_files_with_one_name_in_two_folders_are_two_documents(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    (folder / "a" / "policy.txt").write_text(POLICY_A)
+    (folder / "b" / "policy.txt").write_text(POLICY_B)
+    data = tmp_path / "index"
+
+    ingest = run_cli(data, "ingest", "--quiet", str(folder))
+
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    assert "indexed  a/policy.txt: 1 chunks" in ingest.stdout
+    assert "indexed  b/policy.txt: 1 chunks" in ingest.stdout
+    assert "2 indexed, 0 replaced, 0 skipped, 0 failed" in ingest.stdout
+    answer = _ask_json(data, "How much can employees claim for meals per day?")
+    top = answer["sources"][0]  # type: ignore[index]
+    assert (top["file"], top["text"]) == ("a/policy.txt", POLICY_A)
+    answer = _ask_json(data, "How often are laptops replaced?")
+    assert answer["sources"][0]["file"] == "b/policy.txt"  # type: ignore[index]
+
+
+def test_the_same_bytes_under_two_paths_are_stored_once_and_reported_skipped(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+
+    first, second = workspace.ingest(
+        [("2023/policy.txt", POLICY_A.encode()), ("archive/policy-copy.txt", POLICY_A.encode())], named_by_path=True
+    )
+
+    assert (first.status, first.file_name) == ("indexed", "2023/policy.txt")
+    assert (second.status, second.file_name) == ("skipped", "archive/policy-copy.txt")
+    assert second.message == "same content as '2023/policy.txt', which is already indexed: stored once"
+    assert [record.name for record in workspace.documents()] == ["2023/policy.txt"]
+
+
+def test_a_changed_file_replaces_the_document_at_its_path_only(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    workspace.ingest([("a/policy.txt", POLICY_A.encode()), ("b/policy.txt", POLICY_B.encode())], named_by_path=True)
+
+    [result] = workspace.ingest([("a/policy.txt", (POLICY_A + " Taxis need a receipt.").encode())], named_by_path=True)
+
+    assert (result.status, result.file_name) == ("replaced", "a/policy.txt")
+    assert sorted(record.name for record in workspace.documents()) == ["a/policy.txt", "b/policy.txt"]
+
+
+def _downgrade_catalog(catalog: Path) -> None:
+    """Make the catalog what the app wrote before names were paths (no `legacy_name`, user_version 0)."""
+    with sqlite3.connect(catalog) as db:
+        db.execute("ALTER TABLE documents DROP COLUMN legacy_name")
+        db.execute("PRAGMA user_version = 0")
+    with sqlite3.connect(catalog) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_an_index_from_before_paths_keeps_working_and_its_files_claim_their_documents(
+    open_workspace, data_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # What the earlier app made of a folder with a/policy.txt and b/policy.txt: one document, named by
+    # the file name alone, holding whichever came last.
+    old = open_workspace()
+    old.ingest([("policy.txt", POLICY_B.encode())])
+    _downgrade_catalog(old.settings.catalog_path)
+
+    workspace = open_workspace()
+    [legacy] = workspace.documents()
+    assert (legacy.name, legacy.legacy_name) == ("policy.txt", True)
+    assert workspace.retrieve("How often are laptops replaced?")[0].file_name == "policy.txt"
+
+    same, other = workspace.ingest(
+        [("b/policy.txt", POLICY_B.encode()), ("a/policy.txt", POLICY_A.encode())], named_by_path=True
+    )
+
+    assert (same.status, same.message) == (
+        "skipped",
+        "already indexed, unchanged; now named by its path (was 'policy.txt')",
+    )
+    assert other.status == "indexed"
+    assert sorted((r.name, r.legacy_name) for r in workspace.documents()) == [
+        ("a/policy.txt", False),
+        ("b/policy.txt", False),
+    ]
+    assert workspace.retrieve("How often are laptops replaced?")[0].file_name == "b/policy.txt"
+    assert workspace.retrieve("How much can employees claim for meals?")[0].file_name == "a/policy.txt"
+
+
+def test_a_changed_file_replaces_the_legacy_document_of_its_name(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    old = open_workspace()
+    old.ingest([("policy.txt", POLICY_B.encode())])
+    _downgrade_catalog(old.settings.catalog_path)
+    workspace = open_workspace()
+
+    [result] = workspace.ingest([("b/policy.txt", (POLICY_B + " Phones every two.").encode())], named_by_path=True)
+
+    assert (result.status, result.message) == ("replaced", "replaced the earlier version (1 chunks)")
+    assert [record.name for record in workspace.documents()] == ["b/policy.txt"]
+
+
+def test_format_control_characters_are_removed_from_names() -> None:
+    # U+202E shows "invoice\u202efdp.exe" as "invoiceexe.pdf": the name must not pose as another type.
+    assert safe_file_name("invoice\u202efdp.exe") == "invoicefdp.exe"
+    assert safe_file_name("\u2066report\u2069\u200e.txt\u200f") == "report.txt"
+    assert safe_file_name("\ufeffnotes\u200b.md") == "notes.md"
+    assert document_path("a\u202b/b\u2067/c\u061c.txt") == "a/b/c.txt"
+    # Zero-width (non-)joiners spell Persian and Indic words: kept.
+    assert (
+        safe_file_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.txt")
+        == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.txt"
+    )
+
+
+def test_a_document_path_never_leaves_its_folder() -> None:
+    assert document_path("a/../../etc/passwd.txt") == "a/etc/passwd.txt"
+    assert document_path("/abs/./x.txt") == "abs/x.txt"
+    assert document_path("..") == "upload"
+    assert document_path("dir/.hidden.txt") == "dir/hidden.txt"
+
+
+def test_a_document_label_is_its_path_words_and_its_own_title() -> None:
+    assert document_label("MICROSOFT_2022_10K.pdf") == "MICROSOFT 2022 10K"
+    assert document_label("reports/2021/annual-report.pdf", "Annual Report 2021") == (
+        "reports 2021 annual report: Annual Report 2021"
+    )
+    assert document_label("Boeing 10-K.pdf", "boeing 10 k") == "Boeing 10 K"
+    assert document_label("12345.txt") == ""  # a corpus id says nothing about the text
+    assert document_label("12345.txt", "Aspirin and stroke") == "Aspirin and stroke"
+
+
+def test_a_question_naming_a_document_finds_that_document(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    # The two pages say the same but for the figures: only the document's name tells them apart.
+    workspace.ingest(
+        [
+            ("BOEING_2021_10K.txt", b"Total revenues for the year were 62,286 million dollars."),
+            ("BOEING_2022_10K.txt", b"Total revenues for the year were 66,608 million dollars."),
+        ],
+        named_by_path=True,
+    )
+
+    for mode in ("dense", "keyword", "hybrid"):
+        [top, *_] = workspace.retrieve(
+            "What were Boeing's total revenues for the year 2022?", options=workspace.search_options(mode=mode)
+        )
+        assert (mode, top.file_name, top.text) == (
+            mode,
+            "BOEING_2022_10K.txt",
+            "Total revenues for the year were 66,608 million dollars.",
+        )
