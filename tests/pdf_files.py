@@ -36,3 +36,36 @@ def make_owner_locked_pdf(text: str, method: str) -> bytes:
     pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
+
+
+def make_garbled_pdf(pages: list[str], garbled: set[int]) -> bytes:
+    """Pages that look right, but those numbered in `garbled` (1-based) extract as private-use characters.
+
+    Their font's ToUnicode map sends every glyph to U+E000 + glyph id, as a PDF made with a symbol or
+    subset font without a usable Unicode map does: the rendering is text, the text layer is not.
+    """
+    import io
+    import re
+
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    pdf = FPDF()
+    pdf.add_font("Readable", fname=str(unicode_font()))
+    pdf.add_font("Broken", fname=str(unicode_font()))
+    for number, text in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font("Broken" if number in garbled else "Readable", size=28)
+        pdf.multi_cell(0, 16, text)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(pdf.output()))))
+    for number in garbled:
+        page = writer.pages[number - 1]
+        used = set(re.findall(rb"/(F\d+) ", page.get_contents().get_data()))  # type: ignore[union-attr]
+        for key in used:
+            cmap = page["/Resources"]["/Font"][NameObject("/" + key.decode())]["/ToUnicode"].get_object()
+            broken = re.sub(rb"(<[0-9A-F]{4}> )<00([0-9A-F]{2})>", rb"\1<E0\2>", cmap.get_data())
+            cmap.set_data(broken)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

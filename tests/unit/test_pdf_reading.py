@@ -7,10 +7,14 @@ import pytest
 from pypdf.errors import DependencyError
 
 from app.errors import UnreadableFileError
+from app.ingest.ocr import Ocr
+from app.ingest.parsed import ReadOptions
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
 from tests.files import make_encrypted_pdf
-from tests.pdf_files import make_owner_locked_pdf, make_unicode_pdf
+from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_unicode_pdf
+
+NO_OCR = Ocr(command="/nonexistent/tesseract")
 
 
 def page_texts(data: bytes, name: str = "report.pdf") -> dict[int, str]:
@@ -64,3 +68,22 @@ def test_text_of_private_use_or_replacement_characters_is_not_readable() -> None
     assert readable_share("\ue000\ue001\ue002 \ufffd") == 0.0
     assert readable_share("Revenue $ 1,204 (12%) ≤ 3") == 1.0
     assert readable_share("") == 1.0
+
+
+def test_pages_with_an_unreadable_text_layer_are_not_indexed_as_text_and_the_report_says_so() -> None:
+    data = make_garbled_pdf(["Readable first page.", "Seals rest.", "Gannets dive."], garbled={2, 3})
+    parsed = parse_file(data, "survey.pdf", ReadOptions(ocr=NO_OCR))
+    assert [(d.metadata, d.text) for d in parsed.documents] == [({"page": 1}, "Readable first page.")]
+    assert parsed.notes == [
+        "pages 2, 3 skipped: their text layer was not readable text (Tesseract OCR is not installed)"
+    ]
+
+
+def test_a_pdf_whose_only_text_layer_is_unreadable_asks_for_ocr_without_calling_the_file_damaged() -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(make_garbled_pdf(["Seals rest."], garbled={1}), "survey.pdf", ReadOptions(ocr=NO_OCR))
+    assert caught.value.message == (
+        "The text layer of 'survey.pdf' is not readable text (its fonts map no letters), and OCR is not "
+        "available: the Tesseract program '/nonexistent/tesseract' was not found."
+    )
+    assert "tesseract-ocr" in caught.value.hint
