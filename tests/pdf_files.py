@@ -69,3 +69,42 @@ def make_garbled_pdf(pages: list[str], garbled: set[int]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_table_pdf(before: str, rows: list[list[str]], after: str, ruled: bool = True, rotate: int = 0) -> bytes:
+    """A page: a paragraph, a table of `rows` (the first is the header), a paragraph.
+
+    With `rotate` (90 or 270), the page is drawn turned the other way and has /Rotate set to turn it
+    back, as a landscape page of a report is: a viewer shows it upright.
+    """
+    import io
+
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, before)
+    pdf.ln(4)
+    with pdf.table(
+        col_widths=(60, 25, 25),
+        width=110,
+        align="LEFT",
+        text_align=("LEFT", "RIGHT", "RIGHT"),
+        borders_layout="ALL" if ruled else "NONE",
+        first_row_as_headings=False,
+    ) as table:
+        for row in rows:
+            table.row(row)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, after)
+    if not rotate:
+        return bytes(pdf.output())
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(pdf.output()))))
+    writer.pages[0].rotate(-rotate)
+    writer.pages[0].transfer_rotation_to_content()
+    writer.pages[0].rotate(rotate)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from llama_index.core import Document
 
 from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
+from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 10  # pages of text extraction between progress reports
 
@@ -43,8 +47,11 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
                 "Split the document, or raise MAX_PAGES.",
             )
         pages = []
+        turned = set()  # pages with /Rotate: landscape pages, mostly tables
         for number, page in enumerate(reader.pages, start=1):
             pages.append((number, page.extract_text() or ""))
+            if page.rotation % 360:
+                turned.add(number)
             if number % PROGRESS_EVERY == 0 or number == count:
                 options.page_read(number, count)
     except AppError:  # ours (a clear refusal, or a cancel), not damage
@@ -59,11 +66,11 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     parsed = ParsedFile(pages=count)
     textless = [number for number, text in pages if not text.strip()]
     garbled = [number for number, text in pages if text.strip() and not is_readable_text(text)]
-    parsed.documents = [
-        Document(text=clean_pdf_text(text), metadata={"page": number})
-        for number, text in pages
-        if number not in textless and number not in garbled
-    ]
+    read = {number: text for number, text in pages if number not in textless and number not in garbled}
+    # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there.
+    candidates = [number for number, text in read.items() if number in turned or may_hold_table(text)]
+    read.update(_table_pages(data, name, candidates))
+    parsed.documents = [Document(text=clean_pdf_text(text), metadata={"page": number}) for number, text in read.items()]
     if textless:
         _read_textless_pages(data, name, textless, options, parsed)
     if garbled:
@@ -74,6 +81,23 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         )
     parsed.documents.sort(key=lambda document: int(document.metadata["page"]))
     return parsed
+
+
+def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
+    """The text of the pages among `numbers` that hold tables, rows kept (see pdf_tables); {} when none do."""
+    if not numbers:
+        return {}
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.psexceptions import PSException
+
+    try:
+        return read_table_pages(data, numbers)
+    except ImportError as exc:
+        raise _missing_package_error(name, exc) from exc
+    except (PDFException, PSException, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        # pypdf read these pages already: a table reader's failure costs the table layout, not the file.
+        log.warning("'%s': tables not read (pdfplumber failed: %s); pages keep their plain text", name, exc)
+        return {}
 
 
 def _missing_package_error(name: str, exc: Exception) -> UnreadableFileError:

@@ -9,10 +9,11 @@ from pypdf.errors import DependencyError
 from app.errors import UnreadableFileError
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
+from app.ingest.pdf_tables import may_hold_table
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
 from tests.files import make_encrypted_pdf
-from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_unicode_pdf
+from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_table_pdf, make_unicode_pdf
 
 NO_OCR = Ocr(command="/nonexistent/tesseract")
 
@@ -87,3 +88,40 @@ def test_a_pdf_whose_only_text_layer_is_unreadable_asks_for_ocr_without_calling_
         "available: the Tesseract program '/nonexistent/tesseract' was not found."
     )
     assert "tesseract-ocr" in caught.value.hint
+
+
+STATEMENT = [
+    ["", "2022", "2021"],
+    ["Total revenues", "66,608", "62,286"],
+    ["Cost of revenues", "(41,220)", "(38,050)"],
+    ["Net income", "5,116", "4,019"],
+]
+STATEMENT_TEXT = (
+    "Results of operations for the year follow.\n"
+    "Total revenues | 2022: 66,608 | 2021: 62,286\n"
+    "Cost of revenues | 2022: (41,220) | 2021: (38,050)\n"
+    "Net income | 2022: 5,116 | 2021: 4,019\n"
+    "Revenues grew on higher subscriber counts."
+)
+
+
+@pytest.mark.parametrize(
+    ("ruled", "rotate"),
+    [(True, 0), (False, 0), (True, 90), (False, 90), (True, 270)],
+    ids=["ruled", "aligned", "ruled-rotated-90", "aligned-rotated-90", "ruled-rotated-270"],
+)
+def test_a_table_in_a_pdf_keeps_its_rows_under_their_column_headers(ruled: bool, rotate: int) -> None:
+    data = make_table_pdf(
+        "Results of operations for the year follow.",
+        STATEMENT,
+        "Revenues grew on higher subscriber counts.",
+        ruled=ruled,
+        rotate=rotate,
+    )
+    assert page_texts(data) == {1: STATEMENT_TEXT}
+
+
+def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
+    text = "Revenue rose 12% to 66,608 in 2022.\nStaff grew from 1,200 to 1,450.\nOffices: 14."
+    assert not may_hold_table(text)
+    assert may_hold_table("Revenue 66,608 62,286\nCost (41,220) (38,050)\nNet 5,116 4,019")
