@@ -89,7 +89,8 @@ def main() -> None:
         lowest = min((readable_share(text) for text in old.values() if text.strip()), default=1.0)
         print(
             f"{path.name:34} {len(old):5} {len(old) / old_s:8.2f} {len(new) / new_s:8.2f} "
-            f"{picked:6} {tables:6} {lowest:8.2f}"
+            f"{picked:6} {tables:6} {lowest:8.2f}",
+            flush=True,
         )
         totals["pages"] += len(old)
         totals["old_s"] += old_s

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 # A number as financial statements print it: 1,204  (3.5)  -12%  $ 66,608  —  or a year.
 _NUMBER = re.compile(r"^[(\-−]?[$€£]?\s*\d[\d,]*(\.\d+)?\)?%?$|^[—–-]$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
-# A page "may hold a table" when at least this many of its lines carry two numbers or more. Measured on
-# the FinanceBench filings (benchmarks/pdf_reading.py): prose pages rarely have one such line.
+# A page "may hold a table" when at least this many of its lines carry two numbers or more. Not tuned
+# yet: it picks 91 of the 160 pages of 3M's 2018 10-K and 12 of 15 of MGM's Q4 2022 release.
 TABLE_LINES = 3
 # pdfplumber's text strategy (columns from aligned words, for tables without rules) draws column
 # edges through words on dense pages; such a table is dropped (`_cuts_words`) and the page keeps its text.
