@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from llama_index.core import Document
 
 from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
+from app.ingest.pdf_tables import may_hold_table, read_table_pages
+from app.ingest.pdf_text import clean_pdf_text, is_readable_text
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 10  # pages of text extraction between progress reports
 
 
 def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    """The text of each page of a PDF, 1-based `page` in each Document's metadata.
+
+    Pages without a text layer, or whose text layer is not readable text (a font without a Unicode
+    map), are OCR'd; `ParsedFile.notes` names the latter.
+
+    Raises:
+        UnreadableFileError: the file is damaged, needs a password, is over `options.max_pages`,
+            holds no text at all, or this installation lacks a package the PDF needs (not "damaged").
+    """
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        # A PDF with only an owner password (print/copy restrictions) opens with the empty user password.
         if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(f"'{name}' is password-protected.", "Remove the password and upload it again.")
+            raise UnreadableFileError(
+                f"'{name}' is password-protected: it needs a password to open.",
+                "Remove the password (open it with the password and save or print it to a new PDF), "
+                "then upload it again.",
+            )
         count = len(reader.pages)
         if count > options.max_pages:
             raise UnreadableFileError(
@@ -27,28 +47,85 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
                 "Split the document, or raise MAX_PAGES.",
             )
         pages = []
+        turned = set()  # pages with /Rotate: landscape pages, mostly tables
         for number, page in enumerate(reader.pages, start=1):
             pages.append((number, page.extract_text() or ""))
+            if page.rotation % 360:
+                turned.add(number)
             if number % PROGRESS_EVERY == 0 or number == count:
                 options.page_read(number, count)
     except AppError:  # ours (a clear refusal, or a cancel), not damage
         raise
+    except (DependencyError, ImportError) as exc:  # a fault of this installation, not of the file
+        raise _missing_package_error(name, exc) from exc
     except Exception as exc:  # pypdf raises many types (and bare ValueErrors) on damaged files
         raise UnreadableFileError(
             f"'{name}' is damaged and cannot be read as a PDF ({exc}).", "Re-export or re-download the file."
         ) from exc
 
     parsed = ParsedFile(pages=count)
-    parsed.documents = [Document(text=text, metadata={"page": number}) for number, text in pages if text.strip()]
     textless = [number for number, text in pages if not text.strip()]
+    garbled = [number for number, text in pages if text.strip() and not is_readable_text(text)]
+    read = {number: text for number, text in pages if number not in textless and number not in garbled}
+    # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there.
+    candidates = [number for number, text in read.items() if number in turned or may_hold_table(text)]
+    read.update(_table_pages(data, name, candidates))
+    parsed.documents = [Document(text=clean_pdf_text(text), metadata={"page": number}) for number, text in read.items()]
     if textless:
         _read_textless_pages(data, name, textless, options, parsed)
+    if garbled:
+        _read_garbled_pages(data, name, garbled, options, parsed)
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(
             f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
         )
     parsed.documents.sort(key=lambda document: int(document.metadata["page"]))
     return parsed
+
+
+def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
+    """The text of the pages among `numbers` that hold tables, rows kept (see pdf_tables); {} when none do."""
+    if not numbers:
+        return {}
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.psexceptions import PSException
+
+    try:
+        return read_table_pages(data, numbers)
+    except ImportError as exc:
+        raise _missing_package_error(name, exc) from exc
+    except (PDFException, PSException, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        # pypdf read these pages already: a table reader's failure costs the table layout, not the file.
+        log.warning("'%s': tables not read (pdfplumber failed: %s); pages keep their plain text", name, exc)
+        return {}
+
+
+def _missing_package_error(name: str, exc: Exception) -> UnreadableFileError:
+    # pypdf's DependencyError names the package ("cryptography>=3.1 is required for AES algorithm").
+    return UnreadableFileError(
+        f"'{name}' cannot be read because this installation lacks a package the PDF needs ({exc}); "
+        "the file itself is not at fault.",
+        "Install the missing package into the app's Python environment (for AES-encrypted PDFs: "
+        "pip install 'cryptography>=3.1'; reinstalling the app with pip brings it), then upload the file again.",
+    )
+
+
+def _read_garbled_pages(data: bytes, name: str, numbers: list[int], options: ReadOptions, parsed: ParsedFile) -> None:
+    """OCR the pages whose text layer holds glyph codes rather than text (a font without a Unicode map)."""
+    if options.ocr.available() or options.embed_images:
+        _read_textless_pages(data, name, numbers, options, parsed)
+        if options.ocr.available():
+            parsed.notes.append(f"{_pages(numbers)} OCR'd: their text layer was not readable text")
+        return
+    if not parsed.documents:
+        raise UnreadableFileError(
+            f"The text layer of '{name}' is not readable text (its fonts map no letters), and OCR is not "
+            f"available: the Tesseract program '{options.ocr.command}' was not found.",
+            options.ocr.unavailable_error(f"'{name}'").hint,
+        )
+    parsed.notes.append(
+        f"{_pages(numbers)} skipped: their text layer was not readable text (Tesseract OCR is not installed)"
+    )
 
 
 def _read_textless_pages(data: bytes, name: str, numbers: list[int], options: ReadOptions, parsed: ParsedFile) -> None:

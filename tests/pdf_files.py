@@ -1,0 +1,110 @@
+"""PDFs with the features the PDF reader must handle (encryption, ligatures, broken fonts, tables), made here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def unicode_font() -> Path:
+    """DejaVu Sans as shipped inside matplotlib (a dependency): a TTF with ligature glyphs such as "ﬁ"."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+def make_unicode_pdf(pages: list[str]) -> bytes:
+    """Pages written in DejaVu Sans, so that any character (ligatures included) is in the text layer as given."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", fname=str(unicode_font()))
+    for text in pages:
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=12)
+        pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def make_owner_locked_pdf(text: str, method: str) -> bytes:
+    """Encrypted with an owner password only (opens without one), with `method` RC4, AES_128 or AES_256."""
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner-secret", encryption_method=EncryptionMethod[method])
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def make_garbled_pdf(pages: list[str], garbled: set[int]) -> bytes:
+    """Pages that look right, but those numbered in `garbled` (1-based) extract as private-use characters.
+
+    Their font's ToUnicode map sends every glyph to U+E000 + glyph id, as a PDF made with a symbol or
+    subset font without a usable Unicode map does: the rendering is text, the text layer is not.
+    """
+    import io
+    import re
+
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    pdf = FPDF()
+    pdf.add_font("Readable", fname=str(unicode_font()))
+    pdf.add_font("Broken", fname=str(unicode_font()))
+    for number, text in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font("Broken" if number in garbled else "Readable", size=28)
+        pdf.multi_cell(0, 16, text)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(pdf.output()))))
+    for number in garbled:
+        page = writer.pages[number - 1]
+        used = set(re.findall(rb"/(F\d+) ", page.get_contents().get_data()))  # type: ignore[union-attr]
+        for key in used:
+            cmap = page["/Resources"]["/Font"][NameObject("/" + key.decode())]["/ToUnicode"].get_object()
+            broken = re.sub(rb"(<[0-9A-F]{4}> )<00([0-9A-F]{2})>", rb"\1<E0\2>", cmap.get_data())
+            cmap.set_data(broken)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_table_pdf(before: str, rows: list[list[str]], after: str, ruled: bool = True, rotate: int = 0) -> bytes:
+    """A page: a paragraph, a table of `rows` (the first is the header), a paragraph.
+
+    With `rotate` (90 or 270), the page is drawn turned the other way and has /Rotate set to turn it
+    back, as a landscape page of a report is: a viewer shows it upright.
+    """
+    import io
+
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, before)
+    pdf.ln(4)
+    with pdf.table(
+        col_widths=(60, 25, 25),
+        width=110,
+        align="LEFT",
+        text_align=("LEFT", "RIGHT", "RIGHT"),
+        borders_layout="ALL" if ruled else "NONE",
+        first_row_as_headings=False,
+    ) as table:
+        for row in rows:
+            table.row(row)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, after)
+    if not rotate:
+        return bytes(pdf.output())
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(pdf.output()))))
+    writer.pages[0].rotate(-rotate)
+    writer.pages[0].transfer_rotation_to_content()
+    writer.pages[0].rotate(rotate)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,127 @@
+"""The PDF reader on generated PDFs: encryption, text cleaning, unreadable text layers, tables."""
+
+from __future__ import annotations
+
+import pypdf
+import pytest
+from pypdf.errors import DependencyError
+
+from app.errors import UnreadableFileError
+from app.ingest.ocr import Ocr
+from app.ingest.parsed import ReadOptions
+from app.ingest.pdf_tables import may_hold_table
+from app.ingest.pdf_text import clean_pdf_text, readable_share
+from app.ingest.readers import parse_file
+from tests.files import make_encrypted_pdf
+from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_table_pdf, make_unicode_pdf
+
+NO_OCR = Ocr(command="/nonexistent/tesseract")
+
+
+def page_texts(data: bytes, name: str = "report.pdf") -> dict[int, str]:
+    return {int(d.metadata["page"]): d.text for d in parse_file(data, name).documents}
+
+
+@pytest.mark.parametrize("method", ["RC4", "AES_128", "AES_256"])
+def test_a_pdf_locked_with_only_an_owner_password_is_read(method: str) -> None:
+    data = make_owner_locked_pdf(f"Annual filing sealed with {method}.", method)
+    assert page_texts(data, "filing.pdf") == {1: f"Annual filing sealed with {method}."}
+
+
+def test_a_pdf_that_needs_a_password_to_open_says_so_and_how_to_fix_it() -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(make_encrypted_pdf("Secret plans.", "hunter2"), "locked.pdf")
+    assert caught.value.message == "'locked.pdf' is password-protected: it needs a password to open."
+    assert caught.value.hint.startswith("Remove the password")
+
+
+def test_a_missing_crypto_package_is_blamed_on_the_installation_not_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def reader_without_cryptography(*args: object, **kwargs: object) -> None:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf, "PdfReader", reader_without_cryptography)
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(make_owner_locked_pdf("Sealed.", "AES_128"), "filing.pdf")
+    assert caught.value.message == (
+        "'filing.pdf' cannot be read because this installation lacks a package the PDF needs "
+        "(cryptography>=3.1 is required for AES algorithm); the file itself is not at fault."
+    )
+    assert "pip install 'cryptography>=3.1'" in caught.value.hint
+    assert "damaged" not in str(caught.value)
+
+
+def test_ligatures_in_a_pdf_become_their_letters() -> None:
+    data = make_unicode_pdf(["The ﬁnal ﬂow: ﬀ ﬃ ﬄ ﬅ ﬆ, an eﬀort.", "Second page."])
+    assert page_texts(data) == {1: "The final flow: ff ffi ffl st st, an effort.", 2: "Second page."}
+
+
+def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_letters() -> None:
+    data = make_unicode_pdf(["Regular mainte-\nnance of the Straßen-\nbahn.\nCOVID-\n19 and well-\nKnown ones."])
+    assert page_texts(data) == {1: "Regular maintenance of the Straßenbahn.\nCOVID-\n19 and well-\nKnown ones."}
+
+
+def test_cleaning_drops_control_characters_but_keeps_tabs_line_ends_and_other_compatibility_forms() -> None:
+    text = "a\x00b\x07c\td\r\ne\x1f　x²（1）\u00adok mainte\u00ad\nnance"
+    assert clean_pdf_text(text) == "abc\td\ne　x²（1）ok maintenance"
+
+
+def test_text_of_private_use_or_replacement_characters_is_not_readable() -> None:
+    assert readable_share("\ue000\ue001\ue002 \ufffd") == 0.0
+    assert readable_share("Revenue $ 1,204 (12%) ≤ 3") == 1.0
+    assert readable_share("") == 1.0
+
+
+def test_pages_with_an_unreadable_text_layer_are_not_indexed_as_text_and_the_report_says_so() -> None:
+    data = make_garbled_pdf(["Readable first page.", "Seals rest.", "Gannets dive."], garbled={2, 3})
+    parsed = parse_file(data, "survey.pdf", ReadOptions(ocr=NO_OCR))
+    assert [(d.metadata, d.text) for d in parsed.documents] == [({"page": 1}, "Readable first page.")]
+    assert parsed.notes == [
+        "pages 2, 3 skipped: their text layer was not readable text (Tesseract OCR is not installed)"
+    ]
+
+
+def test_a_pdf_whose_only_text_layer_is_unreadable_asks_for_ocr_without_calling_the_file_damaged() -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(make_garbled_pdf(["Seals rest."], garbled={1}), "survey.pdf", ReadOptions(ocr=NO_OCR))
+    assert caught.value.message == (
+        "The text layer of 'survey.pdf' is not readable text (its fonts map no letters), and OCR is not "
+        "available: the Tesseract program '/nonexistent/tesseract' was not found."
+    )
+    assert "tesseract-ocr" in caught.value.hint
+
+
+STATEMENT = [
+    ["", "2022", "2021"],
+    ["Total revenues", "66,608", "62,286"],
+    ["Cost of revenues", "(41,220)", "(38,050)"],
+    ["Net income", "5,116", "4,019"],
+]
+STATEMENT_TEXT = (
+    "Results of operations for the year follow.\n"
+    "Total revenues | 2022: 66,608 | 2021: 62,286\n"
+    "Cost of revenues | 2022: (41,220) | 2021: (38,050)\n"
+    "Net income | 2022: 5,116 | 2021: 4,019\n"
+    "Revenues grew on higher subscriber counts."
+)
+
+
+@pytest.mark.parametrize(
+    ("ruled", "rotate"),
+    [(True, 0), (False, 0), (True, 90), (False, 90), (True, 270)],
+    ids=["ruled", "aligned", "ruled-rotated-90", "aligned-rotated-90", "ruled-rotated-270"],
+)
+def test_a_table_in_a_pdf_keeps_its_rows_under_their_column_headers(ruled: bool, rotate: int) -> None:
+    data = make_table_pdf(
+        "Results of operations for the year follow.",
+        STATEMENT,
+        "Revenues grew on higher subscriber counts.",
+        ruled=ruled,
+        rotate=rotate,
+    )
+    assert page_texts(data) == {1: STATEMENT_TEXT}
+
+
+def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
+    text = "Revenue rose 12% to 66,608 in 2022.\nStaff grew from 1,200 to 1,450.\nOffices: 14."
+    assert not may_hold_table(text)
+    assert may_hold_table("Revenue 66,608 62,286\nCost (41,220) (38,050)\nNet 5,116 4,019")
