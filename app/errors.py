@@ -39,5 +39,9 @@ class LLMError(AppError):
     """The chat model failed or is unreachable."""
 
 
+class EmptyQuestionError(AppError):
+    """A question with nothing to search for (empty, or only spaces and punctuation): it is not searched."""
+
+
 class IngestCancelledError(AppError):
     """The user cancelled an ingestion; the document in progress was not indexed."""

@@ -9,9 +9,10 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
+from app.chat.question import require_question
 from app.config import RetrievalMode, Settings, load_settings
 from app.embeddings import Embedding, build_embedding
-from app.errors import AppError, FingerprintMismatchError
+from app.errors import AppError, EmptyQuestionError, FingerprintMismatchError
 from app.ingest.chunking import safe_file_name
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
@@ -301,7 +302,12 @@ def chat(workspace: Workspace) -> None:
     for number, turn in enumerate(history):
         show_turn(workspace, turn, str(number))
     question = st.chat_input("Ask a question about your documents")
-    if not question:
+    if question is None:
+        return
+    try:
+        require_question(question)  # the input box sends a question of only spaces
+    except EmptyQuestionError as error:
+        show_error(error)
         return
     show_turn(workspace, ChatTurn("user", question), "question")
     with st.chat_message("assistant"):

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from chromadb.api import ClientAPI
 from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import QueryBundle
 
 from app.chat.condense import condense_question
-from app.chat.engine import Answer, answer_question
+from app.chat.engine import Answer, answer_question, no_passage_text
 from app.chat.llm import build_llm
+from app.chat.question import FittedQuestion, fit_question, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
@@ -283,10 +285,20 @@ class Workspace:
         return self.embedding.embed_tokens(texts, query=is_query)
 
     def retrieve(self, question: str, top_k: int | None = None, options: SearchOptions | None = None) -> list[Passage]:
+        """Passages for `question`; one longer than the embedding model reads is embedded by its end.
+
+        Raises:
+            EmptyQuestionError: the question has nothing to search for.
+        """
         options = options or self.search_options()
         if top_k is not None:
             options = replace(options, top_k=top_k)
-        return self.retriever(options).passages(question)
+        return self._passages(fit_question(require_question(question), self.embedding), options)
+
+    def _passages(self, query: FittedQuestion, options: SearchOptions) -> list[Passage]:
+        # Keyword search and the rerank read query_str whole; the dense search only the embedded part.
+        bundle = QueryBundle(query.text, embedding=self.embedding.get_query_embedding(query.embedded))
+        return [Passage.from_node(hit) for hit in self.retriever(options).retrieve(bundle)]
 
     def ask(
         self,
@@ -297,20 +309,33 @@ class Workspace:
         mode: RetrievalMode | None = None,
         rerank: bool | None = None,
     ) -> Answer:
-        """Answer `question`; a follow-up is first condensed with the conversation into a standalone query."""
-        query = condense_question(question, history, self.llm)
+        """Answer `question`; a follow-up is first condensed with the conversation into a standalone query.
+
+        Raises:
+            EmptyQuestionError: the question has nothing to search for (it is not searched).
+        """
+        require_question(question)
+        query = fit_question(condense_question(question, history, self.llm), self.embedding)
         overrides: dict[str, object] = {"mode": mode, "rerank": rerank, "top_k": top_k}
         options = self.search_options(**{name: value for name, value in overrides.items() if value is not None})
+        passages = self._passages(query, options)
         # Every mode scores passages by their cosine similarity to the query: the threshold applies to all.
         return answer_question(
             question,
-            self.retrieve(query, options=options),
+            passages,
             embedding=self.embedding,
             llm=self.llm,
             history=history,
             not_found_threshold=self.settings.not_found_threshold,
-            search_query=query,
+            search_query=query.text,
+            embedded_query=query.embedded,
+            notice=query.notice(keyword_search=options.mode != "dense"),
+            no_passage="" if passages else self._no_passage_text(options),
         )
+
+    def _no_passage_text(self, options: SearchOptions) -> str:
+        ready = sum(1 for chunks in self.ready_chunks().values() if chunks > 0)
+        return no_passage_text(options.mode, ready, len(self.unfinished_documents()))
 
     def status(self) -> WorkspaceStatus:
         documents = self.documents()

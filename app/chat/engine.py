@@ -20,6 +20,37 @@ from app.urls import redact_url
 log = logging.getLogger(__name__)
 
 NO_DOCUMENTS = "No documents are indexed yet. Upload a file in the sidebar (or run `python -m app ingest PATH`)."
+STILL_INDEXING = "No document is ready to search yet: {pending} still being indexed. Ask again when indexing is done."
+NO_KEYWORD_MATCH = (
+    "No passage contains the words of your question (keyword search over {documents}). Try other words "
+    "or spellings, or search by meaning: hybrid or dense retrieval (the sidebar, or RETRIEVAL_MODE)."
+)
+NO_PASSAGE = "No passage of {documents} came back for this question. Try other words."
+NO_PASSAGE_WHILE_INDEXING = (
+    "No passage of {documents} came back for this question: the closest passages belong to {pending} "
+    "still being indexed. Ask again when indexing is done."
+)
+
+
+def _documents(count: int, kind: str = "") -> str:
+    return f"{count} {kind}{' ' if kind else ''}document{'' if count == 1 else 's'}"
+
+
+def no_passage_text(mode: str, ready: int, pending: int) -> str:
+    """Why a search returned nothing, from what was searchable then.
+
+    `mode` is the retrieval mode ("dense", "keyword" or "hybrid"); `ready` counts the documents with
+    chunks that searches return, `pending` those being indexed (or removed) now.
+    """
+    if ready == 0:
+        return STILL_INDEXING.format(pending=_documents(pending)) if pending else NO_DOCUMENTS
+    indexed = _documents(ready, "indexed")
+    if mode == "keyword":
+        return NO_KEYWORD_MATCH.format(documents=indexed)
+    if pending:
+        # A dense search reads a fixed number of nearest chunks, then drops those of unfinished documents.
+        return NO_PASSAGE_WHILE_INDEXING.format(documents=indexed, pending=_documents(pending))
+    return NO_PASSAGE.format(documents=indexed)
 
 
 def not_found_text(best: float, threshold: float) -> str:
@@ -63,6 +94,10 @@ def _llm_failure(exc: Exception, llm: OpenAILike) -> str:
     )
 
 
+def _joined(*notices: str) -> str:
+    return " ".join(notice for notice in notices if notice)
+
+
 def _guarded(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     try:
@@ -84,20 +119,25 @@ def answer_question(
     history: Sequence[tuple[str, str]] = (),
     not_found_threshold: float = 0.0,
     search_query: str | None = None,
+    embedded_query: str | None = None,
+    notice: str = "",
+    no_passage: str = NO_DOCUMENTS,
 ) -> Answer:
-    """Answer from `passages`, whose scores are cosine similarities to `search_query` (default: the question).
+    """Answer from `passages`, whose scores are cosine similarities to `embedded_query`.
 
+    `search_query` is what was searched (default: the question); `embedded_query` the part of it the
+    embedding model read (default: all of it). `notice` goes before any notice of the answer's own, and
+    `no_passage` is the reply when `passages` is empty (see `no_passage_text`).
     When the best is below `not_found_threshold` the documents are taken not to hold the answer: the
     reply says so plainly instead of asking an LLM to write one from unrelated passages (0 disables it).
     """
     query = search_query or question
     sources = list(passages)
     if not sources:
-        return Answer("extractive", [], iter([NO_DOCUMENTS]), query=query)
+        return Answer("extractive", [], iter([no_passage]), notice, query=query)
     best = max(p.score for p in sources)
     if not_found_threshold > 0 and best < not_found_threshold:
-        return Answer("not_found", sources, iter([not_found_text(best, not_found_threshold)]), query=query)
-    notice = ""
+        return Answer("not_found", sources, iter([not_found_text(best, not_found_threshold)]), notice, query=query)
     if llm is not None:
         stream = stream_answer(llm, build_messages(question, sources, history))
         try:
@@ -105,14 +145,15 @@ def answer_question(
             first = next((chunk for chunk in stream if chunk.strip()), "")
         except (openai.OpenAIError, httpx.HTTPError) as exc:  # httpx: the server died before its first chunk
             log.warning("LLM failed, answering extractively: %s", exc)
-            notice = _llm_failure(exc, llm) + " Showing an extractive answer instead."
+            notice = _joined(notice, _llm_failure(exc, llm) + " Showing an extractive answer instead.")
         else:
             if first:
-                return Answer("llm", sources, _guarded(first.lstrip(), stream), query=query)
+                return Answer("llm", sources, _guarded(first.lstrip(), stream), notice, query=query)
             log.warning("LLM %s at %s returned an empty answer", llm.model, redact_url(llm.api_base))
-            notice = (
+            notice = _joined(
+                notice,
                 f"The language model at {redact_url(llm.api_base)} returned an empty answer. "
-                "Showing an extractive answer instead."
+                "Showing an extractive answer instead.",
             )
-    highlights = best_sentences(query, sources, embedding)
+    highlights = best_sentences(embedded_query or query, sources, embedding)
     return Answer("extractive", sources, iter([extractive_answer(highlights)]), notice, highlights, query)

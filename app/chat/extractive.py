@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 import numpy as np
+import sentencex
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from app.retrieval.passage import Passage
@@ -15,7 +17,22 @@ EXTRACTIVE_NOTICE = (
     "documents that best match the question."
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
+# sentencex (Wikimedia's rule-based segmenter) ends sentences at every script's full stops (CJK full-width
+# stops, the Arabic question mark, the Hindi danda) whatever the language; the language picks the
+# abbreviations that do not end one. Passages carry no language, so a sentence ends only where the English
+# and the German rules agree: "Dr.", "e.g.", "U.S.", initials (English) and "z. B.", "bzw.", "3. Oktober"
+# (German) all stay inside their sentence. Two sentences left joined cost less than an answer cut in the
+# middle of a name (the library's own rule).
+_ABBREVIATION_LANGUAGES = ("en", "de")
+MIN_WORDS = 3  # shorter pieces are headings, page numbers or "Fig. 2", not answers
+# Scripts written without spaces between words; their sentences are measured in characters instead.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]"
+)
+# A Chinese word is about 1.5 characters long on average (a common estimate for modern Chinese text):
+# MIN_WORDS words are about 5 characters.
+_CHARACTERS_PER_WORD = 1.5
 
 
 @dataclass(frozen=True)
@@ -25,8 +42,29 @@ class Highlight:
     score: float
 
 
+def sentence_spans(text: str) -> list[str]:
+    """`text` cut into sentences, whitespace kept as it is (see `_ABBREVIATION_LANGUAGES`)."""
+    ends = set.intersection(*(_sentence_ends(language, text) for language in _ABBREVIATION_LANGUAGES))
+    cuts = [0, *sorted(ends), len(text)]
+    return [text[start:end] for start, end in itertools.pairwise(cuts) if end > start]
+
+
+def _sentence_ends(language: str, text: str) -> set[int]:
+    """Character offsets just past each sentence of `text` by the rules of `language`."""
+    return {int(boundary["end_index"]) for boundary in sentencex.get_sentence_boundaries(language, text)}
+
+
+def word_count(sentence: str) -> float:
+    """Words separated by spaces, plus the characters of unspaced scripts (Chinese, Japanese, Thai) / 1.5."""
+    unspaced = len(_UNSPACED.findall(sentence))
+    spaced = sum(1 for word in _UNSPACED.sub(" ", sentence).split() if any(c.isalnum() for c in word))
+    return spaced + unspaced / _CHARACTERS_PER_WORD
+
+
 def split_sentences(text: str) -> list[str]:
-    return [" ".join(part.split()) for part in _SENTENCE_END.split(text) if len(part.split()) >= 3]
+    """The sentences of `text` long enough to answer with (`MIN_WORDS`), each on one line."""
+    sentences = (" ".join(span.split()) for span in sentence_spans(text))
+    return [sentence for sentence in sentences if word_count(sentence) >= MIN_WORDS]
 
 
 def best_sentences(question: str, passages: list[Passage], embedding: BaseEmbedding, limit: int = 3) -> list[Highlight]:

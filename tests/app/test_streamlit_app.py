@@ -116,3 +116,17 @@ def test_changed_embedding_config_shows_a_banner_whose_button_reindexes(
     app.chat_input[0].set_value(PAGE2_QUESTION)
     app.run()
     assert "550 degrees" in all_text(app)
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_a_question_of_only_spaces_shows_why_it_is_not_searched() -> None:
+    app = run_app()
+    app.chat_input[0].set_value("   ")
+    app.run()
+    assert not app.exception, app.exception
+    assert [e.value for e in app.error] == ["There is no question to answer: it is empty\\."]
+    assert [i.value for i in app.info] == [
+        "Type a question about your documents, e\\.g\\. “What temperature is the reactor coolant?”"
+    ]
+    assert not app.chat_message, "no blank question bubble, no answer"
+    assert not app.session_state["history"], "nothing was asked"

@@ -1,0 +1,92 @@
+"""Sentences of an extractive answer: whole, in every script, never cut at an abbreviation."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.chat.extractive import best_sentences, extractive_answer, split_sentences, word_count
+from app.retrieval.passage import Passage
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Dr. Smith arrived at noon today. He left soon after that.",
+            ["Dr. Smith arrived at noon today.", "He left soon after that."],
+        ),
+        (
+            "Use a fruit, e.g. an apple, for the test. Then wash it well.",
+            ["Use a fruit, e.g. an apple, for the test.", "Then wash it well."],
+        ),
+        ("See form No. 5 for the details. It is short.", ["See form No. 5 for the details.", "It is short."]),
+        ("The U.S. Army has a base there. It is large.", ["The U.S. Army has a base there.", "It is large."]),
+        (
+            "The book was written by J. R. R. Tolkien in 1954. It is very long.",
+            ["The book was written by J. R. R. Tolkien in 1954.", "It is very long."],
+        ),
+        (
+            "Das Treffen ist am 3. Oktober um 10 Uhr. Bitte z. B. Unterlagen mitbringen. "
+            "Herr Dr. Müller kommt bzw. ruft an.",
+            [
+                "Das Treffen ist am 3. Oktober um 10 Uhr.",
+                "Bitte z. B. Unterlagen mitbringen.",
+                "Herr Dr. Müller kommt bzw. ruft an.",
+            ],
+        ),
+    ],
+    ids=["dr", "e.g.", "no.", "u.s.", "initials", "german"],
+)
+def test_abbreviations_and_initials_stay_inside_their_sentence(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+def test_chinese_sentences_end_at_full_width_stops_and_count_by_characters() -> None:
+    text = "我们明天去北京开会。你也一起去参加吗？太好了！"
+    # The last sentence is three characters, about two words: too short to answer with, like "Great!" in English.
+    assert split_sentences(text) == ["我们明天去北京开会。", "你也一起去参加吗？"]
+
+
+def test_japanese_sentences_end_at_full_width_stops() -> None:
+    assert split_sentences("今日は朝から雨です。明日は晴れるでしょうか？") == [
+        "今日は朝から雨です。",
+        "明日は晴れるでしょうか？",
+    ]
+
+
+def test_arabic_and_urdu_questions_end_at_their_question_mark() -> None:
+    assert split_sentences("هل تذهب إلى المدرسة اليوم؟ نعم، أذهب كل يوم.") == [
+        "هل تذهب إلى المدرسة اليوم؟",
+        "نعم، أذهب كل يوم.",
+    ]
+    assert split_sentences("کیا آپ کل آئیں گے؟ ہاں، میں آؤں گا۔") == ["کیا آپ کل آئیں گے؟", "ہاں، میں آؤں گا۔"]
+
+
+def test_hindi_sentences_end_at_the_danda() -> None:
+    text = "मैं घर जा रहा हूँ। तुम कहाँ जा रहे हो? मैं बाज़ार जा रहा हूँ।"
+    assert split_sentences(text) == ["मैं घर जा रहा हूँ।", "तुम कहाँ जा रहे हो?", "मैं बाज़ार जा रहा हूँ।"]
+
+
+def test_a_sentence_wrapped_over_lines_comes_back_on_one_line() -> None:
+    text = "The coolant pump was\nreplaced in March 2021.\n\nPage 3\n\nIts bearing had failed."
+    assert split_sentences(text) == ["The coolant pump was replaced in March 2021.", "Its bearing had failed."]
+
+
+def test_words_are_counted_by_spaces_or_by_characters_in_unspaced_scripts() -> None:
+    assert word_count("Page 3 —") == 2
+    assert word_count("你去吗？") == 2.0
+    assert word_count("我们用 Python 写的。") == 1 + 5 / 1.5
+
+
+def test_an_extractive_answer_quotes_a_sentence_with_an_abbreviation_whole(embedding) -> None:  # type: ignore[no-untyped-def]
+    passage = Passage(
+        "letters.txt", "", 0.7, "The letter was signed by J. R. R. Tolkien in 1954. The weather was cold.", "sha", "c1"
+    )
+    highlights = best_sentences("Who signed the letter?", [passage], embedding, limit=1)
+    assert extractive_answer(highlights).splitlines()[-1] == "- The letter was signed by J. R. R. Tolkien in 1954. [1]"
+
+
+def test_an_extractive_answer_quotes_a_chinese_sentence(embedding) -> None:  # type: ignore[no-untyped-def]
+    passage = Passage("notes.txt", "", 0.7, "反应堆的冷却剂是液态钠。猫每天睡十六个小时。", "sha", "c1")
+    highlights = best_sentences("反应堆的冷却剂是什么？", [passage], embedding, limit=1)
+    assert [h.sentence for h in highlights] == ["反应堆的冷却剂是液态钠。"]
