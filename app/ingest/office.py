@@ -14,9 +14,13 @@ from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from bs4 import Tag
     from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
+    from pptx.shapes.base import BaseShape
+    from pptx.slide import Slide
 
 # Parsers raise these (and KeyError/ValueError for missing or malformed parts) on damaged packages.
 _DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, AttributeError, TypeError)
@@ -221,20 +225,35 @@ def read_pptx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     return ParsedFile(documents=documents, pages=len(slides))
 
 
-def _slide_lines(slide: object) -> list[str]:
-    """Title first, then every text frame and table in reading order, then the speaker notes."""
+def _slide_lines(slide: Slide) -> list[str]:
+    """Title first, then every text frame and table in reading order (inside groups too), then the speaker notes."""
     lines: list[str] = []
-    shapes = sorted(slide.shapes, key=lambda s: ((s.top or 0), (s.left or 0)))  # type: ignore[attr-defined]
-    for shape in shapes:
+    title = slide.shapes.title
+    if title is not None and title.has_text_frame:
+        lines.extend(p.text.strip() for p in title.text_frame.paragraphs if p.text.strip())
+    for shape in _reading_order(slide.shapes):
+        if title is not None and shape.shape_id == title.shape_id:
+            continue
         if shape.has_text_frame:
-            lines.extend(p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip())
+            lines.extend(p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip())  # type: ignore[attr-defined]
         if getattr(shape, "has_table", False) and shape.has_table:
-            for row in shape.table.rows:
+            for row in shape.table.rows:  # type: ignore[attr-defined]
                 cells = [cell.text.strip() for cell in row.cells]
                 if any(cells):
                     lines.append(" | ".join(cells))
-    if slide.has_notes_slide:  # type: ignore[attr-defined]
-        notes = slide.notes_slide.notes_text_frame  # type: ignore[attr-defined]
+    if slide.has_notes_slide:
+        notes = slide.notes_slide.notes_text_frame
         if notes is not None and notes.text.strip():
             lines.append(f"Notes: {notes.text.strip()}")
     return lines
+
+
+def _reading_order(shapes: Iterable[BaseShape]) -> Iterator[BaseShape]:
+    """Shapes top to bottom, then left to right; a group's shapes in its place, in their own order."""
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    for shape in sorted(shapes, key=lambda s: ((s.top or 0), (s.left or 0))):
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _reading_order(shape.shapes)  # type: ignore[attr-defined]
+        else:
+            yield shape
