@@ -132,7 +132,8 @@ def _inline_text(element: Tag) -> str:
 def _own_text(element: Tag, container: str) -> str:
     """Text of `element` without that of nested `container` elements (a sub-list in a list item)."""
     strings = element.find_all(string=True)
-    return " ".join(" ".join(s for s in strings if s.find_parent(container) is element).split())
+    # Runs join as written ("foo<b>bar</b>" is one word); only whitespace runs collapse.
+    return " ".join("".join(s for s in strings if s.find_parent(container) is element).split())
 
 
 def _table_rows(table: Tag) -> list[str]:
@@ -140,10 +141,16 @@ def _table_rows(table: Tag) -> list[str]:
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue  # a nested table's rows are read as the text of their cell
-        cells = [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"], recursive=False)]
+        cells = [_cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
         if any(cells):
             rows.append(" | ".join(cells))
     return rows
+
+
+def _cell_text(cell: Tag) -> str:
+    """A table cell's paragraphs on one line, runs inside a paragraph joined as written."""
+    paragraphs = cell.find_all("p") or [cell]
+    return " ".join(" ".join(paragraph.get_text().split()) for paragraph in paragraphs).strip()
 
 
 def _headers_and_footers(document: DocxDocument) -> tuple[list[str], list[str]]:

@@ -186,14 +186,17 @@ def _sheet_rows(sheet: ReadOnlyWorksheet) -> tuple[list[Row], list[str]]:
             if values:
                 rows[number] = values
     merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    # A block merged across whole rows or columns (A1:XFD1) is filled only as far as the sheet has values.
+    last_used_row = max(rows, default=0)
+    last_used_column = max((max(values) for values in rows.values()), default=0)
     for block in merged:
         first_column, first_row, last_column, last_row = range_boundaries(block.ref)
         value = rows.get(first_row, {}).get(first_column)
         if value is None:
             continue
-        for number in range(first_row, last_row + 1):
+        for number in range(first_row, min(last_row, last_used_row) + 1):
             row = rows.setdefault(number, {})
-            for column in range(first_column, last_column + 1):
+            for column in range(first_column, min(last_column, last_used_column) + 1):
                 row[column] = value
     table: list[Row] = []
     for number in sorted(rows):

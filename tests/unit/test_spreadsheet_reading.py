@@ -160,3 +160,13 @@ def test_csv_with_a_title_line_and_an_empty_column_is_read_like_a_sheet() -> Non
         "rows 4-5",
         "Stock count March\nItem: apple; Boxes: 3\nItem: pear; Boxes: 12",
     )
+
+
+def test_a_block_merged_down_a_whole_column_fills_only_the_rows_that_have_values() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Site", "Pump"])
+        sheet.append(["Plant A", "P-1"])
+        sheet.append([None, "P-2"])
+        sheet.merge_cells("A2:A1048576")  # Excel's last row: a million rows if filled blindly
+
+    assert passages(workbook(build)) == [('sheet "Q1", rows 2-3', "Site: Plant A; Pump: P-1\nSite: Plant A; Pump: P-2")]

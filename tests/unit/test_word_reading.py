@@ -214,6 +214,22 @@ def test_tables_stay_in_body_order_within_their_section() -> None:
     }
 
 
+def test_formatting_inside_a_word_stays_one_word_in_tables_and_lists() -> None:
+    def build(document: docx.document.Document) -> None:
+        table = document.add_table(rows=1, cols=2)
+        first = table.rows[0].cells[0].paragraphs[0]
+        first.add_run("Flow")
+        first.add_run("meter").bold = True
+        table.rows[0].cells[1].text = "two"
+        table.rows[0].cells[1].add_paragraph("paragraphs")
+        item = document.add_paragraph(style="List Bullet")
+        item.add_run("Check ")
+        item.add_run("valves").italic = True
+        document.add_paragraph("Grease pumps", style="List Bullet")
+
+    assert texts(word_file(build)) == {"": "Flowmeter | two paragraphs\n\nCheck valves\n\nGrease pumps"}
+
+
 def test_the_title_from_the_document_properties_becomes_the_file_title() -> None:
     def build(document: docx.document.Document) -> None:
         document.core_properties.title = "  Cooling Loop Review "
