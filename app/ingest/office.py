@@ -3,49 +3,208 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from typing import TYPE_CHECKING
+from xml.parsers.expat import ExpatError
 
 from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from bs4 import Tag
+    from docx.document import Document as DocxDocument
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from pptx.shapes.base import BaseShape
+    from pptx.slide import Slide
+
 # Parsers raise these (and KeyError/ValueError for missing or malformed parts) on damaged packages.
 _DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, AttributeError, TypeError)
 
 
 def read_docx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    """Every text a reader of the document sees, one Document per heading, in body order.
+
+    The body (with text boxes, tables, footnotes and endnotes, and tracked changes read as
+    accepted) comes from mammoth; page headers and footers, which mammoth does not read, from
+    python-docx, once per document. Each footnote or endnote follows the paragraph that cites it.
+
+    Raises:
+        UnreadableFileError: the package is damaged, or the mammoth package is missing.
+    """
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
+        import mammoth
+    except ImportError as exc:
+        raise UnreadableFileError(
+            f"'{name}' cannot be read: Word documents need the 'mammoth' package, which is not installed.",
+            "Reinstall the app's dependencies (pip install -e .).",
+        ) from exc
+    try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, *_DAMAGE) as exc:
+        converted = mammoth.convert_to_html(
+            io.BytesIO(data),
+            style_map=_HEADING_STYLES,
+            # A document must not restyle itself into headings or drop its own text.
+            include_embedded_style_map=False,
+            # Images are not text; without this mammoth inlines each one as base64 into the HTML.
+            convert_image=mammoth.images.img_element(lambda image: {}),
+        )
+    except (PackageNotFoundError, XMLSyntaxError, ExpatError, *_DAMAGE) as exc:
         raise UnreadableFileError(
             f"'{name}' is damaged and cannot be read as a Word document.", "Re-save it as .docx and upload it again."
         ) from exc
 
-    sections: list[tuple[str, list[str]]] = [("", [])]
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if style.lower().startswith(("heading", "title")):
-            sections.append((text, [text]))
-        else:
-            sections[-1][1].append(text)
-    for table in document.tables:
-        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
-        sections.append(("table", [row for row in rows if row.strip(" |")]))
+    headers, footers = _headers_and_footers(document)
+    sections = _html_sections(converted.value)
+    documents = [Document(text="\n".join(headers), metadata={"section": "page header"})] if headers else []
+    documents += [
+        Document(text="\n\n".join(lines), metadata={"section": heading} if heading else {})
+        for heading, lines in sections
+        if lines
+    ]
+    if footers:
+        documents.append(Document(text="\n".join(footers), metadata={"section": "page footer"}))
+    return ParsedFile(documents=documents, title=(document.core_properties.title or "").strip())
 
-    return ParsedFile(
-        documents=[
-            Document(text="\n\n".join(lines), metadata={"section": heading} if heading else {})
-            for heading, lines in sections
-            if lines
-        ]
-    )
+
+# Prepended to mammoth's defaults (Heading 1-6): every heading level, and Title, as python-docx read them
+# before; mammoth compares style names without regard to case ("heading 1" as Word stores it).
+_HEADING_STYLES = "p[style-name^='Heading'] => h1:fresh\np[style-name^='Title'] => h1:fresh"
+_NOTE_ID = re.compile(r"^(footnote|endnote)-\d+$")
+_NOTE_BACKLINK = re.compile(r"^#(footnote|endnote)-ref-\d+$")
+
+
+def _html_sections(html: str) -> list[tuple[str, list[str]]]:
+    """(heading, paragraphs) in body order from mammoth's HTML; text before the first heading has heading ""."""
+    from bs4 import BeautifulSoup, Tag
+
+    soup = BeautifulSoup(html, "html.parser")
+    notes: dict[str, str] = {}
+    for item in soup.find_all("li", id=_NOTE_ID):
+        for backlink in item.find_all("a", href=_NOTE_BACKLINK):
+            backlink.decompose()
+        notes[f"#{item['id']}"] = _inline_text(item)
+        item.decompose()
+    for line_break in soup.find_all("br"):
+        line_break.replace_with("\n")
+
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    for block in soup.children:
+        if not isinstance(block, Tag):
+            text = str(block).strip()
+            if text:
+                sections[-1][1].append(text)
+            continue
+        if block.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            heading = _inline_text(block)
+            if heading:
+                sections.append((heading, [heading]))
+            continue
+        if block.name == "table":
+            lines = _table_rows(block)
+        elif block.name in ("ul", "ol"):
+            lines = [text for item in block.find_all("li") if (text := _own_text(item, "li"))]
+        else:
+            lines = [text] if (text := _inline_text(block)) else []
+        sections[-1][1].extend(lines)
+        # A note is read where it is cited: after the paragraph (or table, or list) that cites it.
+        for reference in block.find_all("a", href=True):
+            note = notes.get(str(reference["href"]))
+            if note:
+                sections[-1][1].append(f"{reference.get_text(strip=True)} {note}")
+    return sections
+
+
+def _inline_text(element: Tag) -> str:
+    """The text of a block, runs joined as written and each line stripped."""
+    text = element.get_text()
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _own_text(element: Tag, container: str) -> str:
+    """Text of `element` without that of nested `container` elements (a sub-list in a list item)."""
+    strings = element.find_all(string=True)
+    # Runs join as written ("foo<b>bar</b>" is one word); only whitespace runs collapse.
+    return " ".join("".join(s for s in strings if s.find_parent(container) is element).split())
+
+
+def _table_rows(table: Tag) -> list[str]:
+    rows = []
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue  # a nested table's rows are read as the text of their cell
+        cells = [_cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return rows
+
+
+def _cell_text(cell: Tag) -> str:
+    """A table cell's paragraphs on one line, runs inside a paragraph joined as written."""
+    paragraphs = cell.find_all("p") or [cell]
+    return " ".join(" ".join(paragraph.get_text().split()) for paragraph in paragraphs).strip()
+
+
+def _headers_and_footers(document: DocxDocument) -> tuple[list[str], list[str]]:
+    """The distinct lines of the page headers and of the footers that the document shows.
+
+    A header repeats on every page and, linked or copied, in every section: each line is kept once.
+    """
+    settings = document.settings
+    headers: dict[str, None] = {}
+    footers: dict[str, None] = {}
+    for section in document.sections:
+        shown_headers = [section.header]
+        shown_footers = [section.footer]
+        if section.different_first_page_header_footer:
+            shown_headers.append(section.first_page_header)
+            shown_footers.append(section.first_page_footer)
+        if settings.odd_and_even_pages_header_footer:
+            shown_headers.append(section.even_page_header)
+            shown_footers.append(section.even_page_footer)
+        for shown, lines in ((shown_headers, headers), (shown_footers, footers)):
+            for story in shown:
+                if not story.is_linked_to_previous:
+                    lines.update(dict.fromkeys(_story_lines(story.part.element)))
+    return list(headers), list(footers)
+
+
+def _story_lines(root: BaseOxmlElement) -> list[str]:
+    """Paragraph texts of a header or footer part, tracked changes accepted, text boxes once.
+
+    mammoth reads no headers, so this small walk does what it does for the body: skip mc:Fallback
+    (a second rendering of the same shape), w:del and w:moveFrom (deleted text), keep w:ins and w:moveTo.
+    """
+    from docx.oxml.ns import qn
+
+    paragraph_tag, text_tag, tab_tag = qn("w:p"), qn("w:t"), qn("w:tab")
+    skipped = {qn("w:del"), qn("w:moveFrom"), f"{{{_MARKUP_COMPATIBILITY}}}Fallback"}
+    lines = []
+    for paragraph in root.iter(paragraph_tag):
+        if any(ancestor.tag in skipped for ancestor in paragraph.iterancestors()):
+            continue
+        parts = []
+        for node in paragraph.iter(text_tag, tab_tag):
+            if next(node.iterancestors(paragraph_tag)) is not paragraph:
+                continue  # a text box's paragraph inside this one: read on its own
+            if any(ancestor.tag in skipped for ancestor in node.iterancestors()):
+                continue
+            parts.append((node.text or "") if node.tag == text_tag else "\t")
+        text = "".join(parts).strip()
+        if text:
+            lines.append(text)
+    return lines
+
+
+_MARKUP_COMPATIBILITY = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 
 def read_pptx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -73,20 +232,35 @@ def read_pptx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     return ParsedFile(documents=documents, pages=len(slides))
 
 
-def _slide_lines(slide: object) -> list[str]:
-    """Title first, then every text frame and table in reading order, then the speaker notes."""
+def _slide_lines(slide: Slide) -> list[str]:
+    """Title first, then every text frame and table in reading order (inside groups too), then the speaker notes."""
     lines: list[str] = []
-    shapes = sorted(slide.shapes, key=lambda s: ((s.top or 0), (s.left or 0)))  # type: ignore[attr-defined]
-    for shape in shapes:
+    title = slide.shapes.title
+    if title is not None and title.has_text_frame:
+        lines.extend(p.text.strip() for p in title.text_frame.paragraphs if p.text.strip())
+    for shape in _reading_order(slide.shapes):
+        if title is not None and shape.shape_id == title.shape_id:
+            continue
         if shape.has_text_frame:
-            lines.extend(p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip())
+            lines.extend(p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip())  # type: ignore[attr-defined]
         if getattr(shape, "has_table", False) and shape.has_table:
-            for row in shape.table.rows:
+            for row in shape.table.rows:  # type: ignore[attr-defined]
                 cells = [cell.text.strip() for cell in row.cells]
                 if any(cells):
                     lines.append(" | ".join(cells))
-    if slide.has_notes_slide:  # type: ignore[attr-defined]
-        notes = slide.notes_slide.notes_text_frame  # type: ignore[attr-defined]
+    if slide.has_notes_slide:
+        notes = slide.notes_slide.notes_text_frame
         if notes is not None and notes.text.strip():
             lines.append(f"Notes: {notes.text.strip()}")
     return lines
+
+
+def _reading_order(shapes: Iterable[BaseShape]) -> Iterator[BaseShape]:
+    """Shapes top to bottom, then left to right; a group's shapes in its place, in their own order."""
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    for shape in sorted(shapes, key=lambda s: ((s.top or 0), (s.left or 0))):
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _reading_order(shape.shapes)  # type: ignore[attr-defined]
+        else:
+            yield shape

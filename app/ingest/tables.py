@@ -11,6 +11,8 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core import Document
 
@@ -18,49 +20,83 @@ from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.text import decode_text
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
 ROWS_PER_PASSAGE = 20
+# Excel shows at most 15 significant digits; more only prints float noise (0.1 + 0.2 = 0.30000000000000004).
+_SIGNIFICANT_DIGITS = 15
+
+Row = tuple[int, Sequence[object]]  # (1-based row number as the file shows it, cell values from column A on)
 
 
 def _cell(value: object) -> str:
+    """A cell as the spreadsheet shows it: 3.0 as 3, 1200.5 as 1200.5, a date without a time as 2024-03-01."""
     if value is None:
         return ""
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second or value.microsecond else "minutes")
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds" if value.second or value.microsecond else "minutes")
+    if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return format(value, f".{_SIGNIFICANT_DIGITS}g")
     return str(value).strip()
 
 
-def rows_to_documents(rows: Iterable[Sequence[object]], metadata: dict[str, object]) -> list[Document]:
-    """Passages of ROWS_PER_PASSAGE rows; `rows` metadata holds 1-based row numbers as in the file."""
+def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[Document]:
+    """Passages of up to ROWS_PER_PASSAGE rows, each row written "Header: value; Header2: value".
+
+    Every row names its columns, so a passage cut from the middle of a sheet still says what its
+    numbers are. Empty rows and columns are left out. The header is the first non-empty row if
+    none of its cells is a number or a date; a row above it with a single value (the same value
+    across a merged block counts as one) is the table's title, and starts every passage.
+    `rows` metadata holds the first and last row number of the passage ("2-21"), as the file numbers them.
+    """
+    table = [(number, cells) for number, raw in rows if any(cells := [_cell(value) for value in raw])]
+    if not table:
+        return []
+    used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})
+    title = ""
+    if len(table) > 2 and len(set(filter(None, table[0][1]))) == 1 and _is_header(table[1][1], minimum=2):
+        title = next(filter(None, table[0][1]))
+        table = table[1:]
     header: list[str] | None = None
+    if len(table) > 1 and _is_header(table[0][1], minimum=1):
+        header = table[0][1]
+        table = table[1:]
+
     documents: list[Document] = []
-    block: list[str] = []
-    first = 0
-    last = 0
-    for number, raw in enumerate(rows, start=1):
-        cells = [_cell(value) for value in raw]
-        if not any(cells):
-            continue
-        if header is None and number == 1 and all(cells) and not any(_numeric(c) for c in cells):
-            header = cells
-            continue
-        if header is not None:
-            line = "; ".join(
-                f"{header[i] if i < len(header) else f'column {i + 1}'}: {c}" for i, c in enumerate(cells) if c
-            )
-        else:
-            line = " | ".join(cells)
-        if not block:
-            first = number
-        block.append(line)
-        last = number
-        if len(block) == ROWS_PER_PASSAGE:
-            documents.append(_passage(block, first, last, metadata))
-            block = []
-    if block:
-        documents.append(_passage(block, first, last, metadata))
+    for start in range(0, len(table), ROWS_PER_PASSAGE):
+        block = table[start : start + ROWS_PER_PASSAGE]
+        lines = [title] if title else []
+        for _, cells in block:
+            if header is not None:
+                named = (f"{_column_name(header, i)}: {cells[i]}" for i in used if i < len(cells) and cells[i])
+                lines.append("; ".join(named))
+            else:
+                lines.append(" | ".join(cells[i] if i < len(cells) else "" for i in used).strip(" |"))
+        first, last = block[0][0], block[-1][0]
+        rows_cited = str(first) if first == last else f"{first}-{last}"
+        documents.append(Document(text="\n".join(lines), metadata={**metadata, "rows": rows_cited}))
     return documents
+
+
+def _is_header(cells: Sequence[str], minimum: int) -> bool:
+    """Column names, not data: at least `minimum` cells filled and none of them a number or a date."""
+    filled = [text for text in cells if text]
+    return len(filled) >= minimum and not any(_numeric(text) or _iso_date(text) for text in filled)
+
+
+def _column_name(header: Sequence[str], index: int) -> str:
+    if index < len(header) and header[index]:
+        return header[index]
+    return f"column {index + 1}"
 
 
 def _numeric(text: str) -> bool:
@@ -71,12 +107,23 @@ def _numeric(text: str) -> bool:
     return True
 
 
-def _passage(lines: list[str], first: int, last: int, metadata: dict[str, object]) -> Document:
-    rows = str(first) if first == last else f"{first}-{last}"
-    return Document(text="\n".join(lines), metadata={**metadata, "rows": rows})
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def read_xlsx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    """Each sheet's rows as passages (see rows_to_documents), located by sheet name and row numbers.
+
+    Formulas give the value Excel saved with them; a formula saved without one is shown as its text,
+    with a note. A merged block's value is repeated in every cell it covers.
+
+    Raises:
+        UnreadableFileError: the workbook is damaged, or has more sheets than options.max_pages.
+    """
     from openpyxl import load_workbook
 
     try:
@@ -86,6 +133,7 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         raise UnreadableFileError(
             f"'{name}' is damaged and cannot be read as an Excel workbook.", "Re-save it as .xlsx and upload it again."
         ) from exc
+    notes: list[str] = []
     try:
         sheets = workbook.worksheets
         if len(sheets) > options.max_pages:
@@ -95,14 +143,93 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             )
         documents: list[Document] = []
         for sheet in sheets:
-            documents.extend(rows_to_documents(sheet.iter_rows(values_only=True), {"sheet": sheet.title}))
+            rows, uncached = _sheet_rows(sheet)
+            documents.extend(rows_to_documents(rows, {"sheet": sheet.title}))
+            if uncached:
+                shown = ", ".join(uncached[:5]) + (f" and {len(uncached) - 5} more" if len(uncached) > 5 else "")
+                notes.append(
+                    f'sheet "{sheet.title}": {len(uncached)} formula(s) saved without a value ({shown}) are read as '
+                    "their formula text; open and save the workbook in Excel to store their values"
+                )
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise UnreadableFileError(
             f"'{name}' is damaged: a sheet could not be read ({exc}).", "Re-save it as .xlsx and upload it again."
         ) from exc
     finally:
         workbook.close()
-    return ParsedFile(documents=documents, pages=len(sheets))
+    return ParsedFile(documents=documents, pages=len(sheets), notes=notes)
+
+
+def _sheet_rows(sheet: ReadOnlyWorksheet) -> tuple[list[Row], list[str]]:
+    """The non-empty rows of a sheet with merged blocks filled, and the cells of formulas without a saved value.
+
+    openpyxl's read-only worksheet streams rows but drops the sheet's merged ranges (they follow the
+    rows in the XML) and, with data_only, the text of a formula that has no saved value. Its row
+    parser has both, so the sheet is streamed through that parser here; rows are kept (sparse, as
+    {column: value}) until the merges at the end of the sheet are known.
+    """
+    from openpyxl.utils import range_boundaries
+
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = _formula_parser()(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        rows: dict[int, dict[int, object]] = {}
+        for number, cells in parser.parse():
+            values = {cell["column"]: cell["value"] for cell in cells if cell["value"] is not None}
+            if values:
+                rows[number] = values
+    merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    # A block merged across whole rows or columns (A1:XFD1) is filled only as far as the sheet has values.
+    last_used_row = max(rows, default=0)
+    last_used_column = max((max(values) for values in rows.values()), default=0)
+    for block in merged:
+        first_column, first_row, last_column, last_row = range_boundaries(block.ref)
+        value = rows.get(first_row, {}).get(first_column)
+        if value is None:
+            continue
+        for number in range(first_row, min(last_row, last_used_row) + 1):
+            row = rows.setdefault(number, {})
+            for column in range(first_column, min(last_column, last_used_column) + 1):
+                row[column] = value
+    table: list[Row] = []
+    for number in sorted(rows):
+        values = rows[number]
+        width = max(values)
+        table.append((number, [values.get(column) for column in range(1, width + 1)]))
+    return table, parser.uncached
+
+
+@cache
+def _formula_parser() -> type:
+    """openpyxl's worksheet row parser, keeping a formula's text where the file saved no value for it."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class CachedValueOrFormula(WorkSheetParser):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.uncached: list[str] = []
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is None:
+                return cell
+            # Called for every formula, so that a shared formula's first cell teaches the parser its text.
+            formula = self.parse_formula(element)
+            if cell["value"] is None:
+                text = getattr(formula, "text", formula)  # an array formula is an object with .text
+                if isinstance(text, str) and text != "=":
+                    cell["value"] = text
+                    self.uncached.append(element.get("r") or f"row {self.row_counter}")
+            return cell
+
+    return CachedValueOrFormula
 
 
 def read_csv(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -115,4 +242,4 @@ def read_csv(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
         raise UnreadableFileError(f"'{name}' is not valid CSV ({exc}).", "Check the quoting of the file.") from exc
-    return ParsedFile(documents=rows_to_documents(rows, {}))
+    return ParsedFile(documents=rows_to_documents(enumerate(rows, start=1), {}))

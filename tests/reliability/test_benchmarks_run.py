@@ -16,6 +16,7 @@ REDUCED = {
     "memory": ["--limit", "8"],
     "query_latency": ["--sizes", "100,300", "--queries", "4", "--recompute-queries", "2"],
     "load": ["--docs", "10", "--streams", "4", "--questions", "2"],  # extractive: no LLM server here
+    "spreadsheet_reading": ["--rows", "500", "--repeats", "1", "--baseline", "HEAD"],
 }
 
 

@@ -1,0 +1,29 @@
+"""PowerPoint slides read whole: the title first, then the text of every shape, grouped shapes too."""
+
+from __future__ import annotations
+
+import io
+
+from pptx import Presentation
+from pptx.util import Inches
+
+from app.ingest.readers import format_location, parse_file
+
+
+def test_the_title_comes_first_and_text_in_grouped_shapes_is_read() -> None:
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # title only
+    slide.shapes.title.text = "Cooling loop"
+    slide.shapes.title.top = Inches(6)  # a title placed at the foot of the slide is still its title
+    slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1)).text_frame.text = "Sodium at 550 C"
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(3), Inches(2), Inches(1)).text_frame.text = "Pump P-1"
+    group.shapes.add_textbox(Inches(4), Inches(3), Inches(2), Inches(1)).text_frame.text = "Valve V-2"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+
+    [document] = parse_file(buffer.getvalue(), "loop.pptx").documents
+    assert (format_location(document.metadata), document.text) == (
+        "slide 1",
+        "Cooling loop\nSodium at 550 C\nPump P-1\nValve V-2",
+    )

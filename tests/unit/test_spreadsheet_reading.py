@@ -1,0 +1,172 @@
+"""Spreadsheets read like tables: merged blocks, saved formula values, dates and numbers as shown,
+self-describing rows, and citations naming the sheet and the exact rows of each passage.
+
+Workbooks are written with openpyxl; a formula's saved value, which openpyxl cannot write, is spliced
+into the sheet XML as Excel stores it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import date, datetime, time
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.ingest.readers import format_location, parse_file
+from app.ingest.tables import ROWS_PER_PASSAGE
+
+
+def workbook(build: Callable[[Worksheet], None], saved_values: dict[str, str] | None = None) -> bytes:
+    """One sheet "Q1" written by `build`; saved_values maps a formula cell ("B4") to the value Excel saved."""
+    book = Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = "Q1"
+    build(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if not saved_values:
+        return buffer.getvalue()
+    source = zipfile.ZipFile(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                text = part.decode()
+                for cell, value in saved_values.items():
+                    start = text.index(f'<c r="{cell}"')
+                    end = text.index("</c>", start)
+                    text = text[:start] + text[start:end].replace("<v></v>", f"<v>{value}</v>") + text[end:]
+                part = text.encode()
+            archive.writestr(entry, part)
+    return out.getvalue()
+
+
+def passages(data: bytes) -> list[tuple[str, str]]:
+    """(citation, text) of every passage, in order."""
+    return [(format_location(d.metadata), d.text) for d in parse_file(data, "sales.xlsx").documents]
+
+
+def test_a_merged_block_value_appears_in_every_row_and_column_it_covers() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Region", "Month", "Plan", "Actual"])
+        sheet.append(["North", "Jan", 100, 90])
+        sheet.append([None, "Feb", 100, 120])
+        sheet.append(["South", "Jan", 80, None])
+        sheet.merge_cells("A2:A3")  # one region for two months
+        sheet.merge_cells("C4:D4")  # plan and actual agreed as one figure
+
+    assert passages(workbook(build)) == [
+        (
+            'sheet "Q1", rows 2-4',
+            "Region: North; Month: Jan; Plan: 100; Actual: 90\n"
+            "Region: North; Month: Feb; Plan: 100; Actual: 120\n"
+            "Region: South; Month: Jan; Plan: 80; Actual: 80",
+        )
+    ]
+
+
+def test_a_formula_gives_its_saved_value_and_one_without_keeps_its_text_with_a_note() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Item", "Cost"])
+        sheet.append(["Pump", 40])
+        sheet.append(["Valve", 15])
+        sheet.append(["Total", "=SUM(B2:B3)"])
+        sheet.append(["Average", "=AVERAGE(B2:B3)"])
+
+    parsed = parse_file(workbook(build, saved_values={"B4": "55"}), "costs.xlsx")
+    assert [d.text for d in parsed.documents] == [
+        "Item: Pump; Cost: 40\nItem: Valve; Cost: 15\nItem: Total; Cost: 55\nItem: Average; Cost: =AVERAGE(B2:B3)"
+    ]
+    assert parsed.notes == [
+        'sheet "Q1": 1 formula(s) saved without a value (B5) are read as their formula text; '
+        "open and save the workbook in Excel to store their values"
+    ]
+
+
+def test_dates_times_and_numbers_print_as_the_sheet_shows_them() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Delivered", "Logged", "Shift", "Amount", "Boxes", "Share", "Paid"])
+        sheet.append([date(2024, 3, 1), datetime(2024, 3, 1, 14, 30), time(6, 0), 1200.5, 3.0, 0.1 + 0.2, True])
+
+    assert passages(workbook(build)) == [
+        (
+            'sheet "Q1", rows 2',
+            "Delivered: 2024-03-01; Logged: 2024-03-01 14:30; Shift: 06:00; Amount: 1200.5; Boxes: 3; "
+            "Share: 0.3; Paid: TRUE",
+        )
+    ]
+
+
+def test_empty_rows_and_columns_are_left_out_and_a_lower_header_row_keeps_excel_row_numbers() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet["A3"], sheet["C3"], sheet["D3"] = "Pump", "Flow", "Note"  # the table starts at row 3, column B empty
+        sheet["A4"], sheet["C4"] = "P-1", 40
+        sheet["A6"], sheet["C6"], sheet["D6"] = "P-2", 55, "noisy"  # row 5 left empty
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 4-6', "Pump: P-1; Flow: 40\nPump: P-2; Flow: 55; Note: noisy")
+    ]
+
+
+def test_a_passage_from_the_middle_of_a_sheet_still_names_its_columns() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Invoice", "Customer", "Amount"])
+        for n in range(1, 46):
+            sheet.append([f"INV-{n:03d}", f"Customer {n}", n * 10])
+
+    cited = passages(workbook(build))
+    assert [citation for citation, _ in cited] == [
+        'sheet "Q1", rows 2-21',
+        'sheet "Q1", rows 22-41',
+        'sheet "Q1", rows 42-46',
+    ]
+    assert ROWS_PER_PASSAGE == 20
+    assert cited[1][1].splitlines()[0] == "Invoice: INV-021; Customer: Customer 21; Amount: 210"
+    assert cited[2][1].splitlines()[-1] == "Invoice: INV-045; Customer: Customer 45; Amount: 450"
+
+
+def test_a_title_row_above_the_header_is_not_taken_for_the_header_and_heads_every_passage() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet["A1"] = "Quarterly sales 2024"
+        sheet.merge_cells("A1:C1")  # a title centred across the table
+        sheet.append(["Region", "Units", "Revenue"])
+        for n in range(1, 23):
+            sheet.append([f"Region {n}", n, n * 100])
+
+    cited = passages(workbook(build))
+    assert [citation for citation, _ in cited] == ['sheet "Q1", rows 3-22', 'sheet "Q1", rows 23-24']
+    assert cited[1][1] == (
+        "Quarterly sales 2024\nRegion: Region 21; Units: 21; Revenue: 2100\nRegion: Region 22; Units: 22; Revenue: 2200"
+    )
+
+
+def test_a_sheet_without_a_header_row_is_read_row_by_row_without_empty_columns() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append([2021, None, "pump replaced"])
+        sheet.append([2022, None, "valve replaced"])
+
+    assert passages(workbook(build)) == [('sheet "Q1", rows 1-2', "2021 | pump replaced\n2022 | valve replaced")]
+
+
+def test_csv_with_a_title_line_and_an_empty_column_is_read_like_a_sheet() -> None:
+    data = b"Stock count March\n\nItem,,Boxes\napple,,3\npear,,12\n"
+    [document] = parse_file(data, "stock.csv").documents
+    assert (format_location(document.metadata), document.text) == (
+        "rows 4-5",
+        "Stock count March\nItem: apple; Boxes: 3\nItem: pear; Boxes: 12",
+    )
+
+
+def test_a_block_merged_down_a_whole_column_fills_only_the_rows_that_have_values() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Site", "Pump"])
+        sheet.append(["Plant A", "P-1"])
+        sheet.append([None, "P-2"])
+        sheet.merge_cells("A2:A1048576")  # Excel's last row: a million rows if filled blindly
+
+    assert passages(workbook(build)) == [('sheet "Q1", rows 2-3', "Site: Plant A; Pump: P-1\nSite: Plant A; Pump: P-2")]

@@ -1,0 +1,266 @@
+"""Word documents read whole: text boxes, headers and footers, notes and tracked changes, in body order.
+
+python-docx writes the documents; the features it cannot write (text boxes, footnotes, tracked
+changes) are spliced in as the XML that Word itself saves.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pytest
+
+from app.errors import UnreadableFileError
+from app.ingest.readers import format_location, parse_file
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NOTE_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CHANGE = 'w:author="Ann" w:date="2024-03-01T10:00:00Z"'
+
+
+def run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def paragraph(*runs: str) -> str:
+    return f"<w:p>{''.join(runs)}</w:p>"
+
+
+def text_box(text: str) -> str:
+    """A text box as Word saves it: DrawingML for new readers, the same box again in VML as the fallback."""
+    inner = f"<w:txbxContent>{paragraph(run(text))}</w:txbxContent>"
+    return (
+        '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor distT="0" distB="0" '
+        'distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" '
+        'allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column"><wp:posOffset>0'
+        '</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+        '</wp:positionV><wp:extent cx="914400" cy="914400"/><wp:wrapNone/><wp:docPr id="1" name="Text Box 1"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData '
+        'uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:cNvSpPr txBox="1"/>'
+        f"<wps:spPr/><wps:txbx>{inner}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor>"
+        '</w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape id="box1" style="width:72pt;height:72pt">'
+        f"<v:textbox>{inner}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def notes_part(kind: str, notes: dict[int, str]) -> str:
+    """word/footnotes.xml or word/endnotes.xml with Word's two separator notes before the real ones."""
+    separators = (
+        f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+        f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
+        f"</w:{kind}>"
+    )
+    bodies = "".join(
+        f'<w:{kind} w:id="{number}"><w:p><w:r><w:{kind}Ref/></w:r>{run(" " + text)}</w:p></w:{kind}>'
+        for number, text in notes.items()
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s xmlns:w="{W}" '
+        f'xmlns:r="{NOTE_TYPES}">{separators}{bodies}</w:{kind}s>'
+    )
+
+
+def word_file(
+    build: Callable[[docx.document.Document], None],
+    raw: dict[str, str] | None = None,
+    footnotes: dict[int, str] | None = None,
+    endnotes: dict[int, str] | None = None,
+) -> bytes:
+    """A .docx written by `build`, where each paragraph that reads "@key" becomes the XML raw[key]."""
+    document = docx.Document()
+    build(document)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notes = {"footnote": footnotes or {}, "endnote": endnotes or {}}
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            if entry.filename not in ("word/document.xml", "word/_rels/document.xml.rels", "[Content_Types].xml"):
+                archive.writestr(entry, part)
+                continue
+            text = part.decode()
+            if entry.filename == "word/document.xml":
+                for key, xml in (raw or {}).items():
+                    placeholder = f"<w:p><w:r><w:t>@{key}</w:t></w:r></w:p>"
+                    assert placeholder in text, key
+                    text = text.replace(placeholder, xml)
+            elif entry.filename == "word/_rels/document.xml.rels":
+                for kind, found in notes.items():
+                    if found:
+                        text = text.replace(
+                            "</Relationships>",
+                            f'<Relationship Id="rId{kind}" Type="{NOTE_TYPES}/{kind}s" Target="{kind}s.xml"/>'
+                            "</Relationships>",
+                        )
+            elif entry.filename == "[Content_Types].xml":
+                for kind, found in notes.items():
+                    if found:
+                        text = text.replace(
+                            "</Types>",
+                            f'<Override PartName="/word/{kind}s.xml" ContentType="application/'
+                            f'vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"/></Types>',
+                        )
+            archive.writestr(entry, text)
+        for kind, found in notes.items():
+            if found:
+                archive.writestr(f"word/{kind}s.xml", notes_part(kind, found))
+    return out.getvalue()
+
+
+def texts(data: bytes) -> dict[str, str]:
+    """Each passage's citation mapped to its text."""
+    return {format_location(d.metadata): d.text for d in parse_file(data, "report.docx").documents}
+
+
+def test_a_text_box_is_read_once_after_the_paragraph_that_anchors_it() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_heading("Pumps", 1)
+        document.add_paragraph("@box")
+        document.add_paragraph("Next paragraph.")
+
+    data = word_file(build, {"box": paragraph(run("Before the box. "), text_box("Boxed pump note."), run("After."))})
+    assert texts(data) == {'section "Pumps"': "Pumps\n\nBefore the box. After.\n\nBoxed pump note.\n\nNext paragraph."}
+
+
+def test_headers_and_footers_are_read_once_per_document_not_once_per_section() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.sections[0].header.paragraphs[0].text = "ACME Confidential"
+        document.sections[0].footer.paragraphs[0].text = "Printed copies are uncontrolled"
+        document.add_paragraph("First section text.")
+        second = document.add_section()
+        # A section with its own header of the same words, as Word leaves one after "unlink from previous".
+        second.header.is_linked_to_previous = False
+        second.header.paragraphs[0].text = "ACME Confidential"
+        document.add_paragraph("Second section text.")
+
+    assert texts(word_file(build)) == {
+        'section "page header"': "ACME Confidential",
+        "": "First section text.\n\nSecond section text.",
+        'section "page footer"': "Printed copies are uncontrolled",
+    }
+
+
+def test_a_first_page_header_is_read_only_when_the_document_shows_it() -> None:
+    def build(document: docx.document.Document) -> None:
+        section = document.sections[0]
+        section.header.paragraphs[0].text = "Running head"
+        section.first_page_header.paragraphs[0].text = "Cover page head"
+        document.add_paragraph("Body.")
+
+    assert texts(word_file(build))['section "page header"'] == "Running head"
+
+    def build_shown(document: docx.document.Document) -> None:
+        build(document)
+        document.sections[0].different_first_page_header_footer = True
+
+    assert texts(word_file(build_shown))['section "page header"'] == "Running head\nCover page head"
+
+
+def test_footnotes_and_endnotes_follow_the_paragraph_that_cites_them() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_heading("Coolant", 1)
+        document.add_paragraph("@cited")
+        document.add_paragraph("Unrelated paragraph.")
+
+    cited = paragraph(
+        run("Sodium is used."), '<w:r><w:footnoteReference w:id="1"/></w:r>',
+        run(" Pumps were replaced."), '<w:r><w:endnoteReference w:id="1"/></w:r>',
+    )  # fmt: skip
+    data = word_file(
+        build, {"cited": cited}, footnotes={1: "Sodium melts at 98 C."}, endnotes={1: "See the 2021 report."}
+    )
+    assert texts(data) == {
+        'section "Coolant"': "Coolant\n\nSodium is used.[1] Pumps were replaced.[2]\n\n[1] Sodium melts at 98 C."
+        "\n\n[2] See the 2021 report.\n\nUnrelated paragraph."
+    }
+
+
+def test_tracked_changes_are_read_as_accepted() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_paragraph("@edited")
+
+    edited = paragraph(
+        run("The pump delivers "),
+        f'<w:del w:id="1" {CHANGE}><w:r><w:delText>40</w:delText></w:r></w:del>',
+        f'<w:ins w:id="2" {CHANGE}>{run("55")}</w:ins>',
+        run(" litres a second."),
+        f'<w:moveFrom w:id="3" {CHANGE}>{run(" Checked weekly.")}</w:moveFrom>',
+        f'<w:moveTo w:id="4" {CHANGE}>{run(" Checked daily.")}</w:moveTo>',
+    )
+    assert texts(word_file(build, {"edited": edited})) == {"": "The pump delivers 55 litres a second. Checked daily."}
+
+
+def test_tables_stay_in_body_order_within_their_section() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_heading("Results", 1)
+        document.add_paragraph("Measured flows:")
+        table = document.add_table(rows=2, cols=2)
+        for row, cells in zip(table.rows, (("Pump", "Flow"), ("P-1", "40 l/s")), strict=True):
+            for cell, value in zip(row.cells, cells, strict=True):
+                cell.text = value
+        document.add_paragraph("All within limits.")
+        document.add_heading("Methods", 2)
+        document.add_paragraph("Ultrasonic meters.")
+
+    assert texts(word_file(build)) == {
+        'section "Results"': "Results\n\nMeasured flows:\n\nPump | Flow\n\nP-1 | 40 l/s\n\nAll within limits.",
+        'section "Methods"': "Methods\n\nUltrasonic meters.",
+    }
+
+
+def test_formatting_inside_a_word_stays_one_word_in_tables_and_lists() -> None:
+    def build(document: docx.document.Document) -> None:
+        table = document.add_table(rows=1, cols=2)
+        first = table.rows[0].cells[0].paragraphs[0]
+        first.add_run("Flow")
+        first.add_run("meter").bold = True
+        table.rows[0].cells[1].text = "two"
+        table.rows[0].cells[1].add_paragraph("paragraphs")
+        item = document.add_paragraph(style="List Bullet")
+        item.add_run("Check ")
+        item.add_run("valves").italic = True
+        document.add_paragraph("Grease pumps", style="List Bullet")
+
+    assert texts(word_file(build)) == {"": "Flowmeter | two paragraphs\n\nCheck valves\n\nGrease pumps"}
+
+
+def test_the_title_from_the_document_properties_becomes_the_file_title() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.core_properties.title = "  Cooling Loop Review "
+        document.add_paragraph("Body.")
+
+    assert parse_file(word_file(build), "review.docx").title == "Cooling Loop Review"
+    assert parse_file(word_file(lambda document: document.add_paragraph("Body.")), "plain.docx").title == ""
+
+
+def test_an_external_entity_in_a_word_document_is_not_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+
+    def build(document: docx.document.Document) -> None:
+        document.add_paragraph("@leak")
+
+    data = word_file(build, {"leak": paragraph(run("Leaked: &xxe;"))})
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            if entry.filename == "word/document.xml":
+                doctype = f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'.encode()
+                part = part.replace(b"?>", b"?>" + doctype, 1)
+            archive.writestr(entry, part)
+    assert [d.text for d in parse_file(out.getvalue(), "leak.docx").documents] == ["Leaked:"]
+
+
+def test_a_damaged_word_document_is_refused_as_damaged() -> None:
+    data = word_file(lambda document: document.add_paragraph("@broken"), {"broken": "<w:p><w:r><w:t>cut"})
+    with pytest.raises(UnreadableFileError, match="damaged and cannot be read as a Word document") as caught:
+        parse_file(data, "broken.docx")
+    assert "Re-save it as .docx" in caught.value.hint
