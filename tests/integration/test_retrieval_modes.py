@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from app.embeddings.pooling import maxsim
+from app.ingest.chunking import document_label
+from app.store.chunk_text import LABEL_KEY, searchable_text
 
 FILES = {
     "pumps.txt": "The coolant pump model XQ-7731 circulates water through the reactor loop. "
@@ -47,8 +49,11 @@ def test_every_mode_scores_passages_by_cosine_similarity_to_the_question(open_wo
             _ingest(workspace)
         top = workspace.retrieve(question)[0]
         scores[mode] = (top.file_name, round(top.score, 5))
+    # The stored vector is that of the chunk's searchable text: its document's label, then its words.
+    embedded = searchable_text(FILES["pumps.txt"], {LABEL_KEY: document_label("pumps.txt")})
+    assert embedded == f"pumps\n\n{FILES['pumps.txt']}"
     expected = np.dot(
-        workspace.embedding.get_query_embedding(question), workspace.embedding.get_text_embedding(FILES["pumps.txt"])
+        workspace.embedding.get_query_embedding(question), workspace.embedding.get_text_embedding(embedded)
     )
     assert scores["dense"] == scores["keyword"] == scores["hybrid"] == ("pumps.txt", pytest.approx(expected, abs=1e-4))
 
