@@ -122,7 +122,8 @@ _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,[A
 # 200+ characters of the base64 alphabet with a digit in them, on one line or wrapped in lines of
 # 60+ (MIME wraps at 76): prose, code and URLs break such runs with spaces, dots or underscores.
 _BASE64_BLOB = re.compile(
-    r"(?<![\w+/])(?=[A-Za-z+/]*\d)[A-Za-z0-9+/]{200,}={0,2}(?![\w+/])|(?:^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*\n){4,}",
+    r"(?<![\w+/])(?=[A-Za-z+/]*\d)[A-Za-z0-9+/]{200,}={0,2}(?![\w+/])"
+    r"|(?:^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*(?:\n|\Z)){4,}",
     re.MULTILINE,
 )
 
@@ -152,7 +153,7 @@ def without_embedded_data(text: str, found: EmbeddedData) -> str:
 
     def blob(match: re.Match[str]) -> str:
         found.blobs += 1
-        return "\n" if match.group().endswith("\n") else ""
+        return ""  # a wrapped blob's match is whole lines, their line ends included
 
     text = _MARKDOWN_DATA_IMAGE.sub(image, text)
     text = _HTML_DATA_IMAGE.sub(image, text)
@@ -213,7 +214,10 @@ def _one_line(text: str) -> str:
 
 @dataclass
 class Section:
-    """The lines under one heading; `path` holds (level, text) of it and of the headings enclosing it."""
+    """The lines under one heading, the heading's own first.
+
+    `path` holds (level, text) of the heading and of those enclosing it, outermost first.
+    """
 
     path: tuple[tuple[int, str], ...]
     lines: list[str]
@@ -234,8 +238,8 @@ def section_documents(sections: list[Section], title: str) -> list[Document]:
     documents = []
     for section in sections:
         text = "\n".join(section.lines)
-        if not text.strip():
-            continue
+        if not text.strip() or (section.path and not "".join(section.lines[1:]).strip()):
+            continue  # a heading with nothing under it: the citations of its subsections name it
         where = " > ".join(heading for _, heading in section.path) or title
         documents.append(Document(text=text, metadata={"section": where} if where else {}))
     return documents
