@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chromadb.api import ClientAPI
-from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import QueryBundle
 
 from app.chat.condense import condense_question
@@ -23,6 +22,7 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
+from app.ingest.chunking import BoundedSentenceSplitter
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
 from app.ingest.pipeline import Ingestor, IngestResult, ProgressCallback, index_write_lock
@@ -90,15 +90,18 @@ def build_ingestor(
         catalog=catalog,
         sources_dir=settings.sources_dir,
         lock_path=settings.data_dir / "write.lock",
-        splitter=SentenceSplitter(
-            chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap,
-            tokenizer=embedding.tokenize,
-        ),
+        splitter=splitter_for(settings, embedding),
         max_bytes=settings.max_upload_mb * 1_000_000,
         read_options=read_options_for(settings),
         late_chunking=settings.late_chunking,
         token_store=token_store,
+    )
+
+
+def splitter_for(settings: Settings, embedding: Embedding) -> BoundedSentenceSplitter:
+    """The splitter of the app's chunks: CHUNK_SIZE tokens of `embedding`'s tokenizer at most, whatever the text."""
+    return BoundedSentenceSplitter(
+        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, tokenizer=embedding.tokenize
     )
 
 

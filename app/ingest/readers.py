@@ -17,6 +17,7 @@ from llama_index.core import Document
 from app.errors import AppError, UnreadableFileError
 from app.ingest.archive import check_zip_package
 from app.ingest.images import read_image
+from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.pdf import read_pdf
@@ -49,8 +50,8 @@ FORMATS: dict[str, Format] = {
     ".html": Format(None, read_html),
     ".htm": Format(None, read_html),
     ".txt": Format(None, read_text),
-    ".md": Format(None, read_text),
-    ".markdown": Format(None, read_text),
+    ".md": Format(None, read_markdown),
+    ".markdown": Format(None, read_markdown),
     ".png": Format("png", partial(read_image, mime_type="image/png")),
     ".jpg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
     ".jpeg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
@@ -120,4 +121,6 @@ def format_location(metadata: dict[str, object]) -> str:
         return f'section "{metadata["section"]}"'
     if metadata.get("image"):
         return "image"
+    if "part" in metadata:  # a chunk of a file without pages or headings (split_into_chunks numbers them)
+        return f"part {metadata['part']}"
     return ""

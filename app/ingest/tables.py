@@ -233,7 +233,8 @@ def _formula_parser() -> type:
 
 
 def read_csv(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    text = decode_text(data, name)
+    decoded = decode_text(data, name)
+    text = decoded.text
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:16384], delimiters=",;\t|")
     except csv.Error:
@@ -242,4 +243,4 @@ def read_csv(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
         raise UnreadableFileError(f"'{name}' is not valid CSV ({exc}).", "Check the quoting of the file.") from exc
-    return ParsedFile(documents=rows_to_documents(enumerate(rows, start=1), {}))
+    return ParsedFile(documents=rows_to_documents(enumerate(rows, start=1), {}), notes=decoded.notes())

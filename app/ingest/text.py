@@ -2,73 +2,244 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+from dataclasses import dataclass
 
 from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 
-# Elements whose content is never visible text.
-_HEADING = "\x1eheading\x1e"  # a record separator: never in decoded text we keep
-_BLOCKS = (
-    "p", "div", "li", "tr", "td", "th", "br", "pre", "blockquote", "section", "article", "header", "footer",
-    "h4", "h5", "h6", "dt", "dd", "figcaption", "caption", "nav", "aside", "main", "ul", "ol", "table", "form",
-)  # fmt: skip
-_INVISIBLE = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
+# Byte-order marks, longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Characters no text file means: C0/C1 controls other than line and tab breaks, and U+FFFD (what an
+# invalid byte sequence decodes to). A few in a text file are damage we drop; many mean a binary file.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_DETECTOR_SAMPLE_BYTES = 64 * 1024
+# Measured with benchmarks/text_or_binary.py: 2,595 text files (sources, docs, and 12 languages in
+# UTF-8/16/32 with and without BOM) have none, 129 binaries (executables, libraries, bytecode,
+# images, archives) at least 7.8%. A file is binary above 2% (and more than 2 such characters,
+# so that one stray NUL does not condemn a short note).
+BINARY_SHARE = 0.02
+_BINARY_MIN_COUNT = 2
 
 
-def decode_text(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise UnreadableFileError(
-            f"'{name}' looks like a binary file, not text.", "Upload the original document (PDF, DOCX, TXT, MD)."
-        )
-    # UTF-8 first, then Windows-1252 (the usual legacy encoding of Western text; it rejects a few
-    # byte values, so non-Western text falls through to detection).
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+@dataclass(frozen=True)
+class DecodedText:
+    text: str  # without the characters that were dropped
+    encoding: str  # the Python codec name used
+    dropped: int  # invalid bytes and control characters removed (UTF-16/32 code units count as one)
+
+    def notes(self) -> list[str]:
+        """For ParsedFile.notes: the dropped characters, if any, so the user knows the file was damaged."""
+        if not self.dropped:
+            return []
+        return [f"{self.dropped} invalid {'byte' if self.dropped == 1 else 'bytes'} dropped"]
+
+
+def decode_text(data: bytes, name: str) -> DecodedText:
+    """`data` as text, whatever its encoding; stray NULs, controls and invalid bytes dropped and counted.
+
+    Raises:
+        UnreadableFileError: when the content is binary (more than BINARY_SHARE of it is not text
+            in the encoding found).
+    """
+    encoding, body = _encoding_of(data)
+    text = body.decode(encoding, errors="replace")
+    bad = len(_NOT_TEXT.findall(text))
+    if bad > max(BINARY_SHARE * len(text), _BINARY_MIN_COUNT):
+        raise _binary(name)
+    return DecodedText(_NOT_TEXT.sub("", text) if bad else text, encoding, bad)
+
+
+def _encoding_of(data: bytes) -> tuple[str, bytes]:
+    """The codec to decode `data` with and the bytes to decode (a byte-order mark removed)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding, data[len(bom) :]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        valid_utf8 = False
+    else:
+        if b"\x00" not in data:
+            return "utf-8", data  # the common case, without asking the detector
+        valid_utf8 = True
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise UnreadableFileError(f"'{name}' is not in a text encoding we recognise.", "Save it as UTF-8.")
-    return str(best)
+    # The detector decodes all it is given with each candidate (7 s for 20 MB): a sample whose
+    # length is a multiple of 4 keeps UTF-16/32 code units whole and tells the encoding as well.
+    guess = from_bytes(data[:_DETECTOR_SAMPLE_BYTES]).best()
+    detected = guess.encoding if guess is not None else None
+    # Only the detector tells BOM-less UTF-16/32 (Chinese UTF-16 has no NUL bytes at all; Arabic
+    # UTF-16 is valid UTF-8); for other text it may prefer an exotic code page over the right one.
+    if detected is not None and detected.startswith(("utf_16", "utf_32")):
+        return detected, data
+    if valid_utf8 or _mostly_utf8(data):
+        return "utf-8", data
+    # Windows-1252 is the usual legacy encoding of Western text; it rejects a few byte values,
+    # so non-Western text falls through to the detector's choice.
+    # With no detector verdict either, cp1252 (undefined bytes replaced) lets the share of
+    # non-text characters decide between a damaged text and a binary file.
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return detected or "cp1252", data
+    return "cp1252", data
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few invalid bytes: more valid multi-byte characters than invalid bytes.
+
+    Legacy 8-bit text almost never forms a valid UTF-8 sequence, so its valid count stays near 0.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    valid = non_ascii - invalid
+    return valid > invalid
+
+
+def _binary(name: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"'{name}' looks like a binary file, not text.",
+        "Open it in the program that made it and export it as text or a supported format "
+        "(PDF, DOCX, TXT, MD, HTML, CSV), then upload that.",
+    )
+
+
+# Embedded data: images inlined as data URIs and long base64 runs are bytes, not text to search.
+_MARKDOWN_DATA_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?data:[^)]*\)")
+_HTML_DATA_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?\s*data:[^>]*>", re.IGNORECASE)
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,[A-Za-z0-9+/=]*", re.IGNORECASE)
+# 200+ characters of the base64 alphabet with a digit in them, on one line or wrapped in lines of
+# 60+ (MIME wraps at 76): prose, code and URLs break such runs with spaces, dots or underscores.
+_BASE64_BLOB = re.compile(
+    r"(?<![\w+/])(?=[A-Za-z+/]*\d)[A-Za-z0-9+/]{200,}={0,2}(?![\w+/])"
+    r"|(?:^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*(?:\n|\Z)){4,}",
+    re.MULTILINE,
+)
+
+
+@dataclass
+class EmbeddedData:
+    """Counts of what `without_embedded_data` took out of a text, for the ingest report."""
+
+    images: int = 0
+    blobs: int = 0
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.images:
+            notes.append(f"{self.images} embedded {'image' if self.images == 1 else 'images'} not indexed")
+        if self.blobs:
+            notes.append(f"{self.blobs} base64 {'blob' if self.blobs == 1 else 'blobs'} not indexed")
+        return notes
+
+
+def without_embedded_data(text: str, found: EmbeddedData) -> str:
+    """`text` without data-URI images (a Markdown image keeps its alt text) and long base64 runs."""
+
+    def image(match: re.Match[str]) -> str:
+        found.images += 1
+        return match.group(1) if match.re is _MARKDOWN_DATA_IMAGE else ""
+
+    def blob(match: re.Match[str]) -> str:
+        found.blobs += 1
+        return ""  # a wrapped blob's match is whole lines, their line ends included
+
+    text = _MARKDOWN_DATA_IMAGE.sub(image, text)
+    text = _HTML_DATA_IMAGE.sub(image, text)
+    text = _DATA_URI.sub(image, text)  # in a link, a reference definition or CSS: still embedded data
+    return _BASE64_BLOB.sub(blob, text)
 
 
 def read_text(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    return ParsedFile(documents=[Document(text=decode_text(data, name), metadata={})])
+    decoded = decode_text(data, name)
+    return ParsedFile(documents=[Document(text=decoded.text, metadata={})], notes=decoded.notes())
+
+
+# Headings become markers in the text stream, so no text outside block elements is lost; the
+# marker is a record separator, a control character decode_text drops from the file's own text.
+_HEADING = "\x1e"
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = (
+    "p", "div", "li", "tr", "td", "th", "br", "pre", "blockquote", "section", "article", "header", "footer",
+    "dt", "dd", "figcaption", "caption", "nav", "aside", "main", "ul", "ol", "table", "form",
+)  # fmt: skip
+# Elements whose content is never visible text.
+_INVISIBLE = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
 
 
 def read_html(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    """Visible text, one section per heading (h1-h3), without scripts, styles or markup."""
+    """Visible text, one section per heading (h1-h6, cited by its heading path), without scripts, styles or markup.
+
+    Text before the first heading, or a page without headings, is cited by the <title>
+    (ParsedFile.title); with no title either, the chunks are cited by part number.
+    """
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(data, name), "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    decoded = decode_text(data, name)
+    soup = BeautifulSoup(decoded.text, "html.parser")
+    title = _one_line(soup.title.get_text(" ")) if soup.title else ""
+    found = EmbeddedData(images=len(soup.find_all("img", src=re.compile(r"^\s*data:", re.IGNORECASE))))
     for element in soup(_INVISIBLE):
         element.decompose()
-    # Headings become markers in the text stream, so no text outside block elements is lost.
-    for heading in soup(["h1", "h2", "h3"]):
-        heading.replace_with(f"\n{_HEADING}{heading.get_text(' ', strip=True)}\n")
+    for heading in soup(_HEADINGS):
+        heading.replace_with(f"\n{_HEADING}{heading.name[1]}{_one_line(heading.get_text(' '))}\n")
     # Line breaks only between blocks: inline markup (<b>, <a>) stays inside its sentence.
     for block in soup(_BLOCKS):
         block.insert_before("\n")
         block.insert_after("\n")
-    sections: list[tuple[str, list[str]]] = [("", [title] if title else [])]
-    for raw in soup.get_text().split("\n"):
-        line = re.sub(r"\s+", " ", raw).strip()
+    sections = [Section(path=(), lines=[title] if title else [])]
+    for raw in without_embedded_data(soup.get_text(), found).split("\n"):
         if raw.startswith(_HEADING):
-            heading_text = raw.removeprefix(_HEADING).strip()
-            sections.append((heading_text, [heading_text] if heading_text else []))
-        elif line:
-            sections[-1][1].append(line)
-    return ParsedFile(
-        documents=[
-            Document(text="\n".join(lines), metadata={"section": heading} if heading else {})
-            for heading, lines in sections
-            if lines
-        ]
-    )
+            level, heading_text = int(raw[1]), raw[2:].strip()
+            sections.append(sections[-1].under(level, heading_text))
+        elif line := _one_line(raw):
+            sections[-1].lines.append(line)
+    return ParsedFile(documents=section_documents(sections, title), notes=decoded.notes() + found.notes(), title=title)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class Section:
+    """The lines under one heading, the heading's own first.
+
+    `path` holds (level, text) of the heading and of those enclosing it, outermost first.
+    """
+
+    path: tuple[tuple[int, str], ...]
+    lines: list[str]
+
+    def under(self, level: int, heading: str) -> Section:
+        """The section a heading of `level` (1 for h1) starts after this one; its text begins with the heading."""
+        enclosing = tuple(entry for entry in self.path if entry[0] < level)
+        return Section(
+            path=(*enclosing, (level, heading)) if heading else enclosing, lines=[heading] if heading else []
+        )
+
+
+def section_documents(sections: list[Section], title: str) -> list[Document]:
+    """One Document per section with text, cited as 'A > B > C' (its heading path), else by `title`.
+
+    A section with neither gets no location: split_into_chunks numbers its chunks ('part 2').
+    """
+    documents = []
+    for section in sections:
+        text = "\n".join(section.lines)
+        if not text.strip() or (section.path and not "".join(section.lines[1:]).strip()):
+            continue  # a heading with nothing under it: the citations of its subsections name it
+        where = " > ".join(heading for _, heading in section.path) or title
+        documents.append(Document(text=text, metadata={"section": where} if where else {}))
+    return documents

@@ -1,7 +1,13 @@
+import base64
+import random
+import string
+
+import pytest
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 
-from app.ingest.chunking import chunk_id, content_sha256, safe_file_name, split_into_chunks
+from app.ingest.chunking import BoundedSentenceSplitter, chunk_id, content_sha256, safe_file_name, split_into_chunks
+from app.ingest.readers import parse_file
 
 
 def _split(text: str, sha: str) -> list[str]:
@@ -29,3 +35,77 @@ def test_upload_names_cannot_name_a_path() -> None:
     assert safe_file_name("bad\x00name\n.txt") == "badname.txt"
     assert safe_file_name("..") == "upload"
     assert safe_file_name(".hidden") == "hidden"
+
+
+# The app's own splitter with the packaged MiniLM tokenizer: the limit is the one the model reads.
+@pytest.fixture(scope="module")
+def app_splitter(embedding) -> BoundedSentenceSplitter:  # type: ignore[no-untyped-def]
+    from app.config import Settings
+    from app.workspace import splitter_for
+
+    settings = Settings()
+    assert settings.chunk_size <= embedding.max_tokens - embedding.special_tokens_per_text
+    return splitter_for(settings, embedding)
+
+
+def chunks_of(data: bytes, name: str, splitter: BoundedSentenceSplitter) -> list[str]:
+    documents = parse_file(data, name).documents
+    return [n.text for n in split_into_chunks(documents, file_name=name, doc_sha="0" * 64, splitter=splitter)]
+
+
+def assert_within_limits(chunks: list[str], splitter: BoundedSentenceSplitter, embedding) -> None:  # type: ignore[no-untyped-def]
+    assert max(embedding.count_tokens(chunk) for chunk in chunks) <= splitter.chunk_size
+    assert max(len(chunk) for chunk in chunks) <= splitter.max_chars
+
+
+def test_a_240000_character_string_without_spaces_is_cut_and_the_text_after_it_is_indexed(
+    app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(7)
+    run = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(240_000))
+    text = f"Puffins nest in burrows on rocky islands. {run} The zebra-striped lighthouse sings at dawn."
+    chunks = chunks_of(text.encode(), "dump.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    assert chunks[0] == "Puffins nest in burrows on rocky islands."
+    assert "".join(chunks[1:-1]) == run
+    assert chunks[-1] == "The zebra-striped lighthouse sings at dawn."
+
+
+def test_base64_and_hex_dumps_are_cut_within_the_model_limit(app_splitter: BoundedSentenceSplitter, embedding) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(8)
+    wrapped = base64.encodebytes(rng.randbytes(60_000)).decode()  # lines of 76 characters
+    hexdump = " ".join(f"{byte:02x}" for byte in rng.randbytes(20_000))
+    for blob in (wrapped, hexdump):
+        text = f"Key material follows.\n{blob}\nThe zebra-striped lighthouse sings at dawn."
+        chunks = chunks_of(text.encode(), "key.txt", app_splitter)
+        assert_within_limits(chunks, app_splitter, embedding)
+        assert chunks[-1].endswith("The zebra-striped lighthouse sings at dawn.")
+
+
+def test_chinese_paragraphs_without_spaces_are_chunked_within_the_model_limit(
+    app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    sentence = "机器学习是人工智能的一个分支，它使计算机能够从数据中学习而无需明确编程"  # no full stop
+    paragraphs = [(sentence * 200)[:5000] for _ in range(3)]
+    text = "\n\n".join(paragraphs) + "\n\n海鹦在岩石岛屿的洞穴中筑巢。"
+    chunks = chunks_of(text.encode(), "zh.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    assert chunks[-1].endswith("海鹦在岩石岛屿的洞穴中筑巢。")
+    assert len(chunks) >= 15000 // app_splitter.chunk_size
+
+
+def test_chunks_leave_room_for_their_context_line_and_still_hold_the_text() -> None:
+    from app.ingest.chunking import BoundedSentenceSplitter
+    from app.store.chunk_text import LABEL_KEY, searchable_text
+
+    splitter = BoundedSentenceSplitter(chunk_size=40, chunk_overlap=0, tokenizer=str.split)
+    text = "Alpha beta gamma delta. " * 30 + "x" * 2000 + " The end is here."
+    document = Document(text=text, metadata={"section": "Costs > Travel"})
+
+    nodes = split_into_chunks([document], file_name="a/b.txt", doc_sha="0" * 64, splitter=splitter, label="a b")
+
+    for node in nodes:
+        embedded = searchable_text(node.get_content(), node.metadata)
+        assert embedded.startswith("a b > Costs > Travel\n\n") and node.metadata[LABEL_KEY] == "a b"
+        assert len(embedded.split()) <= 40 and len(node.get_content()) <= splitter.max_chars
+    assert nodes[-1].get_content().endswith("The end is here.")

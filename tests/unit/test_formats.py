@@ -63,7 +63,7 @@ def test_html_keeps_visible_text_under_its_headings_and_drops_scripts() -> None:
     documents = read_document(page, "notes.html")
     by_section = {d.metadata.get("section", ""): d.text for d in documents}
     assert "Puffins dive thirty metres." in by_section["Birds"] and "Loose text in a div." in by_section["Birds"]
-    assert "Sodium at 550 C" in by_section["Reactors"]
+    assert "Sodium at 550 C" in by_section["Birds > Reactors"]
     everything = " ".join(by_section.values())
     assert "alert" not in everything and "color" not in everything and "Field notes" in everything
 

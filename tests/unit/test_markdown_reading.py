@@ -1,0 +1,139 @@
+"""Markdown and HTML are cited by heading path, else by title, else by part; embedded data is left out."""
+
+from __future__ import annotations
+
+import base64
+
+from llama_index.core import Document
+from llama_index.core.node_parser import SentenceSplitter
+
+from app.ingest.chunking import split_into_chunks
+from app.ingest.readers import format_location, parse_file
+
+PNG = base64.b64encode(bytes(range(256)) * 2).decode()  # stands in for an image's bytes
+GUIDE = f"""---
+title: Extraction guide
+tags: [pdf, tables]
+---
+Read this before you start.
+
+# Extracting tables
+
+Tables come out as rows.
+
+```bash
+# pip install tables
+make tables
+```
+
+Table-extraction settings
+-------------------------
+
+Set TABLES=1 to turn it on. ![chart of speeds](data:image/png;base64,{PNG})
+
+### Column *headers*
+Headers name the cells.
+
+# Troubleshooting
+Check the log. <img src="data:image/gif;base64,{PNG}" alt="spinner">
+"""
+
+
+def locations_and_texts(data: bytes, name: str) -> list[tuple[str, str]]:
+    return [(format_location(d.metadata), d.text) for d in parse_file(data, name).documents]
+
+
+def test_markdown_is_cited_by_the_path_of_atx_and_setext_headings() -> None:
+    sections = locations_and_texts(GUIDE.encode(), "guide.md")
+    assert [location for location, _ in sections] == [
+        'section "Extraction guide"',
+        'section "Extracting tables"',
+        'section "Extracting tables > Table-extraction settings"',
+        'section "Extracting tables > Table-extraction settings > Column headers"',
+        'section "Troubleshooting"',
+    ]
+    assert sections[3][1] == "### Column *headers*\nHeaders name the cells.\n"
+
+
+def test_a_hash_line_in_a_fenced_code_block_is_code_not_a_heading() -> None:
+    [_, tables, *_] = locations_and_texts(GUIDE.encode(), "guide.md")
+    assert tables == (
+        'section "Extracting tables"',
+        "# Extracting tables\n\nTables come out as rows.\n\n```bash\n# pip install tables\nmake tables\n```\n",
+    )
+
+
+def test_front_matter_is_indexed_and_its_title_is_the_file_title() -> None:
+    parsed = parse_file(GUIDE.encode(), "guide.md")
+    assert parsed.title == "Extraction guide"
+    assert parsed.documents[0].text == (
+        "---\ntitle: Extraction guide\ntags: [pdf, tables]\n---\nRead this before you start.\n"
+    )
+
+
+def test_embedded_images_in_markdown_are_not_indexed_and_are_counted() -> None:
+    parsed = parse_file(GUIDE.encode(), "guide.md")
+    texts = [d.text for d in parsed.documents]
+    assert texts[2] == (
+        "Table-extraction settings\n-------------------------\n\nSet TABLES=1 to turn it on. chart of speeds\n"
+    )
+    assert texts[4] == "# Troubleshooting\nCheck the log. \n"
+    assert parsed.notes == ["2 embedded images not indexed"]
+
+
+def test_a_long_base64_blob_in_markdown_is_not_indexed_and_is_counted() -> None:
+    wrapped = "\n".join(PNG[i : i + 76] for i in range(0, len(PNG), 76))
+    data = f"# Key\nThe key follows.\n{wrapped}\nEnd of key.\n\n# Token\nToken: {PNG} (expired).\n".encode()
+    parsed = parse_file(data, "keys.md")
+    assert [d.text for d in parsed.documents] == [
+        "# Key\nThe key follows.\nEnd of key.\n",
+        "# Token\nToken:  (expired).\n",
+    ]
+    assert parsed.notes == ["2 base64 blobs not indexed"]
+
+
+def test_a_readme_title_is_its_opening_level_one_heading() -> None:
+    parsed = parse_file(b"# Puffin tracker\n\nTracks puffins.\n\n## Install\n\nRun make.\n", "README.md")
+    assert parsed.title == "Puffin tracker"
+    assert [format_location(d.metadata) for d in parsed.documents] == [
+        'section "Puffin tracker"',
+        'section "Puffin tracker > Install"',
+    ]
+
+
+def chunk_locations(documents: list[Document]) -> list[str]:
+    splitter = SentenceSplitter(chunk_size=40, chunk_overlap=0, tokenizer=str.split)
+    nodes = split_into_chunks(documents, file_name="f", doc_sha="0" * 64, splitter=splitter)
+    return [format_location(node.metadata) for node in nodes]
+
+
+def test_a_long_headingless_markdown_file_is_cited_by_part_number() -> None:
+    text = "".join(f"Paragraph {n} says puffins dive and eat sand eels every day.\n\n" for n in range(9))
+    documents = parse_file(text.encode(), "notes.md").documents
+    assert chunk_locations(documents) == ["part 1", "part 2", "part 3"]
+
+
+def test_html_is_cited_by_the_path_of_its_h1_to_h6_headings() -> None:
+    page = b"""<html><head><title>Field guide</title></head><body><p>Read this first.</p>
+    <h1>Birds</h1><p>Birds fly.</p><h2>Seabirds</h2><h3>Puffins</h3><h4>Diet</h4><p>Sand eels.</p>
+    <h6>Trivia</h6><p>Clowns of the sea.</p><h2>Waders</h2><p>Long legs.</p>
+    <img src="data:image/png;base64,iVBORw0KGgo=" alt="map"></body></html>"""
+    parsed = parse_file(page, "birds.html")
+    assert parsed.title == "Field guide"
+    assert locations_and_texts(page, "birds.html") == [
+        ('section "Field guide"', "Field guide\nRead this first."),
+        ('section "Birds"', "Birds\nBirds fly."),
+        ('section "Birds > Seabirds > Puffins > Diet"', "Diet\nSand eels."),
+        ('section "Birds > Seabirds > Puffins > Diet > Trivia"', "Trivia\nClowns of the sea."),
+        ('section "Birds > Waders"', "Waders\nLong legs."),
+    ]
+    assert parsed.notes == ["1 embedded image not indexed"]
+
+
+def test_a_headingless_html_page_is_cited_by_its_title_else_by_part() -> None:
+    body = "".join(f"<p>Paragraph {n} says puffins dive and eat sand eels every day.</p>" for n in range(9))
+    titled = parse_file(f"<html><head><title>Puffins</title></head><body>{body}</body></html>".encode(), "a.html")
+    assert set(chunk_locations(titled.documents)) == {'section "Puffins"'}
+    untitled = parse_file(f"<html><body>{body}</body></html>".encode(), "b.html")
+    assert untitled.title == ""
+    assert chunk_locations(untitled.documents) == ["part 1", "part 2", "part 3"]

@@ -1,0 +1,75 @@
+"""Plain text and CSV in the encodings people save them in; damage is dropped and reported, binaries refused."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from app.errors import UnreadableFileError
+from app.ingest.readers import format_location, parse_file, read_document
+
+GERMAN = "Grüße aus Köln.\nDie Brücke über den Rhein ist 410 m lang.\n"
+CHINESE = "机器学习是人工智能的一个分支。它使计算机能够从数据中学习，而无需明确编程。"
+ARABIC = "التعلم الآلي هو فرع من فروع الذكاء الاصطناعي.\nيتيح للحواسيب التعلم من البيانات دون برمجة صريحة."
+BOMS = {
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
+
+
+@pytest.mark.parametrize("bom", [True, False], ids=["with-bom", "without-bom"])
+@pytest.mark.parametrize("encoding", sorted(BOMS))
+@pytest.mark.parametrize("text", [GERMAN, CHINESE, ARABIC], ids=["german", "chinese", "arabic"])
+def test_utf16_and_utf32_text_is_read_in_either_byte_order(text: str, encoding: str, bom: bool) -> None:
+    data = (BOMS[encoding] if bom else b"") + text.encode(encoding)
+    parsed = parse_file(data, "notes.txt")
+    assert [d.text for d in parsed.documents] == [text]
+    assert parsed.notes == []
+
+
+def test_windows_1252_text_keeps_its_accents_and_curly_quotes() -> None:
+    text = "Café crème – “très bien”, à 5 €."
+    assert read_document(text.encode("cp1252"), "menu.txt")[0].text == text
+
+
+def test_stray_nul_and_invalid_bytes_in_utf8_text_are_dropped_and_counted() -> None:
+    data = GERMAN.encode() * 3 + b"Der Dom\x00 ist\xff\xfe 157 m hoch."
+    parsed = parse_file(data, "damaged.txt")
+    assert [d.text for d in parsed.documents] == [GERMAN * 3 + "Der Dom ist 157 m hoch."]
+    assert parsed.notes == ["3 invalid bytes dropped"]
+
+
+def test_a_stray_nul_in_utf16_text_is_dropped_and_counted() -> None:
+    data = ("Line one.\n" * 20 + "\x00Line two.\n").encode("utf-16-le")
+    parsed = parse_file(data, "log.txt")
+    assert parsed.documents[0].text == "Line one.\n" * 20 + "Line two.\n"
+    assert parsed.notes == ["1 invalid byte dropped"]
+
+
+def test_csv_in_utf16_with_a_bom_is_read_by_rows() -> None:
+    data = codecs.BOM_UTF16_LE + "城市,人口\n北京,21893095\n上海,24870895\n".encode("utf-16-le")
+    [document] = read_document(data, "cities.csv")
+    assert document.text.splitlines() == ["城市: 北京; 人口: 21893095", "城市: 上海; 人口: 24870895"]
+    assert format_location(document.metadata) == "rows 2-3"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4,  # an executable's header and tables
+        bytes(range(256)) * 16,  # every byte value: no text encoding makes this readable
+        b"\x00\x01\x02\x03 binary",
+    ],
+    ids=["elf", "all-bytes", "short"],
+)
+def test_binary_content_is_refused_with_what_to_do_instead(data: bytes) -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(data, "program.txt")
+    assert caught.value.message == "'program.txt' looks like a binary file, not text."
+    assert caught.value.hint == (
+        "Open it in the program that made it and export it as text or a supported format "
+        "(PDF, DOCX, TXT, MD, HTML, CSV), then upload that."
+    )
