@@ -42,6 +42,7 @@ from app.config import Settings
 from app.errors import ConfigError
 from app.eval.run import cached_embedding, cached_workspace
 from app.ingest.chunking import content_sha256
+from app.ingest.pipeline import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 
@@ -383,12 +384,16 @@ class QaEvaluation:
             if record.sha256 not in self.names:
                 self.report(f"  dropping {record.name} from the eval index: no longer in the folder")
                 workspace.delete(record.sha256)
-        results = workspace.ingest(self.files)
+        results = workspace.ingest(self.files, progress=self._file_done)
         skipped = sum(result.status == "skipped" for result in results)
         self.report(f"  index: {len(results)} files, {skipped} of them already indexed")
         for result in results:
             if result.status == "failed":
                 self.report(f"  failed {result.file_name}: {result.message} (its questions will miss)")
+
+    def _file_done(self, event: IngestProgress) -> None:
+        if event.stage == "done":  # a filing takes minutes on a CPU model: say which one is done
+            self.report(f"  {event.file_number}/{event.file_count} {event.file_name} ({event.elapsed:.0f} s)")
 
     def citations(self, passages: Sequence[Passage], gold_file: str) -> list[Citation]:
         citations = []

@@ -76,6 +76,7 @@ def test_eval_qa_scores_three_questions_on_generated_pdfs(tmp_path, data_dir, ca
     captured = capsys.readouterr()
     assert "qa.jsonl: 3 questions on 4 files in" in captured.err
     assert "index: 4 files, 0 of them already indexed" in captured.err
+    assert "  1/4 bread.pdf (" in captured.err  # each file is reported as it is done
     assert captured.out.splitlines()[:11] == [
         "| Metric | app | Questions |",
         "|---|---|---|",
