@@ -73,6 +73,24 @@ class EvalResult:
     index: str
 
 
+def cached_embedding(settings: Settings, cache_dir: Path) -> Embedding:
+    """The settings' embedding model; a local one keeps its vectors in `cache_dir`, so re-runs and
+    Matryoshka sizes skip the model."""
+    embedding = build_embedding(settings)
+    if isinstance(embedding, LocalEmbedding):
+        embedding.use_vector_cache(VectorCache(cache_dir / "vectors.sqlite3", embedding.model_path))
+    return embedding
+
+
+def cached_workspace(settings: Settings, embedding: Embedding, cache_dir: Path, name: str) -> Workspace:
+    """A workspace in `cache_dir/name/<fingerprint hash>`: one data folder per distinct index, reused by later runs.
+
+    Raises ConfigError when the settings do not fit the embedding model.
+    """
+    key = hashlib.sha256(fingerprint_for(settings, embedding).to_json().encode()).hexdigest()[:12]
+    return Workspace(settings.model_copy(update={"data_dir": cache_dir / name / key}), embedding)
+
+
 def _percentile(values: Sequence[float], fraction: float) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -110,14 +128,8 @@ class Evaluation:
             }
         )
         if config.dimensions not in self._embeddings:
-            embedding = build_embedding(settings)
-            if isinstance(embedding, LocalEmbedding):  # Matryoshka sizes and re-runs reuse the vectors
-                embedding.use_vector_cache(VectorCache(self.cache_dir / "vectors.sqlite3", embedding.model_path))
-            self._embeddings[config.dimensions] = embedding
-        embedding = self._embeddings[config.dimensions]
-        key = hashlib.sha256(fingerprint_for(settings, embedding).to_json().encode()).hexdigest()[:12]
-        settings = settings.model_copy(update={"data_dir": self.cache_dir / self.dataset.name / key})
-        workspace = Workspace(settings, embedding)
+            self._embeddings[config.dimensions] = cached_embedding(settings, self.cache_dir)
+        workspace = cached_workspace(settings, self._embeddings[config.dimensions], self.cache_dir, self.dataset.name)
         self._ingest(workspace)
         return workspace
 
