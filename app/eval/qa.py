@@ -384,7 +384,8 @@ class QaEvaluation:
             if record.sha256 not in self.names:
                 self.report(f"  dropping {record.name} from the eval index: no longer in the folder")
                 workspace.delete(record.sha256)
-        results = workspace.ingest(self.files, progress=self._file_done)
+        # Named by their paths relative to the folder, as `python -m app ingest FOLDER` names them.
+        results = workspace.ingest(self.files, progress=self._file_done, named_by_path=True)
         skipped = sum(result.status == "skipped" for result in results)
         self.report(f"  index: {len(results)} files, {skipped} of them already indexed")
         for result in results:
