@@ -376,6 +376,10 @@ class Ingestor:
             message = f"already indexed, unchanged; now named by its path (was '{known.name}')"
             return IngestResult(file_name, "skipped", known.chunks, message)
         message = f"same content as '{known.name}', which is already indexed: stored once"
+        earlier = self._catalog.find(self._collection, name=file_name)
+        if earlier is not None:  # this path held other content: that version is gone from the file
+            self.delete(earlier.sha256)
+            message += f"; the earlier version at this path ({earlier.chunks} chunks) was removed"
         return IngestResult(file_name, "skipped", known.chunks, message)
 
     def _legacy(self, file_name: str) -> DocumentRecord | None:

@@ -166,3 +166,19 @@ def test_a_question_naming_a_document_finds_that_document(open_workspace) -> Non
             "BOEING_2022_10K.txt",
             "Total revenues for the year were 66,608 million dollars.",
         )
+
+
+def test_a_file_changed_to_another_documents_content_drops_its_earlier_version(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    twenty, twenty_eight = b"Staff get 20 days of annual leave.", b"Staff get 28 days of annual leave."
+    workspace.ingest([("a/policy.txt", twenty), ("b/policy.txt", twenty_eight)], named_by_path=True)
+
+    [result] = workspace.ingest([("a/policy.txt", twenty_eight)], named_by_path=True)
+
+    assert (result.status, result.message) == (
+        "skipped",
+        "same content as 'b/policy.txt', which is already indexed: stored once; "
+        "the earlier version at this path (1 chunks) was removed",
+    )
+    assert [record.name for record in workspace.documents()] == ["b/policy.txt"]
+    assert [p.text for p in workspace.retrieve("How many days of annual leave?")] == [twenty_eight.decode()]
