@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
@@ -63,11 +64,15 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
         return []
     used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})
     title = ""
-    if len(table) > 2 and len(set(filter(None, table[0][1]))) == 1 and _is_header(table[1][1], minimum=2):
+    if (
+        len(table) > 2
+        and len(set(filter(None, table[0][1]))) == 1
+        and _is_header(table[1][1], minimum=2, below=table[2][1])
+    ):
         title = next(filter(None, table[0][1]))
         table = table[1:]
     header: list[str] | None = None
-    if len(table) > 1 and _is_header(table[0][1], minimum=1):
+    if len(table) > 1 and _is_header(table[0][1], minimum=1, below=table[1][1]):
         header = table[0][1]
         table = table[1:]
 
@@ -87,10 +92,28 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     return documents
 
 
-def _is_header(cells: Sequence[str], minimum: int) -> bool:
-    """Column names, not data: at least `minimum` cells filled and none of them a number or a date."""
+def _is_header(cells: Sequence[str], minimum: int, below: Sequence[str]) -> bool:
+    """Column names, not data: at least `minimum` cells filled and none of them a number or a date.
+
+    Financial tables head their value columns with years ("Line item | 2023 | 2022"): a row whose
+    other cells are names also counts, when the row `below` it holds numbers that are not years
+    under those year columns.
+    """
     filled = [text for text in cells if text]
-    return len(filled) >= minimum and not any(_numeric(text) or _iso_date(text) for text in filled)
+    names = [text for text in filled if not (_numeric(text) or _iso_date(text))]
+    if len(filled) < minimum:
+        return False
+    if len(names) == len(filled):
+        return True
+    year_columns = [i for i, text in enumerate(cells) if _YEAR.fullmatch(text)]
+    return (
+        bool(names)
+        and len(names) + len(year_columns) == len(filled)
+        and any(i < len(below) and _numeric(below[i]) and not _YEAR.fullmatch(below[i]) for i in year_columns)
+    )
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
 
 
 def _column_name(header: Sequence[str], index: int) -> str:

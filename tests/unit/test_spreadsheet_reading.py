@@ -170,3 +170,22 @@ def test_a_block_merged_down_a_whole_column_fills_only_the_rows_that_have_values
         sheet.merge_cells("A2:A1048576")  # Excel's last row: a million rows if filled blindly
 
     assert passages(workbook(build)) == [('sheet "Q1", rows 2-3', "Site: Plant A; Pump: P-1\nSite: Plant A; Pump: P-2")]
+
+
+def test_year_column_headers_name_the_values_under_them() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Line item", 2023, 2022])
+        for number in range(1, ROWS_PER_PASSAGE + 3):
+            sheet.append([f"Cost {number}", 1000 + number, 900 + number])
+
+    cited = passages(workbook(build))
+
+    assert cited[0][1].splitlines()[0] == "Line item: Cost 1; 2023: 1001; 2022: 901"
+    n = ROWS_PER_PASSAGE + 1
+    assert cited[1] == (
+        f'sheet "Q1", rows {n + 1}-{n + 2}',
+        f"Line item: Cost {n}; 2023: {1000 + n}; 2022: {900 + n}\n"
+        f"Line item: Cost {n + 1}; 2023: {1001 + n}; 2022: {901 + n}",
+    )
+    [document] = parse_file(b"Line item,2023,2022\nMarketing expenses,1925,1625\n", "costs.csv").documents
+    assert document.text == "Line item: Marketing expenses; 2023: 1925; 2022: 1625"
