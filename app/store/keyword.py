@@ -8,8 +8,10 @@ another process's upload or a delete can never leave keyword hits that the vecto
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -36,12 +38,27 @@ class KeywordRecord:
     text: str
 
 
+# Han ideographs, kana and Hangul: scripts whose words are not set apart by spaces (Korean's are, but
+# its compounds are long). Such a run is indexed as its overlapping character pairs, as Lucene's
+# CJKBigramFilter does, so "收入" is found inside "年度报告收入是多少"; bm25s alone reads the run as one word.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]{2,}")
+# Saved indexes made with another tokenization are rebuilt: 1 = bm25s words; 2 = with CJK bigrams.
+TOKENIZER_VERSION = 2
+
+
+def cjk_bigrams(text: str) -> str:
+    """`text` with each run of CJK characters replaced by its overlapping pairs ("年度报告" -> "年度 度报 报告")."""
+    return _CJK_RUN.sub(lambda run: " " + " ".join(a + b for a, b in itertools.pairwise(run.group())) + " ", text)
+
+
 def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False)
+    return bm25s.tokenize([cjk_bigrams(text) for text in texts], stopwords="en", stemmer=_STEMMER, show_progress=False)
 
 
 def _query_terms(query: str) -> list[str]:
-    [terms] = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    [terms] = bm25s.tokenize(
+        [cjk_bigrams(query)], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+    )
     return list(terms)
 
 
@@ -97,7 +114,10 @@ class KeywordIndex:
     def ensure(self, version: str, records: Callable[[], list[KeywordRecord]]) -> None:
         """Make the index cover `version`: load it from disk, or build it from `records()` and save it."""
         # An index saved with other parameters is stale.
-        version = f"{version}-k1={self._k1:g}-b={self._b:g}-context={self._context:g}-text={SEARCHABLE_TEXT_VERSION}"
+        version = (
+            f"{version}-k1={self._k1:g}-b={self._b:g}-context={self._context:g}"
+            f"-text={SEARCHABLE_TEXT_VERSION}-tokens={TOKENIZER_VERSION}"
+        )
         with self._lock:
             if self._version == version:
                 return

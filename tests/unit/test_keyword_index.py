@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import pytest
 
-from app.store.keyword import KeywordIndex, KeywordRecord, _tokenize, context_texts
+from app.store.keyword import KeywordIndex, KeywordRecord, _tokenize, cjk_bigrams, context_texts
 
 PUMP_MANUAL = [
     KeywordRecord("a-00000", "manual", "Pump seals wear out without any warning at all."),
@@ -91,7 +91,7 @@ def test_index_saved_with_another_context_share_is_rebuilt_and_replaced(tmp_path
     KeywordIndex(tmp_path, context=0.5).ensure("v1", records)
 
     assert built == [1]
-    assert [entry.name for entry in tmp_path.iterdir()] == ["v1-k1=0.9-b=0.4-context=0.5-text=2"]
+    assert [entry.name for entry in tmp_path.iterdir()] == ["v1-k1=0.9-b=0.4-context=0.5-text=2-tokens=2"]
 
 
 def test_filter_leaves_out_other_documents_even_when_their_neighbours_match(tmp_path: Path) -> None:
@@ -109,3 +109,17 @@ def test_question_of_unknown_or_stop_words_finds_nothing(tmp_path: Path) -> None
 def test_context_share_outside_zero_to_one_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="context"):
         KeywordIndex(tmp_path, context=1.5)
+
+
+def test_chinese_and_japanese_words_are_found_inside_unspaced_sentences(tmp_path: Path) -> None:
+    records = [
+        KeywordRecord("zh-00000", "zh", "公司2023年度报告显示，全年收入增长百分之十二。"),
+        KeywordRecord("zh-00001", "zh", "员工每年享有十五天带薪年假。"),
+        KeywordRecord("ja-00000", "ja", "東京の本社は来年新しい研究所を開設します。"),
+    ]
+    index = KeywordIndex(tmp_path, context=0)
+    index.ensure("v1", lambda: records)
+
+    assert [chunk for chunk, _ in index.search("年度报告收入是多少", top_k=3)] == ["zh-00000"]
+    assert [chunk for chunk, _ in index.search("研究所", top_k=3)] == ["ja-00000"]
+    assert cjk_bigrams("年度报告 ok") == " 年度 度报 报告  ok"
