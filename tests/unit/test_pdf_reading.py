@@ -60,6 +60,15 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_lette
     assert page_texts(data) == {1: "Regular maintenance of the Straßenbahn.\nCOVID-\n19 and well-\nKnown ones."}
 
 
+def test_a_hyphenated_compound_broken_at_a_line_end_keeps_its_hyphen_and_a_plain_word_is_joined() -> None:
+    data = make_unicode_pdf(["We ship a state-of-the-\nart pump after mainte-\nnance; a mid\u2010term-\nplan."])
+    assert page_texts(data) == {1: "We ship a state-of-the-art pump after maintenance; a mid\u2010term-plan."}
+
+
+def test_a_two_part_compound_broken_at_its_only_hyphen_is_joined_as_documented() -> None:
+    assert clean_pdf_text("The follow-\nup visit, by e-\nmail.") == "The followup visit, by email."
+
+
 def test_cleaning_drops_control_characters_but_keeps_tabs_line_ends_and_other_compatibility_forms() -> None:
     text = "a\x00b\x07c\td\r\ne\x1f　x²（1）\u00adok mainte\u00ad\nnance"
     assert clean_pdf_text(text) == "abc\td\ne　x²（1）ok maintenance"
