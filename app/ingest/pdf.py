@@ -11,7 +11,6 @@ from llama_index.core import Document
 from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
-from app.ingest.pdf_forms import form_field_lines
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
 
@@ -113,6 +112,8 @@ def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
 def _add_form_values(name: str, pages: dict[int, PageObject], parsed: ParsedFile) -> None:
     """Append the values filled into each page's form fields to that page's Document, or make it one."""
     from pypdf.errors import PyPdfError
+
+    from app.ingest.pdf_forms import form_field_lines  # imports pypdf, which this module imports only when used
 
     documents = {int(document.metadata["page"]): document for document in parsed.documents}
     for number, page in pages.items():
