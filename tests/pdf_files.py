@@ -108,3 +108,78 @@ def make_table_pdf(before: str, rows: list[list[str]], after: str, ruled: bool =
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_form_pdf(pages: list[str], fields: dict[int, list[dict[str, object]]]) -> bytes:
+    """Pages of `pages` text with AcroForm fields on them, as a form filled in a viewer is saved.
+
+    `fields` maps a 1-based page number to its fields, each a dict of field keys without their slash
+    ("T", "TU", "FT", "V", "Ff"): a str value starting with "/" is a PDF name (a check box state), other
+    str values text strings, an int a number, a dict a dictionary (a signature). A field with "Kids": n
+    is a parent field with n widgets, as a radio group is; any other field is its own widget. The values
+    are in the fields only, not drawn on the page.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        BooleanObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        PdfObject,
+        TextStringObject,
+    )
+
+    def pdf_value(value: object) -> PdfObject:
+        if isinstance(value, dict):
+            return DictionaryObject({NameObject(f"/{k}"): pdf_value(v) for k, v in value.items()})
+        if isinstance(value, int):
+            return NumberObject(value)
+        text = str(value)
+        return NameObject(text) if text.startswith("/") else TextStringObject(text)
+
+    def widget(y: float) -> DictionaryObject:
+        box = ArrayObject([FloatObject(80), FloatObject(y), FloatObject(250), FloatObject(y + 8)])
+        return DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/F"): NumberObject(4),
+                NameObject("/Rect"): box,
+            }
+        )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_unicode_pdf(pages))))
+    top_fields = ArrayObject()
+    for number, specs in fields.items():
+        annotations = ArrayObject()
+        for index, spec in enumerate(specs):
+            entries = {NameObject(f"/{k}"): pdf_value(v) for k, v in spec.items() if k != "Kids"}
+            y = 700 - 20 * index
+            if "Kids" not in spec:
+                field = widget(y)
+                field.update(entries)
+                reference = writer._add_object(field)
+                annotations.append(reference)
+                top_fields.append(reference)
+                continue
+            parent_reference = writer._add_object(DictionaryObject(entries))
+            kids = ArrayObject()
+            for kid in range(int(str(spec["Kids"]))):
+                kid_widget = widget(y - 4 * kid)
+                kid_widget[NameObject("/Parent")] = parent_reference
+                kid_reference = writer._add_object(kid_widget)
+                kids.append(kid_reference)
+                annotations.append(kid_reference)
+            parent_reference.get_object()[NameObject("/Kids")] = kids  # type: ignore[index]
+            top_fields.append(parent_reference)
+        writer.pages[number - 1][NameObject("/Annots")] = annotations
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): top_fields, NameObject("/NeedAppearances"): BooleanObject(True)}
+    )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

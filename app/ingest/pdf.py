@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING
 
 from llama_index.core import Document
 
@@ -12,6 +13,9 @@ from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,8 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """The text of each page of a PDF, 1-based `page` in each Document's metadata.
 
     Pages without a text layer, or whose text layer is not readable text (a font without a Unicode
-    map), are OCR'd; `ParsedFile.notes` names the latter.
+    map), are OCR'd; `ParsedFile.notes` names the latter. The values filled into a form's fields follow
+    their page's text as "Label: value" lines (see pdf_forms).
 
     Raises:
         UnreadableFileError: the file is damaged, needs a password, is over `options.max_pages`,
@@ -48,10 +53,13 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             )
         pages = []
         turned = set()  # pages with /Rotate: landscape pages, mostly tables
+        annotated = {}  # pages with annotations, among them the widgets of form fields
         for number, page in enumerate(reader.pages, start=1):
             pages.append((number, page.extract_text() or ""))
             if page.rotation % 360:
                 turned.add(number)
+            if "/Annots" in page:
+                annotated[number] = page
             if number % PROGRESS_EVERY == 0 or number == count:
                 options.page_read(number, count)
     except AppError:  # ours (a clear refusal, or a cancel), not damage
@@ -75,6 +83,7 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         _read_textless_pages(data, name, textless, options, parsed)
     if garbled:
         _read_garbled_pages(data, name, garbled, options, parsed)
+    _add_form_values(name, annotated, parsed)
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(
             f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
@@ -98,6 +107,30 @@ def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
         # pypdf read these pages already: a table reader's failure costs the table layout, not the file.
         log.warning("'%s': tables not read (pdfplumber failed: %s); pages keep their plain text", name, exc)
         return {}
+
+
+def _add_form_values(name: str, pages: dict[int, PageObject], parsed: ParsedFile) -> None:
+    """Append the values filled into each page's form fields to that page's Document, or make it one."""
+    from pypdf.errors import PyPdfError
+
+    from app.ingest.pdf_forms import form_field_lines  # imports pypdf, which this module imports only when used
+
+    documents = {int(document.metadata["page"]): document for document in parsed.documents}
+    for number, page in pages.items():
+        document = documents.get(number)
+        try:
+            lines = form_field_lines(page, document.text if document else "")
+        except (PyPdfError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            # The page's text is read already: a damaged form costs its values, not the page.
+            log.warning("'%s' page %d: form field values not read (%s); the page keeps its text", name, number, exc)
+            continue
+        if not lines:
+            continue
+        values = clean_pdf_text("\n".join(lines))
+        if document is None:
+            parsed.documents.append(Document(text=values, metadata={"page": number}))
+        else:
+            document.set_content(f"{document.text}\n{values}")
 
 
 def _missing_package_error(name: str, exc: Exception) -> UnreadableFileError:

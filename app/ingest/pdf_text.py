@@ -10,8 +10,10 @@ import unicodedata
 _PRESENTATION_FORMS = re.compile("[\ufb00-\ufb4f]")
 # C0/C1 controls (NUL included) other than tab and line feed; a lone CR is a line end, handled before.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# A hyphen (ASCII, U+2010, or a soft hyphen) at the end of a line, the next line's first letter after it.
-_LINE_END_HYPHEN = re.compile(r"(\w)[-\u2010\u00ad][ \t]*\n[ \t]*(\w)")
+# A hyphen (ASCII, U+2010, or a soft hyphen) at the end of a line, with the word before it (a compound's
+# earlier parts and their hyphens included: "state-of-the") and the next line's first letter after it. That
+# letter is looked at, not taken, so that it can start the next match ("of-\nthe-\nart").
+_LINE_END_HYPHEN = re.compile(r"(?<![\w\-\u2010])((?:\w+[-\u2010])*\w+)([-\u2010\u00ad])[ \t]*\n[ \t]*(?=(\w))")
 _SOFT_HYPHEN = "\u00ad"
 
 # A page is read as text when at least this share of its non-space characters is letters, digits,
@@ -25,7 +27,15 @@ def clean_pdf_text(text: str) -> str:
 
     A hyphenated word is joined only where the letter before the hyphen and the one after the line
     break are both lower case ("mainte-\\nnance" -> "maintenance"): "COVID-\\n19" and "well-\\nKnown"
-    keep their hyphen, as they may be written with one.
+    keep their hyphen and line break, as they may be written with one. A compound whose part before the
+    line end already holds a hyphen keeps that hyphen too, on one line ("state-of-the-\\nart" ->
+    "state-of-the-art"): a line that ends inside a compound most often ends at one of its own hyphens.
+    A soft hyphen (U+00AD) marks a break inside a word, so it is always joined between lower case letters.
+
+    Limit: a two-part compound broken at its only hyphen is joined like a word ("follow-\\nup" ->
+    "followup", "e-\\nmail" -> "email"): the text layer does not say whether that hyphen was the author's,
+    and telling them apart needs a dictionary. For the same reason "anti-inflam-\\nmatory" keeps its break
+    hyphen ("anti-inflam-matory").
     """
     text = _PRESENTATION_FORMS.sub(lambda match: unicodedata.normalize("NFKC", match.group()), text)
     text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -34,10 +44,12 @@ def clean_pdf_text(text: str) -> str:
 
 
 def _join_hyphenated(match: re.Match[str]) -> str:
-    before, after = match.group(1), match.group(2)
-    if before.islower() and after.islower():
-        return before + after
-    return match.group().replace(_SOFT_HYPHEN, "-")
+    word, hyphen, after = match.group(1), match.group(2), match.group(3)
+    if not (word[-1].islower() and after.islower()):
+        return match.group().replace(_SOFT_HYPHEN, "-")
+    if hyphen != _SOFT_HYPHEN and ("-" in word or "\u2010" in word):
+        return word + hyphen
+    return word
 
 
 def readable_share(text: str) -> float:

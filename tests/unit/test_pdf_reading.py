@@ -13,7 +13,13 @@ from app.ingest.pdf_tables import may_hold_table
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
 from tests.files import make_encrypted_pdf
-from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_table_pdf, make_unicode_pdf
+from tests.pdf_files import (
+    make_form_pdf,
+    make_garbled_pdf,
+    make_owner_locked_pdf,
+    make_table_pdf,
+    make_unicode_pdf,
+)
 
 NO_OCR = Ocr(command="/nonexistent/tesseract")
 
@@ -60,9 +66,57 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_lette
     assert page_texts(data) == {1: "Regular maintenance of the Straßenbahn.\nCOVID-\n19 and well-\nKnown ones."}
 
 
+def test_a_hyphenated_compound_broken_at_a_line_end_keeps_its_hyphen_and_a_plain_word_is_joined() -> None:
+    data = make_unicode_pdf(["We ship a state-of-the-\nart pump after mainte-\nnance; a mid\u2010term-\nplan."])
+    assert page_texts(data) == {1: "We ship a state-of-the-art pump after maintenance; a mid\u2010term-plan."}
+
+
+def test_a_two_part_compound_broken_at_its_only_hyphen_is_joined_as_documented() -> None:
+    assert clean_pdf_text("The follow-\nup visit, by e-\nmail.") == "The followup visit, by email."
+
+
 def test_cleaning_drops_control_characters_but_keeps_tabs_line_ends_and_other_compatibility_forms() -> None:
     text = "a\x00b\x07c\td\r\ne\x1f　x²（1）\u00adok mainte\u00ad\nnance"
     assert clean_pdf_text(text) == "abc\td\ne　x²（1）ok maintenance"
+
+
+def test_values_filled_into_a_pdf_form_are_indexed_on_their_pages_as_label_value_lines() -> None:
+    fields: dict[int, list[dict[str, object]]] = {
+        1: [
+            {"FT": "/Tx", "T": "name", "TU": "Name:", "V": "Maria Gonzalez"},
+            {"FT": "/Tx", "T": "start", "V": "2024-09-01"},
+            {"FT": "/Tx", "T": "comments", "V": "Prefers mornings.\rNo parking."},
+            {"FT": "/Tx", "T": "middle_name", "V": ""},
+            {"FT": "/Btn", "T": "badge", "TU": "Needs a badge", "V": "/Yes"},
+            {"FT": "/Btn", "T": "parking", "V": "/Off"},
+            {"FT": "/Btn", "T": "send", "Ff": 1 << 16},
+        ],
+        2: [
+            {"FT": "/Btn", "T": "status", "TU": "Marital status", "Ff": 1 << 15, "V": "/Married", "Kids": 2},
+            {"FT": "/Ch", "T": "team", "V": "Cooling loop"},
+            {"FT": "/Sig", "T": "signature", "V": {"Type": "/Sig", "Name": "Maria Gonzalez"}},
+        ],
+    }
+    data = make_form_pdf(["Employee onboarding form\nName:\nStart date:", "Family and team"], fields)
+    assert page_texts(data, "onboarding.pdf") == {
+        1: "Employee onboarding form\nName:\nStart date:\nName: Maria Gonzalez\nstart: 2024-09-01\n"
+        "comments: Prefers mornings.\nNo parking.\nNeeds a badge: checked\nparking: unchecked",
+        2: "Family and team\nMarital status: Married\nteam: Cooling loop",
+    }
+
+
+def test_a_form_value_already_printed_on_its_page_is_not_added_twice() -> None:
+    fields: dict[int, list[dict[str, object]]] = {
+        1: [
+            {"FT": "/Tx", "T": "name", "TU": "Name", "V": "Maria  GONZALEZ"},
+            {"FT": "/Tx", "T": "grade", "TU": "Grade", "V": "3"},
+            {"FT": "/Tx", "T": "phone", "TU": "Phone", "V": "555 0100"},
+        ]
+    }
+    data = make_form_pdf(["Name: Maria Gonzalez, grade 3 of section 3."], fields)
+    assert page_texts(data, "flattened.pdf") == {
+        1: "Name: Maria Gonzalez, grade 3 of section 3.\nGrade: 3\nPhone: 555 0100"
+    }
 
 
 def test_text_of_private_use_or_replacement_characters_is_not_readable() -> None:
