@@ -10,6 +10,7 @@ after its column's header, so that a passage keeps its meaning when it is retrie
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -17,19 +18,24 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
-    from pdfplumber.table import Table
 
 log = logging.getLogger(__name__)
 
 # A number as financial statements print it: 1,204  (3.5)  -12%  $ 66,608  —  or a year.
 _NUMBER = re.compile(r"^[(\-−]?[$€£]?\s*\d[\d,]*(\.\d+)?\)?%?$|^[—–-]$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_DAY = re.compile(r"^([1-9]|[12]\d|3[01]),?$")  # "December 31," in a column header
 # A page "may hold a table" when at least this many of its lines carry two numbers or more. Not tuned
 # yet: it picks 91 of the 160 pages of 3M's 2018 10-K and 12 of 15 of MGM's Q4 2022 release.
 TABLE_LINES = 3
-# pdfplumber's text strategy (columns from aligned words, for tables without rules) draws column
-# edges through words on dense pages; such a table is dropped (`_cuts_words`) and the page keeps its text.
-_ALIGNED = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+Word = tuple[float, float, float, float, str]  # x0, x1, top, bottom in points from the page's top-left; text
+_CURRENCY = {"$", "€", "£"}
+_LEADER = re.compile(r"^\.[.\s]*$")  # dot leaders between a row's label and its figures
+LINE_TOLERANCE = 3.0  # points between the tops of the words of one line (pdfplumber's own default)
+COLUMN_GAP = 12.0  # points: right edges of figures of one column lie within half of this of each other
+COLUMN_LINES = 3  # rows a column needs, so that a stray pair of numbers in prose makes no table
+MAX_HEADER_LINES = 4  # lines above a table's first row that may be its column headers
+MAX_ROW_GAP = 3  # lines without figures a table runs through (sub-headings such as "Current assets")
 
 
 def may_hold_table(text: str) -> bool:
@@ -70,8 +76,8 @@ def read_table_pages(data: bytes, numbers: Sequence[int]) -> dict[int, str]:
 def _rotated_page_text(data: bytes, number: int) -> str | None:
     """A page with /Rotate read from a copy with the rotation drawn into its content.
 
-    On a page with /Rotate 90, pdfplumber 0.11 drops a row label of a ruled table (a cell's characters
-    and its ruling lines turned differently); with the rotation in the content, /Rotate 0, both agree.
+    pdfplumber 0.11 gives the words of a page with /Rotate 90 in unturned coordinates; with the
+    rotation in the content, /Rotate 0, lines and columns are where a reader sees them.
     """
     import pdfplumber
     from pypdf import PdfReader, PdfWriter
@@ -85,99 +91,205 @@ def _rotated_page_text(data: bytes, number: int) -> str | None:
         return _page_text(pdf.pages[0])
 
 
-Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom in points, as pdfplumber gives them
-Rows = list[list[str | None]]
-
-
 def _page_text(page: Page) -> str | None:
     # Text running down the page (drawn sideways, no /Rotate to turn it back): rows would be read as
     # columns, so the page keeps pypdf's text.
     if sum(1 for char in page.chars if not char["upright"]) * 2 > len(page.chars):
         return None
-    tables = [(table.bbox, rows) for table in page.find_tables() if _is_data_table(rows := table.extract())]
-    if not tables:
-        tables = [found for table in page.find_tables(_ALIGNED) if (found := _aligned_table(page, table))]
-    if not tables:
-        return None
-    tables.sort(key=lambda table: table[0][1])
-    outside = page
-    for bbox, _ in tables:
-        outside = outside.outside_bbox(bbox)
-    x0, top, x1, bottom = page.bbox
-    parts: list[str] = []
-    for bbox, rows in tables:
-        parts.append(_text_in(outside, (x0, top, x1, bbox[1])))
-        parts.append("\n".join(table_rows(rows)))
-        parts.append(_text_in(outside, (x0, bbox[1], x1, bbox[3])))  # text beside the table
-        top = max(top, bbox[3])
-    parts.append(_text_in(outside, (x0, top, x1, bottom)))
-    return "\n".join(part for part in parts if part.strip())
+    words = [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"]) for w in page.extract_words()]
+    return table_page_text(words)
 
 
-def _text_in(page: Page, bbox: Bbox) -> str:
-    if bbox[3] - bbox[1] <= 0:
-        return ""
-    return str(page.crop(bbox, strict=False).extract_text())
+def table_page_text(words: Sequence[Word]) -> str | None:
+    """A page's text from its words, each table as rows "label | header: cell"; None when it holds no table.
 
-
-def _aligned_table(page: Page, table: Table) -> tuple[Bbox, Rows] | None:
-    """The rows of a text-strategy table from its header to its last row with a number, or None.
-
-    That strategy takes the lines of prose above and below a table into it; they are left out (and
-    stay page text). None when what is left is no data table, or when a column edge cuts a word.
+    A table is found from its numbers, not from rules or cell shading: statements converted from
+    HTML draw a shaded box per cell (pdfplumber's ruled tables are then one row each) and put "$" in a
+    column of its own. A column is COLUMN_LINES numbers or more ending rows, their right edges aligned
+    (figures are right-aligned); a row is a line ending with numbers in two columns or more; the
+    lines above the first row whose words lie over the columns are its column headers.
     """
-    rows = table.extract()
-    numeric = [i for i, row in enumerate(rows) if any(cell and _is_number(cell) for cell in row[1:])]
-    if not numeric:
+    lines = _words_to_lines(words)
+    columns = _columns(lines)
+    if len(columns) < 2:
         return None
-    first, last = numeric[0], numeric[-1]
-    while first > 0 and _is_header(rows[first - 1]):
-        first -= 1
-    kept = [(row, group) for row, group in zip(rows, table.rows, strict=True)][first : last + 1]
-    kept = [(row, group) for row, group in kept if any(row)]
-    if not _is_data_table([row for row, _ in kept]):
+    rows = [i for i, line in enumerate(lines) if _is_row(line, columns)]
+    if len(rows) < 2:
         return None
-    boxes = [group.bbox for _, group in kept]
-    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    words = {word["text"] for word in page.crop(bbox, strict=False).extract_words()}
-    if any(token not in words for row, _ in kept for cell in row if cell for token in cell.split()):
+    tables: list[tuple[int, int]] = []  # first and last line of each table
+    for i in rows:
+        if tables and i - tables[-1][1] <= MAX_ROW_GAP + 1:
+            tables[-1] = (tables[-1][0], i)
+        else:
+            tables.append((i, i))
+    tables = [(first, last) for first, last in tables if sum(first <= i <= last for i in rows) >= 2]
+    if not tables:
         return None
-    return bbox, [row for row, _ in kept]
+    out: list[str] = []
+    done = 0
+    for first, last in tables:
+        # Sub-headings without figures ("Assets", "Current assets") open a table's body, under its headers.
+        body = first
+        while body > done and first - body < MAX_ROW_GAP and _is_sub_heading(lines[body - 1], columns):
+            body -= 1
+        first = body
+        top = first
+        while top > done and first - top < MAX_HEADER_LINES and _is_header_line(lines[top - 1], columns):
+            top -= 1
+        out.extend(_plain(line) for line in lines[done:top])
+        headers = [_header_cells(line, columns) for line in lines[top:first]]
+        for line in headers:  # a header line's own label ("(Dollars in millions)") stays as text
+            if line[0]:
+                out.append(line[0])
+        cells: list[list[str | None]] = [["", *line[1:]] for line in headers]
+        cells.extend(_cells(line, columns) for line in lines[first : last + 1])
+        out.extend(table_rows(cells, len(headers)))
+        done = last + 1
+    out.extend(_plain(line) for line in lines[done:])
+    return "\n".join(line for line in out if line.strip())
 
 
-def _is_header(row: list[str | None]) -> bool:
-    """A column-header line: no label, and only years or words in the columns (not prose cut into cells)."""
-    values = [cell for cell in row[1:] if cell]
-    return not row[0] and bool(values) and all(_YEAR.match(cell) or not _is_number(cell) for cell in values)
+def _words_to_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into lines, top to bottom, each left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w[2], w[0])):
+        if lines and abs(lines[-1][0][2] - word[2]) <= LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w[0]) for line in lines]
 
 
-def _is_data_table(rows: list[list[str | None]]) -> bool:
-    # Two columns and two rows with a number at least: a layout grid of prose or a boxed note is not one.
-    widths = [sum(1 for cell in row if cell and cell.strip()) for row in rows]
-    numeric_rows = sum(1 for row in rows if any(cell and _is_number(cell) for cell in row[1:]))
-    return max(widths, default=0) >= 2 and numeric_rows >= 2
+def _plain(line: list[Word]) -> str:
+    return " ".join(w[4] for w in line)
+
+
+def _trailing_numbers(line: list[Word]) -> list[Word]:
+    """The numbers that end a line (its cells if it is a row), "$" signs skipped."""
+    cells: list[Word] = []
+    for word in reversed(line):
+        if word[4] in _CURRENCY:
+            continue
+        if not _NUMBER.match(word[4]):
+            break
+        cells.append(word)
+    return cells[::-1]
+
+
+def _columns(lines: list[list[Word]]) -> list[tuple[float, float]]:
+    """Value columns as (left, right) spans in points, left to right."""
+    edges = sorted(
+        w[1]
+        for line in lines
+        if len(cells := _trailing_numbers(line)) >= 2 and not all(_YEAR.match(w[4]) for w in cells)
+        for w in cells
+    )
+    clusters: list[list[float]] = []
+    for edge in edges:
+        if clusters and edge - clusters[-1][-1] <= COLUMN_GAP / 2:
+            clusters[-1].append(edge)
+        else:
+            clusters.append([edge])
+    spans = []
+    for cluster in clusters:
+        if len(cluster) >= COLUMN_LINES:
+            right = max(cluster)
+            lefts = [w[0] for line in lines for w in _trailing_numbers(line) if min(cluster) <= w[1] <= right]
+            spans.append((min(lefts), right))
+    return spans
+
+
+def _column_of(word: Word, columns: list[tuple[float, float]]) -> int | None:
+    """The 1-based column a number belongs to (its right edge at the column's), or None."""
+    for index, (_, right) in enumerate(columns, start=1):
+        if abs(word[1] - right) <= COLUMN_GAP / 2:
+            return index
+    return None
+
+
+def _is_row(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    cells = _trailing_numbers(line)
+    placed = {_column_of(w, columns) for w in cells} - {None}
+    return len(placed) >= 2 and not all(_YEAR.match(w[4]) for w in cells)
+
+
+def _cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str | None]:
+    """[label, cell per column] of a row line: numbers go to their column, the rest (dot leaders out) is the label."""
+    cells: list[str | None] = [""] * (len(columns) + 1)
+    label = []
+    for word in line:
+        column = _column_of(word, columns) if _NUMBER.match(word[4]) else None
+        if column is not None:
+            cells[column] = f"{cells[column]} {word[4]}".strip()
+        elif word[4] not in _CURRENCY and not _LEADER.match(word[4]):
+            label.append(word[4].rstrip("."))
+    cells[0] = " ".join(part for part in label if part)
+    return cells
+
+
+def _is_sub_heading(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    """A short line left of the columns, such as "Current assets": a row without figures."""
+    return len(line) <= 8 and all(w[1] < columns[0][0] - COLUMN_GAP for w in line)
+
+
+def _is_header_line(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    """A line of column headers: no number but years, and words over the columns."""
+    if any(_NUMBER.match(w[4]) and not _YEAR.match(w[4]) and not _DAY.match(w[4]) for w in line):
+        return False
+    edge = columns[0][0] - COLUMN_GAP
+    # A line of prose runs from the label area over the columns, its words a space apart.
+    crossing = any(a[1] < edge < b[1] and b[0] - a[1] <= _space(a) for a, b in itertools.pairwise(line))
+    return not crossing and any(w[1] > edge for w in line)
+
+
+def _space(word: Word) -> float:
+    """Points between two words of one phrase, at most: wider than a space (a third of the font's height)."""
+    return 2 * (word[3] - word[2]) / 3
+
+
+def _header_cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str]:
+    """[text left of the columns, header per column]: a phrase spanning columns heads each of them."""
+    phrases: list[list[Word]] = []
+    for word in line:
+        if phrases and word[0] - phrases[-1][-1][1] <= _space(word):
+            phrases[-1].append(word)
+        else:
+            phrases.append([word])
+    cells = [""] * (len(columns) + 1)
+    for phrase in phrases:
+        x0, x1, text = phrase[0][0], phrase[-1][1], _plain(phrase)
+        if x1 < columns[0][0] - COLUMN_GAP:
+            cells[0] = f"{cells[0]} {text}".strip()
+            continue
+        centre = (x0 + x1) / 2
+        covered = [i for i, (left, right) in enumerate(columns, start=1) if x0 <= (left + right) / 2 <= x1]
+        nearest = min(range(1, len(columns) + 1), key=lambda i: abs(sum(columns[i - 1]) / 2 - centre))
+        for index in covered or [nearest]:
+            cells[index] = f"{cells[index]} {text}".strip()
+    return cells
 
 
 def _is_number(cell: str) -> bool:
     return bool(_NUMBER.match(" ".join(cell.split())))
 
 
-def table_rows(rows: list[list[str | None]]) -> list[str]:
+def table_rows(rows: list[list[str | None]], header_count: int | None = None) -> list[str]:
     """Lines "label | header: cell | ..." from a table's rows (None marks a cell merged with its left one).
 
-    The leading rows without numbers other than years are the column headers; a cell of a row
-    that has no header is written alone.
+    The first `header_count` rows are the column headers; by default, the leading rows without
+    numbers other than years. A cell of a column that has no header is written alone.
     """
     cells = [[" ".join((cell or "").split()) for cell in row] for row in rows]
     merged = [[cell is None for cell in row] for row in rows]
-    header_count = 0
-    for row in cells:
-        values = [cell for cell in row[1:] if cell]
-        if any(_is_number(cell) and not _YEAR.match(cell) for cell in values) or not any(row):
-            break
-        header_count += 1
-    if header_count == len(cells):  # no row with a number: not a header, all body (a list of names)
+    if header_count is None:
         header_count = 0
+        for row in cells:
+            values = [cell for cell in row[1:] if cell]
+            if any(_is_number(cell) and not _YEAR.match(cell) for cell in values) or not any(row):
+                break
+            header_count += 1
+        if header_count == len(cells):  # no row with a number: not a header, all body (a list of names)
+            header_count = 0
     headers = _column_headers(cells[:header_count], merged[:header_count])
     lines = []
     for row in cells[header_count:]:

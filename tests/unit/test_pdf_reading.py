@@ -13,7 +13,13 @@ from app.ingest.pdf_tables import may_hold_table
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
 from tests.files import make_encrypted_pdf
-from tests.pdf_files import make_garbled_pdf, make_owner_locked_pdf, make_table_pdf, make_unicode_pdf
+from tests.pdf_files import (
+    make_garbled_pdf,
+    make_owner_locked_pdf,
+    make_statement_pdf,
+    make_table_pdf,
+    make_unicode_pdf,
+)
 
 NO_OCR = Ocr(command="/nonexistent/tesseract")
 
@@ -119,6 +125,35 @@ def test_a_table_in_a_pdf_keeps_its_rows_under_their_column_headers(ruled: bool,
         rotate=rotate,
     )
     assert page_texts(data) == {1: STATEMENT_TEXT}
+
+
+def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_lines() -> None:
+    # The layout of 3M's and Microsoft's 10-K statements: a shaded box per cell, "$" in a column of its
+    # own, figures in parentheses, dot leaders, sub-headings without figures, "December 31," over the year.
+    data = make_statement_pdf(
+        "Consolidated Balance Sheets",
+        [["", "December 31,", "December 31,"], ["(In millions)", "2018", "2017"]],
+        [
+            ["Assets", "", "", "", ""],
+            ["Current assets", "", "", "", ""],
+            ["Cash and cash equivalents", "$", "2,853", "$", "3,053"],
+            ["Inventories . . . . . . . . . . .", "", "4,366", "", "4,034"],
+            ["Less: accumulated depreciation", "", "(16,135)", "", "(16,048)"],
+            ["Total assets", "$", "36,500", "$", "37,987"],
+        ],
+        "See the notes to the statements.",
+    )
+    assert page_texts(data) == {
+        1: "Consolidated Balance Sheets\n"
+        "(In millions)\n"
+        "Assets\n"
+        "Current assets\n"
+        "Cash and cash equivalents | December 31, 2018: 2,853 | December 31, 2017: 3,053\n"
+        "Inventories | December 31, 2018: 4,366 | December 31, 2017: 4,034\n"
+        "Less: accumulated depreciation | December 31, 2018: (16,135) | December 31, 2017: (16,048)\n"
+        "Total assets | December 31, 2018: 36,500 | December 31, 2017: 37,987\n"
+        "See the notes to the statements."
+    }
 
 
 def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
