@@ -1,7 +1,8 @@
-"""Tables in PDF pages read as rows of cells under their column headers, by pdfplumber (pdfminer.six geometry).
+"""Tables in PDF pages read as rows of cells under their column headers, from PDFium's word positions.
 
-pdfplumber costs about 0.4 s a page (pure-Python layout), three times pypdf's text extraction, so it
-only reads the pages whose pypdf text looks like a table (`may_hold_table`); the others keep pypdf's text.
+Only the pages whose pypdf text may hold a table (`may_hold_table`) are read again; the others keep
+pypdf's text. Reading a page's words with PDFium costs about a tenth of pypdf's text extraction
+(pdfplumber's took three times pypdf's, too much for the half of a 10-K that holds tables).
 
 A table row reads "Total revenues | 2022: 66,608 | 2021: 62,286": the row's label, then each cell
 after its column's header, so that a passage keeps its meaning when it is retrieved alone.
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pdfplumber.page import Page
+    from pypdfium2 import PdfPage
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,18 @@ log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"^[(\-−]?[$€£]?\s*\d[\d,]*(\.\d+)?\)?%?$|^[—–-]$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _DAY = re.compile(r"^([1-9]|[12]\d|3[01]),?$")  # "December 31," in a column header
-# A page "may hold a table" when at least this many of its lines carry two numbers or more. Not tuned
-# yet: it picks 91 of the 160 pages of 3M's 2018 10-K and 12 of 15 of MGM's Q4 2022 release.
+# A page "may hold a table" when at least TABLE_LINES of its lines carry two numbers or more, or when it
+# holds TABLE_FIGURES numbers other than years: pypdf puts each cell of many 10-K statements on a line
+# of its own. Together they picked every page with a table on 3M's 2018 10-K (120 of 160 pages, 64 with
+# a table; the line test alone missed 23 of them), MGM's Q4 2022 release and Netflix's 2017 10-K.
 TABLE_LINES = 3
+TABLE_FIGURES = 12
 Word = tuple[float, float, float, float, str]  # x0, x1, top, bottom in points from the page's top-left; text
 _CURRENCY = {"$", "€", "£"}
 _LEADER = re.compile(r"^\.[.\s]*$")  # dot leaders between a row's label and its figures
 LINE_TOLERANCE = 3.0  # points between the tops of the words of one line (pdfplumber's own default)
+SIDEWAYS = 0.1  # radians a word's first character may turn and still be upright
+WORD_GAP = 3.0  # points between two characters of one word, at most (pdfplumber's x_tolerance)
 COLUMN_GAP = 12.0  # points: right edges of figures of one column lie within half of this of each other
 COLUMN_LINES = 3  # rows a column needs, so that a stray pair of numbers in prose makes no table
 MAX_HEADER_LINES = 4  # lines above a table's first row that may be its column headers
@@ -39,13 +45,14 @@ MAX_ROW_GAP = 3  # lines without figures a table runs through (sub-headings such
 
 
 def may_hold_table(text: str) -> bool:
-    """A cheap test on a page's extracted text: whether it has TABLE_LINES lines with two numbers or more."""
-    lines = 0
+    """A cheap test on a page's extracted text: TABLE_LINES lines with two numbers or more, or TABLE_FIGURES figures."""
+    lines = figures = 0
     for line in text.splitlines():
-        if sum(1 for token in line.split() if _NUMBER.match(token)) >= 2:
-            lines += 1
-            if lines >= TABLE_LINES:
-                return True
+        numbers = sum(1 for token in line.split() if _NUMBER.match(token) and not _YEAR.match(token))
+        figures += numbers
+        lines += numbers >= 2
+        if lines >= TABLE_LINES or figures >= TABLE_FIGURES:
+            return True
     return False
 
 
@@ -55,31 +62,34 @@ def read_table_pages(data: bytes, numbers: Sequence[int]) -> dict[int, str]:
     Pages where no table is found are left out: their caller keeps the text it has.
 
     Raises:
-        ImportError: pdfplumber is not installed.
-        pdfminer's PSException/PDFException, ValueError, KeyError, TypeError: a page pdfminer cannot parse.
+        ImportError: pypdfium2 is not installed.
+        pypdfium2.PdfiumError: a page PDFium cannot load.
     """
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     texts: dict[int, str] = {}
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    document = pdfium.PdfDocument(data)
+    try:
         for number in numbers:
-            page = pdf.pages[number - 1]
-            text = _rotated_page_text(data, number) if page.rotation else None
-            if text is None:  # not rotated, or the copy held no table (seen with /Rotate 270)
-                text = _page_text(page)
+            page = document[number - 1]
+            try:
+                text = _rotated_page_text(data, number) if page.get_rotation() else _page_text(page)
+            finally:
+                page.close()
             if text is not None:
                 texts[number] = text
-            page.close()  # its parsed objects are cached until then: a 300-page filing would hold them all
+    finally:
+        document.close()
     return texts
 
 
 def _rotated_page_text(data: bytes, number: int) -> str | None:
     """A page with /Rotate read from a copy with the rotation drawn into its content.
 
-    pdfplumber 0.11 gives the words of a page with /Rotate 90 in unturned coordinates; with the
-    rotation in the content, /Rotate 0, lines and columns are where a reader sees them.
+    PDFium gives character boxes in the page's unturned space; with the rotation in the content
+    (/Rotate 0), lines and columns are where a reader sees them.
     """
-    import pdfplumber
+    import pypdfium2 as pdfium
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -87,17 +97,64 @@ def _rotated_page_text(data: bytes, number: int) -> str | None:
     writer.pages[0].transfer_rotation_to_content()
     buffer = io.BytesIO()
     writer.write(buffer)
-    with pdfplumber.open(buffer) as pdf:
-        return _page_text(pdf.pages[0])
+    document = pdfium.PdfDocument(buffer.getvalue())
+    try:
+        page = document[0]
+        try:
+            return _page_text(page)
+        finally:
+            page.close()
+    finally:
+        document.close()
 
 
-def _page_text(page: Page) -> str | None:
+def _page_text(page: PdfPage) -> str | None:
+    words, sideways = page_words(page)
     # Text running down the page (drawn sideways, no /Rotate to turn it back): rows would be read as
     # columns, so the page keeps pypdf's text.
-    if sum(1 for char in page.chars if not char["upright"]) * 2 > len(page.chars):
+    if sideways * 2 > len(words):
         return None
-    words = [(w["x0"], w["x1"], w["top"], w["bottom"], w["text"]) for w in page.extract_words()]
     return table_page_text(words)
+
+
+def page_words(page: PdfPage) -> tuple[list[Word], int]:
+    """The words of a page from PDFium's characters, and how many of them are not upright.
+
+    PDFium reads a page's characters in C, a tenth of pypdf's time for its text (pdfplumber's
+    pdfminer takes three times pypdf's): a statement can be looked for on every page that may hold one.
+    A word ends at a space (PDFium adds those it infers from gaps) or at a gap over WORD_GAP points.
+    """
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    try:
+        height = page.get_height()
+        words: list[Word] = []
+        sideways = 0
+        chars: list[Word] = []  # the word being read, a character each, top-down coordinates
+        for index in range(textpage.count_chars()):
+            char = chr(raw.FPDFText_GetUnicode(textpage, index))
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            box = (left, right, height - top, height - bottom, char)
+            # Glyphs of one word may overlap a little (kerning): -1 point.
+            if chars and (
+                char.isspace()
+                or not char.isprintable()
+                or abs(box[2] - chars[-1][2]) > LINE_TOLERANCE
+                or not -1.0 <= left - chars[-1][1] <= WORD_GAP
+            ):
+                words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+                chars = []
+            if char.isspace() or not char.isprintable():
+                continue
+            if not chars:
+                sideways += abs(raw.FPDFText_GetCharAngle(textpage, index)) > SIDEWAYS
+            chars.append(box)
+        if chars:
+            words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+        return words, sideways
+    finally:
+        textpage.close()
 
 
 def table_page_text(words: Sequence[Word]) -> str | None:

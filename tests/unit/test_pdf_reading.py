@@ -160,3 +160,11 @@ def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
     text = "Revenue rose 12% to 66,608 in 2022.\nStaff grew from 1,200 to 1,450.\nOffices: 14."
     assert not may_hold_table(text)
     assert may_hold_table("Revenue 66,608 62,286\nCost (41,220) (38,050)\nNet 5,116 4,019")
+
+
+def test_a_statement_whose_cells_pypdf_puts_on_lines_of_their_own_may_hold_a_table() -> None:
+    # pypdf's text of 3M's 2018 balance sheet: a line per cell, never two numbers on one line.
+    cells = ["Cash", "$", "2,853", "$", "3,053", "Inventories", "4,366", "4,034", "Goodwill", "10,051", "10,513"]
+    cells += ["Prepaids", "741", "937", "Other assets", "1,345", "1,395", "Total assets", "$", "36,500", "$", "37,987"]
+    assert may_hold_table("\n".join(cells))
+    assert not may_hold_table("\n".join(["2018", "2017", "2016", "Revenue rose 12% to 66,608.", "Offices: 14."] * 3))
