@@ -234,13 +234,13 @@ def _trailing_numbers(line: list[Word]) -> list[Word]:
 
 
 def _columns(lines: list[list[Word]]) -> list[tuple[float, float]]:
-    """Value columns as (left, right) spans in points, left to right."""
-    edges = sorted(
-        w[1]
-        for line in lines
-        if len(cells := _trailing_numbers(line)) >= 2 and not all(_YEAR.match(w[4]) for w in cells)
-        for w in cells
-    )
+    """Value columns as (left, right) spans in points, left to right; a "$" before a column's figures is in it.
+
+    Column headers are centred over the whole cell, "$" included (Costco's "2021" sits left of its figures).
+    """
+    figures = [[w for w in _trailing_numbers(line) if not _YEAR.match(w[4])] for line in lines]
+    # A line ending with one number is prose ("(Note 16)") as often as a row: its number marks no column.
+    edges = sorted(w[1] for cells in figures if len(cells) >= 2 for w in cells)
     clusters: list[list[float]] = []
     for edge in edges:
         if clusters and edge - clusters[-1][-1] <= COLUMN_GAP / 2:
@@ -250,8 +250,13 @@ def _columns(lines: list[list[Word]]) -> list[tuple[float, float]]:
     spans = []
     for cluster in clusters:
         if len(cluster) >= COLUMN_LINES:
-            right = max(cluster)
-            lefts = [w[0] for line in lines for w in _trailing_numbers(line) if min(cluster) <= w[1] <= right]
+            low, right = min(cluster), max(cluster)
+            lefts = [
+                (before if before[4] in _CURRENCY else word)[0]
+                for line in lines
+                for before, word in itertools.pairwise([line[0], *line])
+                if low <= word[1] <= right and _NUMBER.match(word[4]) and word in _trailing_numbers(line)
+            ]
             spans.append((min(lefts), right))
     return spans
 
@@ -265,9 +270,9 @@ def _column_of(word: Word, columns: list[tuple[float, float]]) -> int | None:
 
 
 def _is_row(line: list[Word], columns: list[tuple[float, float]]) -> bool:
-    cells = _trailing_numbers(line)
-    placed = {_column_of(w, columns) for w in cells} - {None}
-    return len(placed) >= 2 and not all(_YEAR.match(w[4]) for w in cells)
+    # Years alone make a header line ("Year Ended June 30, 2016 2015 2014"), not a row.
+    placed = {_column_of(w, columns) for w in _trailing_numbers(line) if not _YEAR.match(w[4])} - {None}
+    return len(placed) >= 2
 
 
 def _cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str | None]:
@@ -305,23 +310,38 @@ def _space(word: Word) -> float:
 
 
 def _header_cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str]:
-    """[text left of the columns, header per column]: a phrase spanning columns heads each of them."""
+    """[text left of the columns, header per column].
+
+    A phrase heads the columns whose centres it covers; a phrase centred in the gap between two
+    columns ("Three months ended" over two quarters), or alone on its line and centred over all
+    the columns ("Year Ended December 31,"), heads each of them; any other, its nearest column.
+    """
     phrases: list[list[Word]] = []
     for word in line:
         if phrases and word[0] - phrases[-1][-1][1] <= _space(word):
             phrases[-1].append(word)
         else:
             phrases.append([word])
+    edge = columns[0][0] - COLUMN_GAP
+    over = [phrase for phrase in phrases if phrase[-1][1] >= edge]
+    centres = [(left + right) / 2 for left, right in columns]
+    middle, width = (columns[0][0] + columns[-1][1]) / 2, columns[-1][1] - columns[0][0]
     cells = [""] * (len(columns) + 1)
     for phrase in phrases:
         x0, x1, text = phrase[0][0], phrase[-1][1], _plain(phrase)
-        if x1 < columns[0][0] - COLUMN_GAP:
-            cells[0] = f"{cells[0]} {text}".strip()
-            continue
         centre = (x0 + x1) / 2
-        covered = [i for i, (left, right) in enumerate(columns, start=1) if x0 <= (left + right) / 2 <= x1]
-        nearest = min(range(1, len(columns) + 1), key=lambda i: abs(sum(columns[i - 1]) / 2 - centre))
-        for index in covered or [nearest]:
+        if phrase not in over or (text.startswith("(") and text.endswith(")")):  # "(Unaudited)": a note
+            heads = [0]
+        elif len(over) == 1 and abs(centre - middle) < width / 8:
+            heads = list(range(1, len(columns) + 1))
+        else:
+            heads = [i for i, middle_of in enumerate(centres, start=1) if x0 <= middle_of <= x1]
+            gaps = [i for i in range(1, len(columns)) if columns[i - 1][1] < centre < columns[i][0]]
+            if len(heads) < 2 and gaps:
+                heads = [gaps[0], gaps[0] + 1]
+            elif not heads:
+                heads = [min(range(1, len(columns) + 1), key=lambda i: abs(centres[i - 1] - centre))]
+        for index in heads:
             cells[index] = f"{cells[index]} {text}".strip()
     return cells
 
