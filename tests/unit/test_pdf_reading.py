@@ -156,6 +156,28 @@ def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_
     }
 
 
+def test_a_header_centred_over_two_columns_heads_both_and_headers_above_a_ruled_grid_are_kept() -> None:
+    data = make_statement_pdf(
+        "Reconciliation of net income",
+        [["(In thousands)", "Three months ended"], ["", "December 31,", "December 31,"], ["", "2022", "2021"]],
+        [
+            ["Net income", "$", "284,002", "$", "131,013"],
+            ["Interest", "", "137,132", "", "201,477"],
+            ["Other, net", "", "(104,951)", "", "20,131"],
+        ],
+        "Adjusted EBITDAR is a non-GAAP measure.",
+        ruled=True,
+    )
+    assert page_texts(data) == {
+        1: "Reconciliation of net income\n"
+        "(In thousands)\n"
+        "Net income | Three months ended December 31, 2022: 284,002 | Three months ended December 31, 2021: 131,013\n"
+        "Interest | Three months ended December 31, 2022: 137,132 | Three months ended December 31, 2021: 201,477\n"
+        "Other, net | Three months ended December 31, 2022: (104,951) | Three months ended December 31, 2021: 20,131\n"
+        "Adjusted EBITDAR is a non-GAAP measure."
+    }
+
+
 def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
     text = "Revenue rose 12% to 66,608 in 2022.\nStaff grew from 1,200 to 1,450.\nOffices: 14."
     assert not may_hold_table(text)
