@@ -222,12 +222,18 @@ def _plain(line: list[Word]) -> str:
 
 
 def _trailing_numbers(line: list[Word]) -> list[Word]:
-    """The numbers that end a line (its cells if it is a row), "$" signs skipped."""
+    """The numbers that end a line (its cells if it is a row), "$" signs skipped.
+
+    A number a space from the word before it belongs to the label's text ("less reserves: 2021, $305")
+    and ends the run: cells stand apart.
+    """
     cells: list[Word] = []
-    for word in reversed(line):
-        if word[4] in _CURRENCY:
-            continue
+    words = [word for word in line if word[4] not in _CURRENCY]
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
         if not _NUMBER.match(word[4]):
+            break
+        if index and word[0] - words[index - 1][1] <= _space(word):
             break
         cells.append(word)
     return cells[::-1]
