@@ -75,7 +75,10 @@ def main() -> None:
     if args.files:
         paths = [path for path in paths if path.name in args.files]
     totals = defaultdict(float)
-    print(f"{'file':34} {'pages':>5} {'old p/s':>8} {'new p/s':>8} {'picked':>6} {'tables':>6} {'min read':>8}")
+    print(
+        f"{'file':34} {'pages':>5} {'old s':>7} {'new s':>7} {'old p/s':>8} {'new p/s':>8} {'picked':>6} {'tables':>6} "
+        f"{'min read':>8} {'8-gram old':>10} {'8-gram new':>10}"
+    )
     for path in paths:
         data = path.read_bytes()
         start = time.perf_counter()
@@ -87,26 +90,31 @@ def main() -> None:
         picked = sum(may_hold_table(text) for text in old.values())
         tables = sum(" | " in text for text in new.values())
         lowest = min((readable_share(text) for text in old.values() if text.strip()), default=1.0)
-        print(
-            f"{path.name:34} {len(old):5} {len(old) / old_s:8.2f} {len(new) / new_s:8.2f} "
-            f"{picked:6} {tables:6} {lowest:8.2f}",
-            flush=True,
-        )
         totals["pages"] += len(old)
         totals["old_s"] += old_s
         totals["new_s"] += new_s
         totals["picked"] += picked
         totals["tables"] += tables
+        hits = {"old": [0, 0], "new": [0, 0]}
         for question in questions[path.name]:
             for key, pages in (("old", old), ("new", new)):
                 text = "\n".join(pages.get(number, "") for number in question["pages"])
                 scores = evidence_scores(question["evidence"], text)
                 for name, value in zip(("hit", "total", "words_hit", "words_total"), scores, strict=True):
                     totals[f"{key}_{name}"] += value
+                hits[key][0] += scores[0]
+                hits[key][1] += scores[1]
+        print(
+            f"{path.name:34} {len(old):5} {old_s:7.1f} {new_s:7.1f} {len(old) / old_s:8.2f} {len(new) / new_s:8.2f} "
+            f"{picked:6} {tables:6} {lowest:8.2f} {hits['old'][0]:>5}/{hits['old'][1]:<4} "
+            f"{hits['new'][0]:>5}/{hits['new'][1]:<4}",
+            flush=True,
+        )
     pages = totals["pages"]
     print(
         f"\nall: {pages:.0f} pages; old {pages / totals['old_s']:.2f} pages/s, new {pages / totals['new_s']:.2f} "
-        f"pages/s; {totals['picked']:.0f} pages picked by the table test, {totals['tables']:.0f} read with tables"
+        f"pages/s (new/old time {totals['new_s'] / totals['old_s']:.2f}); {totals['picked']:.0f} pages picked by the "
+        f"table test, {totals['tables']:.0f} read with tables"
     )
     for key in ("old", "new"):
         print(

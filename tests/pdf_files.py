@@ -183,3 +183,47 @@ def make_form_pdf(pages: list[str], fields: dict[int, list[dict[str, object]]]) 
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_statement_pdf(
+    title: str, headers: list[list[str]], rows: list[list[str]], note: str, ruled: bool = False
+) -> bytes:
+    """A financial statement laid out as 10-K filings converted from HTML lay it out.
+
+    No rules: each cell is drawn alone, every other row on a shaded box per cell (pdfplumber takes
+    each box for a one-row table); a "$" stands in a column of its own left of a figure; figures are
+    right-aligned. `headers` are the lines above the columns ([left text, column 1, column 2], or
+    [left text, one header centred over both columns]); `rows` are [label, "$" or "", figure, "$" or "",
+    figure]. `ruled`: the rows are drawn in a grid of rules, the headers above it (MGM's releases).
+    """
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    pdf.set_xy(10, 15)
+    pdf.cell(0, 5, title)
+    y = 25.0
+    for left, *columns in headers:
+        pdf.set_xy(10, y)
+        pdf.cell(90, 5, left)
+        places = ((105, 55),) if len(columns) == 1 else ((105, 25), (135, 25))
+        for (x, width), text in zip(places, columns, strict=True):
+            pdf.set_xy(x, y)
+            pdf.cell(width, 5, text, align="C")
+        y += 5
+    pdf.set_fill_color(225, 235, 245)
+    for index, (label, dollar1, figure1, dollar2, figure2) in enumerate(rows):
+        cells = ((10, 90, label, "L"), (105, 3, dollar1, "L"), (108, 22, figure1, "R"))
+        cells += ((135, 3, dollar2, "L"), (138, 22, figure2, "R"))
+        for x, width, text, align in cells:
+            if ruled:
+                pdf.rect(x, y, width, 5, style="D")
+            elif index % 2:
+                pdf.rect(x, y, width, 5, style="F")
+            pdf.set_xy(x, y)
+            pdf.cell(width, 5, text, align=align)
+        y += 5
+    pdf.set_xy(10, y + 5)
+    pdf.cell(0, 5, note)
+    return bytes(pdf.output())

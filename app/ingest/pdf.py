@@ -96,16 +96,15 @@ def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
     """The text of the pages among `numbers` that hold tables, rows kept (see pdf_tables); {} when none do."""
     if not numbers:
         return {}
-    from pdfminer.pdfexceptions import PDFException
-    from pdfminer.psexceptions import PSException
+    from pypdfium2 import PdfiumError
 
     try:
         return read_table_pages(data, numbers)
     except ImportError as exc:
         raise _missing_package_error(name, exc) from exc
-    except (PDFException, PSException, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+    except (PdfiumError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         # pypdf read these pages already: a table reader's failure costs the table layout, not the file.
-        log.warning("'%s': tables not read (pdfplumber failed: %s); pages keep their plain text", name, exc)
+        log.warning("'%s': tables not read (PDFium failed: %s); pages keep their plain text", name, exc)
         return {}
 
 

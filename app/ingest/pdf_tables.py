@@ -1,7 +1,9 @@
-"""Tables in PDF pages read as rows of cells under their column headers, by pdfplumber (pdfminer.six geometry).
+"""Tables in PDF pages read as rows of cells under their column headers, from PDFium's word positions.
 
-pdfplumber costs about 0.4 s a page (pure-Python layout), three times pypdf's text extraction, so it
-only reads the pages whose pypdf text looks like a table (`may_hold_table`); the others keep pypdf's text.
+Only the pages whose pypdf text may hold a table (`may_hold_table`) are read again; the others keep
+pypdf's text. Reading the words of every page with PDFium and looking for tables in them took 10%
+of pypdf's text extraction time on 3M's 2018 10-K and 37% on Netflix's 2017 10-K (one run each);
+pdfplumber took three times pypdf's, too much for the 40% of a 10-K's pages that hold tables.
 
 A table row reads "Total revenues | 2022: 66,608 | 2021: 62,286": the row's label, then each cell
 after its column's header, so that a passage keeps its meaning when it is retrieved alone.
@@ -10,36 +12,48 @@ after its column's header, so that a passage keeps its meaning when it is retrie
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pdfplumber.page import Page
-    from pdfplumber.table import Table
+    from pypdfium2 import PdfPage
 
 log = logging.getLogger(__name__)
 
 # A number as financial statements print it: 1,204  (3.5)  -12%  $ 66,608  —  or a year.
 _NUMBER = re.compile(r"^[(\-−]?[$€£]?\s*\d[\d,]*(\.\d+)?\)?%?$|^[—–-]$")
 _YEAR = re.compile(r"^(19|20)\d\d$")
-# A page "may hold a table" when at least this many of its lines carry two numbers or more. Not tuned
-# yet: it picks 91 of the 160 pages of 3M's 2018 10-K and 12 of 15 of MGM's Q4 2022 release.
+_DAY = re.compile(r"^([1-9]|[12]\d|3[01]),?$")  # "December 31," in a column header
+# A page "may hold a table" when at least TABLE_LINES of its lines carry two numbers or more, or when it
+# holds TABLE_FIGURES numbers other than years: pypdf puts each cell of many 10-K statements on a line
+# of its own. Together they picked every page with a table on 3M's 2018 10-K (120 of 160 pages, 64 with
+# a table; the line test alone missed 23 of them), MGM's Q4 2022 release and Netflix's 2017 10-K.
 TABLE_LINES = 3
-# pdfplumber's text strategy (columns from aligned words, for tables without rules) draws column
-# edges through words on dense pages; such a table is dropped (`_cuts_words`) and the page keeps its text.
-_ALIGNED = {"vertical_strategy": "text", "horizontal_strategy": "text"}
+TABLE_FIGURES = 12
+Word = tuple[float, float, float, float, str]  # x0, x1, top, bottom in points from the page's top-left; text
+_CURRENCY = {"$", "€", "£"}
+_LEADER = re.compile(r"^\.[.\s]*$")  # dot leaders between a row's label and its figures
+LINE_TOLERANCE = 3.0  # points between the tops of the words of one line (pdfplumber's own default)
+SIDEWAYS = 0.1  # radians a word's first character may turn and still be upright
+WORD_GAP = 3.0  # points between two characters of one word, at most (pdfplumber's x_tolerance)
+COLUMN_GAP = 12.0  # points: right edges of figures of one column lie within half of this of each other
+COLUMN_LINES = 3  # rows a column needs, so that a stray pair of numbers in prose makes no table
+MAX_HEADER_LINES = 4  # lines above a table's first row that may be its column headers
+MAX_ROW_GAP = 3  # lines without figures a table runs through (sub-headings such as "Current assets")
 
 
 def may_hold_table(text: str) -> bool:
-    """A cheap test on a page's extracted text: whether it has TABLE_LINES lines with two numbers or more."""
-    lines = 0
+    """A cheap test on a page's extracted text: TABLE_LINES lines with two numbers or more, or TABLE_FIGURES figures."""
+    lines = figures = 0
     for line in text.splitlines():
-        if sum(1 for token in line.split() if _NUMBER.match(token)) >= 2:
-            lines += 1
-            if lines >= TABLE_LINES:
-                return True
+        numbers = sum(1 for token in line.split() if _NUMBER.match(token) and not _YEAR.match(token))
+        figures += numbers
+        lines += numbers >= 2
+        if lines >= TABLE_LINES or figures >= TABLE_FIGURES:
+            return True
     return False
 
 
@@ -49,31 +63,34 @@ def read_table_pages(data: bytes, numbers: Sequence[int]) -> dict[int, str]:
     Pages where no table is found are left out: their caller keeps the text it has.
 
     Raises:
-        ImportError: pdfplumber is not installed.
-        pdfminer's PSException/PDFException, ValueError, KeyError, TypeError: a page pdfminer cannot parse.
+        ImportError: pypdfium2 is not installed.
+        pypdfium2.PdfiumError: a page PDFium cannot load.
     """
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     texts: dict[int, str] = {}
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
+    document = pdfium.PdfDocument(data)
+    try:
         for number in numbers:
-            page = pdf.pages[number - 1]
-            text = _rotated_page_text(data, number) if page.rotation else None
-            if text is None:  # not rotated, or the copy held no table (seen with /Rotate 270)
-                text = _page_text(page)
+            page = document[number - 1]
+            try:
+                text = _rotated_page_text(data, number) if page.get_rotation() else _page_text(page)
+            finally:
+                page.close()
             if text is not None:
                 texts[number] = text
-            page.close()  # its parsed objects are cached until then: a 300-page filing would hold them all
+    finally:
+        document.close()
     return texts
 
 
 def _rotated_page_text(data: bytes, number: int) -> str | None:
     """A page with /Rotate read from a copy with the rotation drawn into its content.
 
-    On a page with /Rotate 90, pdfplumber 0.11 drops a row label of a ruled table (a cell's characters
-    and its ruling lines turned differently); with the rotation in the content, /Rotate 0, both agree.
+    PDFium gives character boxes in the page's unturned space; with the rotation in the content
+    (/Rotate 0), lines and columns are where a reader sees them.
     """
-    import pdfplumber
+    import pypdfium2 as pdfium
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
@@ -81,103 +98,281 @@ def _rotated_page_text(data: bytes, number: int) -> str | None:
     writer.pages[0].transfer_rotation_to_content()
     buffer = io.BytesIO()
     writer.write(buffer)
-    with pdfplumber.open(buffer) as pdf:
-        return _page_text(pdf.pages[0])
+    document = pdfium.PdfDocument(buffer.getvalue())
+    try:
+        page = document[0]
+        try:
+            return _page_text(page)
+        finally:
+            page.close()
+    finally:
+        document.close()
 
 
-Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom in points, as pdfplumber gives them
-Rows = list[list[str | None]]
-
-
-def _page_text(page: Page) -> str | None:
+def _page_text(page: PdfPage) -> str | None:
+    words, sideways = page_words(page)
     # Text running down the page (drawn sideways, no /Rotate to turn it back): rows would be read as
     # columns, so the page keeps pypdf's text.
-    if sum(1 for char in page.chars if not char["upright"]) * 2 > len(page.chars):
+    if sideways * 2 > len(words):
         return None
-    tables = [(table.bbox, rows) for table in page.find_tables() if _is_data_table(rows := table.extract())]
-    if not tables:
-        tables = [found for table in page.find_tables(_ALIGNED) if (found := _aligned_table(page, table))]
-    if not tables:
-        return None
-    tables.sort(key=lambda table: table[0][1])
-    outside = page
-    for bbox, _ in tables:
-        outside = outside.outside_bbox(bbox)
-    x0, top, x1, bottom = page.bbox
-    parts: list[str] = []
-    for bbox, rows in tables:
-        parts.append(_text_in(outside, (x0, top, x1, bbox[1])))
-        parts.append("\n".join(table_rows(rows)))
-        parts.append(_text_in(outside, (x0, bbox[1], x1, bbox[3])))  # text beside the table
-        top = max(top, bbox[3])
-    parts.append(_text_in(outside, (x0, top, x1, bottom)))
-    return "\n".join(part for part in parts if part.strip())
+    return table_page_text(words)
 
 
-def _text_in(page: Page, bbox: Bbox) -> str:
-    if bbox[3] - bbox[1] <= 0:
-        return ""
-    return str(page.crop(bbox, strict=False).extract_text())
+def page_words(page: PdfPage) -> tuple[list[Word], int]:
+    """The words of a page from PDFium's characters, and how many of them are not upright.
 
-
-def _aligned_table(page: Page, table: Table) -> tuple[Bbox, Rows] | None:
-    """The rows of a text-strategy table from its header to its last row with a number, or None.
-
-    That strategy takes the lines of prose above and below a table into it; they are left out (and
-    stay page text). None when what is left is no data table, or when a column edge cuts a word.
+    PDFium reads a page's characters in C (see the module's docstring for the cost).
+    A word ends at a space (PDFium adds those it infers from gaps) or at a gap over WORD_GAP points.
     """
-    rows = table.extract()
-    numeric = [i for i, row in enumerate(rows) if any(cell and _is_number(cell) for cell in row[1:])]
-    if not numeric:
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    try:
+        height = page.get_height()
+        words: list[Word] = []
+        sideways = 0
+        chars: list[Word] = []  # the word being read, a character each, top-down coordinates
+        for index in range(textpage.count_chars()):
+            char = chr(raw.FPDFText_GetUnicode(textpage, index))
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            box = (left, right, height - top, height - bottom, char)
+            # Glyphs of one word may overlap a little (kerning): -1 point.
+            if chars and (
+                char.isspace()
+                or not char.isprintable()
+                or abs(box[2] - chars[-1][2]) > LINE_TOLERANCE
+                or not -1.0 <= left - chars[-1][1] <= WORD_GAP
+            ):
+                words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+                chars = []
+            if char.isspace() or not char.isprintable():
+                continue
+            if not chars:
+                sideways += abs(raw.FPDFText_GetCharAngle(textpage, index)) > SIDEWAYS
+            chars.append(box)
+        if chars:
+            words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+        return words, sideways
+    finally:
+        textpage.close()
+
+
+def table_page_text(words: Sequence[Word]) -> str | None:
+    """A page's text from its words, each table as rows "label | header: cell"; None when it holds no table.
+
+    A table is found from its numbers, not from rules or cell shading: statements converted from
+    HTML draw a shaded box per cell (pdfplumber's ruled tables are then one row each) and put "$" in a
+    column of its own. A column is COLUMN_LINES numbers or more ending rows, their right edges aligned
+    (figures are right-aligned); a row is a line ending with numbers in two columns or more; the
+    lines above the first row whose words lie over the columns are its column headers.
+    """
+    lines = _words_to_lines(words)
+    columns = _columns(lines)
+    if len(columns) < 2:
         return None
-    first, last = numeric[0], numeric[-1]
-    while first > 0 and _is_header(rows[first - 1]):
-        first -= 1
-    kept = [(row, group) for row, group in zip(rows, table.rows, strict=True)][first : last + 1]
-    kept = [(row, group) for row, group in kept if any(row)]
-    if not _is_data_table([row for row, _ in kept]):
+    rows = [i for i, line in enumerate(lines) if _is_row(line, columns)]
+    if len(rows) < 2:
         return None
-    boxes = [group.bbox for _, group in kept]
-    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    words = {word["text"] for word in page.crop(bbox, strict=False).extract_words()}
-    if any(token not in words for row, _ in kept for cell in row if cell for token in cell.split()):
+    tables: list[tuple[int, int]] = []  # first and last line of each table
+    for i in rows:
+        if tables and i - tables[-1][1] <= MAX_ROW_GAP + 1:
+            tables[-1] = (tables[-1][0], i)
+        else:
+            tables.append((i, i))
+    tables = [(first, last) for first, last in tables if sum(first <= i <= last for i in rows) >= 2]
+    if not tables:
         return None
-    return bbox, [row for row, _ in kept]
+    out: list[str] = []
+    done = 0
+    for first, last in tables:
+        # Sub-headings without figures ("Assets", "Current assets") open a table's body, under its headers.
+        body = first
+        while body > done and first - body < MAX_ROW_GAP and _is_sub_heading(lines[body - 1], columns):
+            body -= 1
+        first = body
+        top = first
+        while top > done and first - top < MAX_HEADER_LINES and _is_header_line(lines[top - 1], columns):
+            top -= 1
+        out.extend(_plain(line) for line in lines[done:top])
+        headers = [_header_cells(line, columns) for line in lines[top:first]]
+        for line in headers:  # a header line's own label ("(Dollars in millions)") stays as text
+            if line[0]:
+                out.append(line[0])
+        cells: list[list[str | None]] = [["", *line[1:]] for line in headers]
+        cells.extend(_cells(line, columns) for line in lines[first : last + 1])
+        out.extend(table_rows(cells, len(headers)))
+        done = last + 1
+    out.extend(_plain(line) for line in lines[done:])
+    return "\n".join(line for line in out if line.strip())
 
 
-def _is_header(row: list[str | None]) -> bool:
-    """A column-header line: no label, and only years or words in the columns (not prose cut into cells)."""
-    values = [cell for cell in row[1:] if cell]
-    return not row[0] and bool(values) and all(_YEAR.match(cell) or not _is_number(cell) for cell in values)
+def _words_to_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into lines, top to bottom, each left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w[2], w[0])):
+        if lines and abs(lines[-1][0][2] - word[2]) <= LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w[0]) for line in lines]
 
 
-def _is_data_table(rows: list[list[str | None]]) -> bool:
-    # Two columns and two rows with a number at least: a layout grid of prose or a boxed note is not one.
-    widths = [sum(1 for cell in row if cell and cell.strip()) for row in rows]
-    numeric_rows = sum(1 for row in rows if any(cell and _is_number(cell) for cell in row[1:]))
-    return max(widths, default=0) >= 2 and numeric_rows >= 2
+def _plain(line: list[Word]) -> str:
+    return " ".join(w[4] for w in line)
+
+
+def _trailing_numbers(line: list[Word]) -> list[Word]:
+    """The numbers that end a line (its cells if it is a row), "$" signs skipped.
+
+    A number a space from the word before it belongs to the label's text ("less reserves: 2021, $305")
+    and ends the run: cells stand apart.
+    """
+    cells: list[Word] = []
+    words = [word for word in line if word[4] not in _CURRENCY]
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
+        if not _NUMBER.match(word[4]):
+            break
+        if index and word[0] - words[index - 1][1] <= _space(word):
+            break
+        cells.append(word)
+    return cells[::-1]
+
+
+def _columns(lines: list[list[Word]]) -> list[tuple[float, float]]:
+    """Value columns as (left, right) spans in points, left to right; a "$" before a column's figures is in it.
+
+    Column headers are centred over the whole cell, "$" included (Costco's "2021" sits left of its figures).
+    """
+    figures = [[w for w in _trailing_numbers(line) if not _YEAR.match(w[4])] for line in lines]
+    # A line ending with one number is prose ("(Note 16)") as often as a row: its number marks no column.
+    edges = sorted(w[1] for cells in figures if len(cells) >= 2 for w in cells)
+    clusters: list[list[float]] = []
+    for edge in edges:
+        if clusters and edge - clusters[-1][-1] <= COLUMN_GAP / 2:
+            clusters[-1].append(edge)
+        else:
+            clusters.append([edge])
+    spans = []
+    for cluster in clusters:
+        if len(cluster) >= COLUMN_LINES:
+            low, right = min(cluster), max(cluster)
+            lefts = [
+                (before if before[4] in _CURRENCY else word)[0]
+                for line in lines
+                for before, word in itertools.pairwise([line[0], *line])
+                if low <= word[1] <= right and _NUMBER.match(word[4]) and word in _trailing_numbers(line)
+            ]
+            spans.append((min(lefts), right))
+    return spans
+
+
+def _column_of(word: Word, columns: list[tuple[float, float]]) -> int | None:
+    """The 1-based column a number belongs to (its right edge at the column's), or None."""
+    for index, (_, right) in enumerate(columns, start=1):
+        if abs(word[1] - right) <= COLUMN_GAP / 2:
+            return index
+    return None
+
+
+def _is_row(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    # Years alone make a header line ("Year Ended June 30, 2016 2015 2014"), not a row.
+    placed = {_column_of(w, columns) for w in _trailing_numbers(line) if not _YEAR.match(w[4])} - {None}
+    return len(placed) >= 2
+
+
+def _cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str | None]:
+    """[label, cell per column] of a row line: numbers go to their column, the rest (dot leaders out) is the label."""
+    cells: list[str | None] = [""] * (len(columns) + 1)
+    label = []
+    for word in line:
+        column = _column_of(word, columns) if _NUMBER.match(word[4]) else None
+        if column is not None:
+            cells[column] = f"{cells[column]} {word[4]}".strip()
+        elif word[4] not in _CURRENCY and not _LEADER.match(word[4]):
+            label.append(word[4].rstrip("."))
+    cells[0] = " ".join(part for part in label if part)
+    return cells
+
+
+def _is_sub_heading(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    """A short line left of the columns, such as "Current assets": a row without figures."""
+    return len(line) <= 8 and all(w[1] < columns[0][0] - COLUMN_GAP for w in line)
+
+
+def _is_header_line(line: list[Word], columns: list[tuple[float, float]]) -> bool:
+    """A line of column headers: no number but years, and words over the columns."""
+    if any(_NUMBER.match(w[4]) and not _YEAR.match(w[4]) and not _DAY.match(w[4]) for w in line):
+        return False
+    edge = columns[0][0] - COLUMN_GAP
+    # A line of prose runs from the label area over the columns, its words a space apart.
+    crossing = any(a[1] < edge < b[1] and b[0] - a[1] <= _space(a) for a, b in itertools.pairwise(line))
+    return not crossing and any(w[1] > edge for w in line)
+
+
+def _space(word: Word) -> float:
+    """Points between two words of one phrase, at most: wider than a space (a third of the font's height)."""
+    return 2 * (word[3] - word[2]) / 3
+
+
+def _header_cells(line: list[Word], columns: list[tuple[float, float]]) -> list[str]:
+    """[text left of the columns, header per column].
+
+    A phrase heads the columns whose centres it covers; a phrase centred in the gap between two
+    columns ("Three months ended" over two quarters), or alone on its line and centred over all
+    the columns ("Year Ended December 31,"), heads each of them; any other, its nearest column.
+    """
+    phrases: list[list[Word]] = []
+    for word in line:
+        if phrases and word[0] - phrases[-1][-1][1] <= _space(word):
+            phrases[-1].append(word)
+        else:
+            phrases.append([word])
+    edge = columns[0][0] - COLUMN_GAP
+    over = [phrase for phrase in phrases if phrase[-1][1] >= edge]
+    centres = [(left + right) / 2 for left, right in columns]
+    middle, width = (columns[0][0] + columns[-1][1]) / 2, columns[-1][1] - columns[0][0]
+    cells = [""] * (len(columns) + 1)
+    for phrase in phrases:
+        x0, x1, text = phrase[0][0], phrase[-1][1], _plain(phrase)
+        centre = (x0 + x1) / 2
+        if phrase not in over or (text.startswith("(") and text.endswith(")")):  # "(Unaudited)": a note
+            heads = [0]
+        elif len(over) == 1 and abs(centre - middle) < width / 8:
+            heads = list(range(1, len(columns) + 1))
+        else:
+            heads = [i for i, middle_of in enumerate(centres, start=1) if x0 <= middle_of <= x1]
+            gaps = [i for i in range(1, len(columns)) if columns[i - 1][1] < centre < columns[i][0]]
+            if len(heads) < 2 and gaps:
+                heads = [gaps[0], gaps[0] + 1]
+            elif not heads:
+                heads = [min(range(1, len(columns) + 1), key=lambda i: abs(centres[i - 1] - centre))]
+        for index in heads:
+            cells[index] = f"{cells[index]} {text}".strip()
+    return cells
 
 
 def _is_number(cell: str) -> bool:
     return bool(_NUMBER.match(" ".join(cell.split())))
 
 
-def table_rows(rows: list[list[str | None]]) -> list[str]:
+def table_rows(rows: list[list[str | None]], header_count: int | None = None) -> list[str]:
     """Lines "label | header: cell | ..." from a table's rows (None marks a cell merged with its left one).
 
-    The leading rows without numbers other than years are the column headers; a cell of a row
-    that has no header is written alone.
+    The first `header_count` rows are the column headers; by default, the leading rows without
+    numbers other than years. A cell of a column that has no header is written alone.
     """
     cells = [[" ".join((cell or "").split()) for cell in row] for row in rows]
     merged = [[cell is None for cell in row] for row in rows]
-    header_count = 0
-    for row in cells:
-        values = [cell for cell in row[1:] if cell]
-        if any(_is_number(cell) and not _YEAR.match(cell) for cell in values) or not any(row):
-            break
-        header_count += 1
-    if header_count == len(cells):  # no row with a number: not a header, all body (a list of names)
+    if header_count is None:
         header_count = 0
+        for row in cells:
+            values = [cell for cell in row[1:] if cell]
+            if any(_is_number(cell) and not _YEAR.match(cell) for cell in values) or not any(row):
+                break
+            header_count += 1
+        if header_count == len(cells):  # no row with a number: not a header, all body (a list of names)
+            header_count = 0
     headers = _column_headers(cells[:header_count], merged[:header_count])
     lines = []
     for row in cells[header_count:]:

@@ -17,6 +17,7 @@ from tests.pdf_files import (
     make_form_pdf,
     make_garbled_pdf,
     make_owner_locked_pdf,
+    make_statement_pdf,
     make_table_pdf,
     make_unicode_pdf,
 )
@@ -175,7 +176,66 @@ def test_a_table_in_a_pdf_keeps_its_rows_under_their_column_headers(ruled: bool,
     assert page_texts(data) == {1: STATEMENT_TEXT}
 
 
+def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_lines() -> None:
+    # The layout of 3M's and Microsoft's 10-K statements: a shaded box per cell, "$" in a column of its
+    # own, figures in parentheses, dot leaders, sub-headings without figures, "December 31," over the year.
+    data = make_statement_pdf(
+        "Consolidated Balance Sheets",
+        [["", "December 31,", "December 31,"], ["(In millions)", "2018", "2017"]],
+        [
+            ["Assets", "", "", "", ""],
+            ["Current assets", "", "", "", ""],
+            ["Cash and cash equivalents", "$", "2,853", "$", "3,053"],
+            ["Inventories . . . . . . . . . . .", "", "4,366", "", "4,034"],
+            ["Less: accumulated depreciation", "", "(16,135)", "", "(16,048)"],
+            ["Total assets", "$", "36,500", "$", "37,987"],
+        ],
+        "See the notes to the statements.",
+    )
+    assert page_texts(data) == {
+        1: "Consolidated Balance Sheets\n"
+        "(In millions)\n"
+        "Assets\n"
+        "Current assets\n"
+        "Cash and cash equivalents | December 31, 2018: 2,853 | December 31, 2017: 3,053\n"
+        "Inventories | December 31, 2018: 4,366 | December 31, 2017: 4,034\n"
+        "Less: accumulated depreciation | December 31, 2018: (16,135) | December 31, 2017: (16,048)\n"
+        "Total assets | December 31, 2018: 36,500 | December 31, 2017: 37,987\n"
+        "See the notes to the statements."
+    }
+
+
+def test_a_header_centred_over_two_columns_heads_both_and_headers_above_a_ruled_grid_are_kept() -> None:
+    data = make_statement_pdf(
+        "Reconciliation of net income",
+        [["(In thousands)", "Three months ended"], ["", "December 31,", "December 31,"], ["", "2022", "2021"]],
+        [
+            ["Net income", "$", "284,002", "$", "131,013"],
+            ["Interest", "", "137,132", "", "201,477"],
+            ["Other, net", "", "(104,951)", "", "20,131"],
+        ],
+        "Adjusted EBITDAR is a non-GAAP measure.",
+        ruled=True,
+    )
+    assert page_texts(data) == {
+        1: "Reconciliation of net income\n"
+        "(In thousands)\n"
+        "Net income | Three months ended December 31, 2022: 284,002 | Three months ended December 31, 2021: 131,013\n"
+        "Interest | Three months ended December 31, 2022: 137,132 | Three months ended December 31, 2021: 201,477\n"
+        "Other, net | Three months ended December 31, 2022: (104,951) | Three months ended December 31, 2021: 20,131\n"
+        "Adjusted EBITDAR is a non-GAAP measure."
+    }
+
+
 def test_a_page_of_prose_with_a_few_numbers_is_not_taken_for_a_table() -> None:
     text = "Revenue rose 12% to 66,608 in 2022.\nStaff grew from 1,200 to 1,450.\nOffices: 14."
     assert not may_hold_table(text)
     assert may_hold_table("Revenue 66,608 62,286\nCost (41,220) (38,050)\nNet 5,116 4,019")
+
+
+def test_a_statement_whose_cells_pypdf_puts_on_lines_of_their_own_may_hold_a_table() -> None:
+    # pypdf's text of 3M's 2018 balance sheet: a line per cell, never two numbers on one line.
+    cells = ["Cash", "$", "2,853", "$", "3,053", "Inventories", "4,366", "4,034", "Goodwill", "10,051", "10,513"]
+    cells += ["Prepaids", "741", "937", "Other assets", "1,345", "1,395", "Total assets", "$", "36,500", "$", "37,987"]
+    assert may_hold_table("\n".join(cells))
+    assert not may_hold_table("\n".join(["2018", "2017", "2016", "Revenue rose 12% to 66,608.", "Offices: 14."] * 3))
