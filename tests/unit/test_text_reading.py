@@ -103,9 +103,17 @@ def test_text_in_a_legacy_non_western_code_page_is_read_as_written(encoding: str
     assert parsed.notes == []
 
 
-def test_a_line_of_french_in_windows_1252_keeps_its_accents() -> None:
-    text = "Un été à Paris, où le loyer s'élève à 900 €."
-    assert read_document(text.encode("cp1252"), "loyer.txt")[0].text == text
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un été à Paris, où le loyer s'élève à 900 €.",  # the detector says Windows-1250: "ŕ" for "à"
+        "Köln liegt am Rhein.",  # the detector says Big5: "K闤n"
+        "El niño pequeño",  # the detector says Windows-1250: "ń" for "ñ"
+    ],
+    ids=["french", "german", "spanish"],
+)
+def test_a_line_of_western_text_in_windows_1252_keeps_its_accents(text: str) -> None:
+    assert read_document(text.encode("cp1252"), "note.txt")[0].text == text
 
 
 HEBREW_LINE = "חוזה שכירות. דמי השכירות הם 4000 שקלים לחודש."  # too short for the detector: it reads Cyrillic
