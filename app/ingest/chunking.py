@@ -16,10 +16,20 @@ from app.ingest.readers import format_location
 from app.store.chroma import DOC_KEY
 from app.store.chunk_text import LABEL_KEY, chunk_context
 
-# Lines of 40+ characters without a space, three or more in a row: base64 wrapped at 64 or 76
-# columns, hex without spaces. SentenceSplitter would split them one character at a time
-# (20 s for 240 KB of base64); cutting them by characters directly gives the same pieces at once.
-_WRAPPED_RUN = re.compile(r"(?:^[ \t]*\S{40,}[ \t]*(?:\n|\Z)){3,}", re.MULTILINE)
+# Characters of scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer,
+# Hangul, CJK punctuation, kana, Bopomofo, Han ideographs, Yi, full-width forms. A run of them is
+# prose, which SentenceSplitter splits at its full stops (its CHUNKING_REGEX has U+3002, U+FF1F, U+FF01),
+# not data to cut by characters.
+_SPACELESS_SCRIPTS = (
+    "\u0e00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+)
+# A character of data: not a space, not of a space-less script.
+_DATA_CHARACTER = rf"[^\s{_SPACELESS_SCRIPTS}]"
+# Lines of 40+ such characters, three or more in a row: base64 wrapped at 64 or 76 columns, hex
+# without spaces. SentenceSplitter would split them one character at a time (20 s for 240 KB of
+# base64); cutting them by characters directly gives the same pieces at once.
+_WRAPPED_RUN = re.compile(rf"(?:^[ \t]*{_DATA_CHARACTER}{{40,}}[ \t]*(?:\n|\Z)){{3,}}", re.MULTILINE)
 
 
 class BoundedSentenceSplitter(SentenceSplitter):
@@ -57,8 +67,12 @@ class BoundedSentenceSplitter(SentenceSplitter):
         return chunks
 
     def _segments(self, text: str, max_chars: int) -> list[tuple[str, bool]]:
-        """`text` in order: (segment, True) for runs without spaces too long to be words, (segment, False) else."""
-        unbroken = re.compile(rf"\S{{{max_chars // 2},}}|{_WRAPPED_RUN.pattern}", re.MULTILINE)
+        """`text` in order: (segment, True) for runs of data too long to be words, (segment, False) else.
+
+        Data is text without spaces and without characters of scripts written without spaces, whose
+        long runs are prose (a Chinese paragraph), not data.
+        """
+        unbroken = re.compile(rf"{_DATA_CHARACTER}{{{max_chars // 2},}}|{_WRAPPED_RUN.pattern}", re.MULTILINE)
         segments: list[tuple[str, bool]] = []
         start = 0
         for match in unbroken.finditer(text):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 # Byte-order marks, longest first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS = (
@@ -60,7 +65,12 @@ def decode_text(data: bytes, name: str) -> DecodedText:
 
 
 def _encoding_of(data: bytes) -> tuple[str, bytes]:
-    """The codec to decode `data` with and the bytes to decode (a byte-order mark removed)."""
+    """The codec to decode `data` with and the bytes to decode (a byte-order mark removed).
+
+    In order: a byte-order mark; UTF-8; the charset the file declares (HTML meta, XML declaration);
+    BOM-less UTF-16/32 as charset_normalizer finds it; the detector's code page when it reads the
+    bytes as a non-Latin script (Cyrillic, Greek, Arabic, Hebrew, Thai, CJK); else Windows-1252.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return encoding, data[len(bom) :]
@@ -72,6 +82,9 @@ def _encoding_of(data: bytes) -> tuple[str, bytes]:
         if b"\x00" not in data:
             return "utf-8", data  # the common case, without asking the detector
         valid_utf8 = True
+    declared = _declared_encoding(data)
+    if declared is not None:
+        return declared, data
     from charset_normalizer import from_bytes
 
     # The detector decodes all it is given with each candidate (7 s for 20 MB): a sample whose
@@ -84,8 +97,12 @@ def _encoding_of(data: bytes) -> tuple[str, bytes]:
         return detected, data
     if valid_utf8 or _mostly_utf8(data):
         return "utf-8", data
-    # Windows-1252 is the usual legacy encoding of Western text; it rejects a few byte values,
-    # so non-Western text falls through to the detector's choice.
+    # Windows-1252 decodes almost any byte, so it is chosen only when the detector has no better
+    # answer: for Western text it often names a sibling code page (cp1250 for French, "à" becomes
+    # "ŕ"), so its answer is taken only when its text is in another script, which the Windows-1252
+    # reading of Cyrillic ("Äîãîâîð"), Greek or CJK bytes never is (benchmarks/legacy_encodings.py).
+    if guess is not None and _reads_as_non_latin_script(str(guess)):
+        return guess.encoding, data
     # With no detector verdict either, cp1252 (undefined bytes replaced) lets the share of
     # non-text characters decide between a damaged text and a binary file.
     try:
@@ -93,6 +110,72 @@ def _encoding_of(data: bytes) -> tuple[str, bytes]:
     except UnicodeDecodeError:
         return detected or "cp1252", data
     return "cp1252", data
+
+
+# <meta charset="x">, <meta http-equiv="Content-Type" content="text/html; charset=x"> and
+# <?xml ... encoding="x"?>, looked for in the first 1,024 bytes as browsers do (WHATWG's prescan).
+_DECLARED_CHARSET = re.compile(
+    rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?\s*([\w.:-]+)|\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)",
+    re.IGNORECASE,
+)
+_DECLARED_CHARSET_BYTES = 1024
+# Labels browsers read as a wider code page than their name (WHATWG Encoding Standard): pages
+# declared Latin-1 or ASCII are Windows-1252 in practice, GB2312 pages GBK, and so on.
+_WIDER_CODEC = {
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "iso8859-11": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The codec of the charset `data` declares, when Python has it and it decodes `data` without error.
+
+    UTF-8/16/32 declarations are not taken: text that gets here is not valid UTF-8, and a page
+    declaring UTF-16 has no byte-order mark and ASCII markup, so it is not UTF-16 either.
+    """
+    match = _DECLARED_CHARSET.search(data[:_DECLARED_CHARSET_BYTES])
+    if match is None:
+        return None
+    label = (match.group(1) or match.group(2)).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(label.replace("windows-", "cp")).name
+    except LookupError:
+        return None
+    codec = _WIDER_CODEC.get(codec, codec)
+    if codec.startswith("utf"):
+        return None
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return None  # a wrong declaration (a page saved again in another code page): detect instead
+    return codec
+
+
+def _reads_as_non_latin_script(text: str) -> bool:
+    """Whether `text` is written in a script other than Latin (Cyrillic, Greek, Hebrew, Han...).
+
+    Letters below U+0370 are Latin ones whose names do not say so (ª, µ) or modifier letters (ˇ).
+    A Western text the detector misreads (as Big5 from 40 bytes of German) has its few non-Latin
+    letters inside Latin words: "Kö" + "ln" becomes "K" + one Han character + "n". So the text
+    counts only when at most half of its non-Latin letters touch an ASCII letter: in XQuAD
+    paragraphs cut to 20-80 characters, 1 of 1,783 Cyrillic, Greek, Thai, Arabic and Chinese
+    texts had more, 16 of 17 such misread German and Spanish ones (benchmarks/legacy_encodings.py).
+    """
+    non_latin = touching = 0
+    for index, character in enumerate(text):
+        if ord(character) < 0x370 or not character.isalpha() or unicodedata.name(character, "").startswith("LATIN"):
+            continue
+        non_latin += 1
+        neighbours = text[max(index - 1, 0) : index] + text[index + 1 : index + 2]
+        touching += any(neighbour.isascii() and neighbour.isalpha() for neighbour in neighbours)
+    return non_latin > 0 and touching * 2 <= non_latin
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -192,20 +275,47 @@ def read_html(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     found = EmbeddedData(images=len(soup.find_all("img", src=re.compile(r"^\s*data:", re.IGNORECASE))))
     for element in soup(_INVISIBLE):
         element.decompose()
+    # Innermost first: a nested table becomes text of its outer table's cell.
+    for table in reversed(soup("table")):
+        table.replace_with("\n" + "\n".join(_table_lines(table)) + "\n")
     for heading in soup(_HEADINGS):
         heading.replace_with(f"\n{_HEADING}{heading.name[1]}{_one_line(heading.get_text(' '))}\n")
     # Line breaks only between blocks: inline markup (<b>, <a>) stays inside its sentence.
     for block in soup(_BLOCKS):
         block.insert_before("\n")
         block.insert_after("\n")
-    sections = [Section(path=(), lines=[title] if title else [])]
+    # The title is indexed with every chunk (document_label), so it is not text of its own.
+    sections = [Section(path=(), lines=[])]
     for raw in without_embedded_data(soup.get_text(), found).split("\n"):
         if raw.startswith(_HEADING):
             level, heading_text = int(raw[1]), raw[2:].strip()
             sections.append(sections[-1].under(level, heading_text))
         elif line := _one_line(raw):
             sections[-1].lines.append(line)
-    return ParsedFile(documents=section_documents(sections, title), notes=decoded.notes() + found.notes(), title=title)
+    documents = section_documents(sections, title)
+    if not documents and title:  # a page that is only its title: the title is what there is to find
+        documents = [Document(text=title, metadata={"section": title})]
+    return ParsedFile(documents=documents, notes=decoded.notes() + found.notes(), title=title)
+
+
+def _table_lines(table: Tag) -> list[str]:
+    """A table as lines: its caption, then one line per row with its cells joined by " | ".
+
+    When the first row is all <th> cells, each later cell but the row's first (its label) is
+    written after its column's header, as spreadsheet rows are: "Revenue | 2022: 66,608 | 2021: 62,286".
+    """
+    lines = [caption] if table.caption and (caption := _one_line(table.caption.get_text(" "))) else []
+    headers: list[str] = []
+    for number, row in enumerate(table("tr")):
+        cells = row(("td", "th"), recursive=False)
+        texts = [_one_line(cell.get_text(" ")) for cell in cells]
+        if number == 0 and cells and all(cell.name == "th" for cell in cells):
+            headers = texts
+        elif len(headers) == len(texts):
+            texts = [texts[0]] + [f"{h}: {t}" if h and t else t for h, t in zip(headers[1:], texts[1:], strict=True)]
+        if line := " | ".join(text for text in texts if text):
+            lines.append(line)
+    return lines
 
 
 def _one_line(text: str) -> str:

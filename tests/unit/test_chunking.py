@@ -94,6 +94,28 @@ def test_chinese_paragraphs_without_spaces_are_chunked_within_the_model_limit(
     assert len(chunks) >= 15000 // app_splitter.chunk_size
 
 
+CHINESE_SENTENCES = [
+    f"第{n}项：海鹦在北大西洋的岩石岛屿上筑巢，每年产一枚蛋，雏鸟由父母轮流喂养{n % 9 + 30}天。" for n in range(1, 61)
+]
+JAPANESE_SENTENCES = [
+    f"第{n}項：ツノメドリは北大西洋の岩の多い島に巣を作り、毎年一個の卵を産み、{n % 9 + 30}日間ひなを育てる。"
+    for n in range(1, 61)
+]
+
+
+@pytest.mark.parametrize("sentences", [CHINESE_SENTENCES, JAPANESE_SENTENCES], ids=["chinese", "japanese"])
+def test_chinese_and_japanese_paragraphs_are_chunked_at_their_full_stops(
+    sentences: list[str], app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    text = "".join(sentences[:30]) + "\n\n" + "".join(sentences[30:])  # two paragraphs without spaces
+    chunks = chunks_of(text.encode(), "puffins.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    assert len(chunks) > 1
+    assert [sentence for sentence in sentences if not any(sentence in chunk for chunk in chunks)] == []
+    assert [chunk[:8] for chunk in chunks if not chunk.startswith("第")] == []
+    assert [chunk[-8:] for chunk in chunks if not chunk.endswith("。")] == []
+
+
 def test_chunks_leave_room_for_their_context_line_and_still_hold_the_text() -> None:
     from app.ingest.chunking import BoundedSentenceSplitter
     from app.store.chunk_text import LABEL_KEY, searchable_text

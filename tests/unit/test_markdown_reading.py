@@ -121,7 +121,7 @@ def test_html_is_cited_by_the_path_of_its_h1_to_h6_headings() -> None:
     parsed = parse_file(page, "birds.html")
     assert parsed.title == "Field guide"
     assert locations_and_texts(page, "birds.html") == [
-        ('section "Field guide"', "Field guide\nRead this first."),
+        ('section "Field guide"', "Read this first."),
         ('section "Birds"', "Birds\nBirds fly."),
         ('section "Birds > Seabirds > Puffins > Diet"', "Diet\nSand eels."),
         ('section "Birds > Seabirds > Puffins > Diet > Trivia"', "Trivia\nClowns of the sea."),
@@ -137,3 +137,27 @@ def test_a_headingless_html_page_is_cited_by_its_title_else_by_part() -> None:
     untitled = parse_file(f"<html><body>{body}</body></html>".encode(), "b.html")
     assert untitled.title == ""
     assert chunk_locations(untitled.documents) == ["part 1", "part 2", "part 3"]
+
+
+def test_an_html_table_row_is_one_line_with_each_value_after_its_column_header() -> None:
+    page = b"""<html><head><title>Results</title></head><body><h1>Results</h1>
+    <table><caption>Income statement</caption><tr><th>Metric</th><th>2022</th><th>2021</th></tr>
+    <tr><td>Revenue</td><td>66,608</td><td>62,286</td></tr>
+    <tr><td>Net <b>income</b></td><td>-4,935</td><td></td></tr></table>
+    <table><tr><td>CEO</td><td>D. Calhoun</td></tr></table></body></html>"""
+    assert locations_and_texts(page, "results.html") == [
+        (
+            'section "Results"',
+            "Results\nIncome statement\nMetric | 2022 | 2021\nRevenue | 2022: 66,608 | 2021: 62,286\n"
+            "Net income | 2022: -4,935\nCEO | D. Calhoun",
+        )
+    ]
+
+
+def test_an_html_title_is_not_a_passage_of_its_own_unless_it_is_all_the_page_has() -> None:
+    page = b"<html><head><title>Results</title></head><body><h1>Revenue</h1><p>It rose 7%.</p></body></html>"
+    assert locations_and_texts(page, "results.html") == [('section "Revenue"', "Revenue\nIt rose 7%.")]
+    only_title = b"<html><head><title>Quarterly pricing memo</title></head><body></body></html>"
+    assert locations_and_texts(only_title, "memo.html") == [
+        ('section "Quarterly pricing memo"', "Quarterly pricing memo")
+    ]

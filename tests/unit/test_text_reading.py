@@ -73,3 +73,67 @@ def test_binary_content_is_refused_with_what_to_do_instead(data: bytes) -> None:
         "Open it in the program that made it and export it as text or a supported format "
         "(PDF, DOCX, TXT, MD, HTML, CSV), then upload that."
     )
+
+
+# Two or three lines of a lease in each language, saved in the code page its writers used before UTF-8.
+RUSSIAN = "Договор аренды квартиры.\nАрендная плата составляет 45000 рублей в месяц.\nОплата вносится до пятого числа."
+GREEK = "Η σύμβαση μίσθωσης.\nΤο μίσθωμα ανέρχεται σε 800 ευρώ τον μήνα.\nΗ πληρωμή γίνεται έως την πέμπτη ημέρα."
+THAI = "สัญญาเช่าบ้าน\nค่าเช่าเดือนละ 12000 บาท\nชำระภายในวันที่ห้าของทุกเดือน"
+ARABIC_LEASE = "عقد الإيجار.\nقيمة الإيجار الشهري 3000 ريال.\nيتم الدفع قبل اليوم الخامس من كل شهر."
+HEBREW = "חוזה שכירות לדירה.\nדמי השכירות הם 4000 שקלים לחודש.\nהתשלום עד החמישי בכל חודש, החוזה תקף לשלוש שנים."
+CHINESE_LEASE = "租赁合同。\n每月租金为五千元，租金应在每月五日前支付。\n合同期限为三年。"
+JAPANESE = "賃貸契約書。\n家賃は月額八万円です。毎月五日までに支払うこと。\n契約期間は三年です。"
+LEGACY = {
+    "russian-cp1251": ("cp1251", RUSSIAN),
+    "russian-koi8-r": ("koi8_r", RUSSIAN),
+    "greek-cp1253": ("cp1253", GREEK),
+    "greek-iso-8859-7": ("iso8859_7", GREEK),
+    "thai-cp874": ("cp874", THAI),
+    "arabic-cp1256": ("cp1256", ARABIC_LEASE),
+    "hebrew-cp1255": ("cp1255", HEBREW),
+    "chinese-gbk": ("gbk", CHINESE_LEASE),
+    "japanese-shift-jis": ("shift_jis", JAPANESE),
+}
+
+
+@pytest.mark.parametrize(("encoding", "text"), LEGACY.values(), ids=LEGACY.keys())
+def test_text_in_a_legacy_non_western_code_page_is_read_as_written(encoding: str, text: str) -> None:
+    parsed = parse_file(text.encode(encoding), "lease.txt")
+    assert [d.text for d in parsed.documents] == [text]
+    assert parsed.notes == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un été à Paris, où le loyer s'élève à 900 €.",  # the detector says Windows-1250: "ŕ" for "à"
+        "Köln liegt am Rhein.",  # the detector says Big5: "K闤n"
+        "El niño pequeño",  # the detector says Windows-1250: "ń" for "ñ"
+    ],
+    ids=["french", "german", "spanish"],
+)
+def test_a_line_of_western_text_in_windows_1252_keeps_its_accents(text: str) -> None:
+    assert read_document(text.encode("cp1252"), "note.txt")[0].text == text
+
+
+HEBREW_LINE = "חוזה שכירות. דמי השכירות הם 4000 שקלים לחודש."  # too short for the detector: it reads Cyrillic
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1255">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1255">',
+    ],
+    ids=["meta-charset", "http-equiv"],
+)
+def test_an_html_page_is_decoded_in_the_charset_it_declares(declaration: str) -> None:
+    page = f"<html><head>{declaration}<title>שכירות</title></head><body><p>{HEBREW_LINE}</p></body></html>"
+    parsed = parse_file(page.encode("cp1255"), "lease.html")
+    assert parsed.title == "שכירות"
+    assert [d.text for d in parsed.documents] == [HEBREW_LINE]
+
+
+def test_an_xml_declaration_names_the_encoding_of_the_text() -> None:
+    text = f'<?xml version="1.0" encoding="windows-1255"?>\n<lease>{HEBREW_LINE}</lease>'
+    assert read_document(text.encode("cp1255"), "lease.txt")[0].text == text
