@@ -9,7 +9,7 @@ ranked it, so scores mean the same thing in every mode (and a relevance threshol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -75,8 +75,7 @@ class SearchRetriever(BaseRetriever):
         lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         if options.mode in ("dense", "hybrid"):
-            # A few extra: hits of a document still being written are dropped here.
-            hits = [hit for hit in self._index.query(vector, depth + 10) if hit.node.metadata.get(DOC_KEY) in ready]
+            hits = self._ready_hits(vector, depth, ready)
             for hit in hits[:depth]:
                 nodes[hit.node.node_id] = hit.node
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
@@ -101,6 +100,23 @@ class SearchRetriever(BaseRetriever):
         missing = [chunk_id for chunk_id in ranked if chunk_id not in cosine]
         cosine.update(self._cosines(vector, missing))
         return [NodeWithScore(node=nodes[chunk_id], score=cosine.get(chunk_id, 0.0)) for chunk_id in ranked]
+
+    def _ready_hits(self, vector: list[float], depth: int, ready: Collection[str]) -> list[NodeWithScore]:
+        """The `depth` nearest chunks of ready documents.
+
+        Chroma holds the chunks of documents still being written (by this or another process) too. A
+        few extra hits cover a small one; when a large one crowds the ready chunks out, the search is
+        repeated without the unready documents it met, so an upload in progress never hides the rest.
+        """
+        unready: set[str] = set()
+        for _ in range(3):
+            hits = self._index.query(vector, depth + 10, exclude_docs=unready)
+            kept = [hit for hit in hits if hit.node.metadata.get(DOC_KEY) in ready]
+            met = {str(hit.node.metadata.get(DOC_KEY, "")) for hit in hits} - set(ready)
+            if len(kept) >= depth or len(hits) < depth + 10 or met <= unready:
+                break
+            unready |= met
+        return kept[:depth]
 
     def _with_nodes(self, chunk_ids: list[str], nodes: dict[str, BaseNode]) -> list[str]:
         """Fetch the chunks not seen yet; drop any that vanished from the index meanwhile."""

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import chromadb
@@ -370,14 +371,19 @@ class VectorIndex:
             "try again (no app restart needed).",
         )
 
-    def query(self, embedding: Sequence[float], top_k: int) -> list[NodeWithScore]:
-        """Nearest chunks with cosine similarity as the score (1 = same direction)."""
+    def query(
+        self, embedding: Sequence[float], top_k: int, exclude_docs: AbstractSet[str] = frozenset()
+    ) -> list[NodeWithScore]:
+        """Nearest chunks with cosine similarity as the score (1 = same direction), leaving out the
+        chunks of the documents (sha256) in `exclude_docs`."""
         if top_k <= 0 or self.count() == 0:
             return []
+        where = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None
         result = self._read(
             "query",
             query_embeddings=np.asarray([embedding], dtype=np.float32),
             n_results=top_k,
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         hits: list[NodeWithScore] = []

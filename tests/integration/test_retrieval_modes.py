@@ -124,3 +124,27 @@ def test_late_chunking_index_has_its_own_fingerprint_and_retrieves(open_workspac
     assert workspace.fingerprint.chunking.endswith("/late")
     _ingest(workspace)
     assert workspace.retrieve("What do sleeping cars have?")[0].file_name == "trains.txt"
+
+
+def test_a_large_document_still_being_written_does_not_hide_the_ready_ones(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.schema import TextNode
+
+    from app.store.chroma import DOC_KEY
+
+    workspace = open_workspace(RETRIEVAL_MODE="dense", RETRIEVAL_CANDIDATES=20, TOP_K=3)
+    _ingest(workspace)
+    question = "What is the impeller of the pump made of?"
+    # Another process is writing a document whose 60 chunks are all nearer the question than any
+    # ready chunk: journalled `indexing`, its chunks already in Chroma.
+    sha = "f" * 64
+    nodes = [
+        TextNode(id_=f"{sha[:32]}-{i:05d}", text=f"{question} ({i})", metadata={DOC_KEY: sha, "file_name": "big.txt"})
+        for i in range(60)
+    ]
+    workspace.catalog.begin(workspace.index.name, sha, "big.txt", f"{sha}/big.txt")
+    workspace.index.add(nodes, workspace.embedding.get_text_embedding_batch([n.text for n in nodes]))
+
+    passages = workspace.retrieve(question)
+
+    assert passages and passages[0].file_name == "pumps.txt"
+    assert "big.txt" not in {p.file_name for p in passages}
