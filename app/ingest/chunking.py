@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +31,12 @@ _DATA_CHARACTER = rf"[^\s{_SPACELESS_SCRIPTS}]"
 # without spaces. SentenceSplitter would split them one character at a time (20 s for 240 KB of
 # base64); cutting them by characters directly gives the same pieces at once.
 _WRAPPED_RUN = re.compile(rf"(?:^[ \t]*{_DATA_CHARACTER}{{40,}}[ \t]*(?:\n|\Z)){{3,}}", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=8)
+def _unbroken_pattern(min_run: int) -> re.Pattern[str]:
+    """Runs of `min_run`+ data characters, or wrapped data lines; compiled once per size, not per document."""
+    return re.compile(rf"{_DATA_CHARACTER}{{{min_run},}}|{_WRAPPED_RUN.pattern}", re.MULTILINE)
 
 
 class BoundedSentenceSplitter(SentenceSplitter):
@@ -72,7 +79,7 @@ class BoundedSentenceSplitter(SentenceSplitter):
         Data is text without spaces and without characters of scripts written without spaces, whose
         long runs are prose (a Chinese paragraph), not data.
         """
-        unbroken = re.compile(rf"{_DATA_CHARACTER}{{{max_chars // 2},}}|{_WRAPPED_RUN.pattern}", re.MULTILINE)
+        unbroken = _unbroken_pattern(max_chars // 2)
         segments: list[tuple[str, bool]] = []
         start = 0
         for match in unbroken.finditer(text):

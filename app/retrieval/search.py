@@ -112,7 +112,8 @@ class SearchRetriever(BaseRetriever):
         for _ in range(3):
             hits = self._index.query(vector, depth + 10, exclude_docs=unready)
             kept = [hit for hit in hits if hit.node.metadata.get(DOC_KEY) in ready]
-            met = {str(hit.node.metadata.get(DOC_KEY, "")) for hit in hits} - set(ready)
+            # Only the few documents met are looked up: copying `ready` (every document) would cost each question.
+            met = {doc for hit in hits if (doc := str(hit.node.metadata.get(DOC_KEY, ""))) not in ready}
             if len(kept) >= depth or len(hits) < depth + 10 or met <= unready:
                 break
             unready |= met
