@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pypdf import PageObject
     from pypdfium2 import PdfPage
 
 log = logging.getLogger(__name__)
@@ -67,14 +68,20 @@ def read_table_pages(data: bytes, numbers: Sequence[int]) -> dict[int, str]:
         pypdfium2.PdfiumError: a page PDFium cannot load.
     """
     import pypdfium2 as pdfium
+    from pypdf import PdfReader
 
     texts: dict[int, str] = {}
     document = pdfium.PdfDocument(data)
+    reader: PdfReader | None = None  # parsed once, at the first rotated page
     try:
         for number in numbers:
             page = document[number - 1]
             try:
-                text = _rotated_page_text(data, number) if page.get_rotation() else _page_text(page)
+                if page.get_rotation():
+                    reader = reader or PdfReader(io.BytesIO(data))
+                    text = _rotated_page_text(reader.pages[number - 1])
+                else:
+                    text = _page_text(page)
             finally:
                 page.close()
             if text is not None:
@@ -84,17 +91,17 @@ def read_table_pages(data: bytes, numbers: Sequence[int]) -> dict[int, str]:
     return texts
 
 
-def _rotated_page_text(data: bytes, number: int) -> str | None:
+def _rotated_page_text(rotated: PageObject) -> str | None:
     """A page with /Rotate read from a copy with the rotation drawn into its content.
 
     PDFium gives character boxes in the page's unturned space; with the rotation in the content
     (/Rotate 0), lines and columns are where a reader sees them.
     """
     import pypdfium2 as pdfium
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
 
     writer = PdfWriter()
-    writer.add_page(PdfReader(io.BytesIO(data)).pages[number - 1])
+    writer.add_page(rotated)
     writer.pages[0].transfer_rotation_to_content()
     buffer = io.BytesIO()
     writer.write(buffer)
