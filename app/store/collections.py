@@ -24,8 +24,6 @@ from app.store.catalog import Catalog, CollectionRecord
 # Chroma's own rule for collection names (3-512 chars of [a-zA-Z0-9._-], alphanumeric at both ends).
 _VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,510})[A-Za-z0-9]$")
 
-__all__ = ["CollectionRecord", "Collections", "check_collection_name"]
-
 
 def check_collection_name(name: str) -> str:
     """The name, stripped, or a ConfigError saying what a valid name looks like."""
