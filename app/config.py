@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MATRYOSHKA_DIMENSIONS = (128, 256, 512, 1024, 2048)
+# The one list of retrieval modes: the UI's choices, the eval's config names and the search all derive from it.
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
 Fusion = Literal["score", "rrf"]
 
 

@@ -10,18 +10,16 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.chat.markdown import escape_markdown, highlight_passage, plain_text_as_markdown
 from app.chat.question import require_question
-from app.config import RetrievalMode, Settings, load_settings
+from app.config import RETRIEVAL_MODES, Settings, load_settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import AppError, EmptyQuestionError, FingerprintMismatchError
 from app.ingest.chunking import safe_file_name
 from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
-from app.ingest.reindex import reindex
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
 from app.workspace import Workspace
 
-RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("dense", "keyword", "hybrid")
 # Per-session choices, not part of which index is open: changing them must not reopen the workspace.
 SESSION_FIELDS = {"top_k", "retrieval_mode", "rerank"}
 EMBEDDING_FIELDS = {name for name in Settings.model_fields if name.startswith("embedding_")} | {"vector_type"}
@@ -355,7 +353,7 @@ def offer_reindex(settings: Settings, error: FingerprintMismatchError) -> None:
 
     try:
         embedding = load_embedding(settings.model_dump_json(include=EMBEDDING_FIELDS), settings)
-        report = reindex(settings, embedding=embedding, progress=on_progress)
+        report = Workspace.reindex(settings, embedding=embedding, progress=on_progress)
     except AppError as failure:
         show_error(failure)
         return

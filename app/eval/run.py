@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.config import Settings
+from app.config import RETRIEVAL_MODES, RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.vector_cache import VectorCache
@@ -25,7 +25,8 @@ from app.eval.beir import BeirDataset, document_text
 from app.eval.metrics import evaluate
 from app.ingest.chunking import content_sha256
 from app.retrieval.passage import Passage
-from app.workspace import Workspace, fingerprint_for
+from app.store.fingerprint import fingerprint_for
+from app.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class EvalConfig:
     """One line of the results table, named like `hybrid+rerank+late@256`: mode, options, Matryoshka size."""
 
     name: str
-    mode: str
+    mode: RetrievalMode
     rerank: bool = False
     late_chunking: bool = False
     dimensions: int | None = None
@@ -47,17 +48,24 @@ class EvalConfig:
     def parse(cls, name: str) -> EvalConfig:
         base, _, size = name.partition("@")
         mode, *flags = base.split("+")
-        if mode not in ("dense", "keyword", "hybrid") or set(flags) - {"rerank", "late"}:
+        if mode not in RETRIEVAL_MODES or set(flags) - {"rerank", "late"}:
             raise ConfigError(
                 f"Unknown eval config '{name}'.",
-                "Use dense, keyword or hybrid, optionally with +rerank, +late (late chunking) and @<dimensions>, "
+                f"Use {', '.join(RETRIEVAL_MODES[:-1])} or {RETRIEVAL_MODES[-1]}, "
+                "optionally with +rerank, +late (late chunking) and @<dimensions>, "
                 "e.g. hybrid+rerank@256.",
             )
         try:
             dimensions = int(size) if size else None
         except ValueError as exc:
             raise ConfigError(f"Bad dimensions in eval config '{name}'.", "Write e.g. dense@128.") from exc
-        return cls(name=name, mode=mode, rerank="rerank" in flags, late_chunking="late" in flags, dimensions=dimensions)
+        return cls(
+            name=name,
+            mode=mode,
+            rerank="rerank" in flags,
+            late_chunking="late" in flags,
+            dimensions=dimensions,
+        )
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,12 @@ from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
 from app.ingest.chunking import chunk_id, content_sha256, safe_file_name
+from app.ingest.from_settings import build_ingestor, check_settings_fit
 from app.ingest.reindex import physical_name
-from app.store.catalog import Catalog
-from app.store.chroma import DOC_KEY, VectorIndex, open_client
-from app.store.collections import Collections, check_collection_name
-from app.workspace import build_ingestor, check_settings_fit, fingerprint_for
+from app.store.chroma import DOC_KEY
+from app.store.collections import check_collection_name
+from app.store.data_folder import DataFolder
+from app.store.fingerprint import fingerprint_for
 
 # Metadata keys other tools use for "which document is this chunk from", most specific first.
 DOCUMENT_KEYS = (DOC_KEY, "ref_doc_id", "document_id", "doc_id", "file_path", "file_name", "filename", "source", "path")
@@ -48,9 +49,9 @@ class ImportReport:
     skipped_without_text: int
 
 
-def _source_client(settings: Settings, from_path: str | None) -> ClientAPI:
+def _source_client(folder: DataFolder, from_path: str | None) -> ClientAPI:
     if from_path is None:
-        return open_client(settings)
+        return folder.open_client()
     return chromadb.PersistentClient(path=from_path, settings=ChromaSettings(anonymized_telemetry=False))
 
 
@@ -108,13 +109,20 @@ def _chunk_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 def import_collection(
     settings: Settings, source_name: str, *, from_path: str | None = None, embedding: Embedding | None = None
 ) -> ImportReport:
-    """Copy `source_name` into the logical collection `settings.collection`, as built with `settings`' model."""
+    """Copy `source_name` into the logical collection `settings.collection`, as built with `settings`' model.
+
+    Raises:
+        ConfigError: the settings do not fit the embedding model.
+        StoreError: no such source collection, the target already holds documents, the vectors' size
+            is not the stated model's, or no record has text.
+    """
     logical = check_collection_name(settings.collection)
+    folder = DataFolder(settings)
     embedding = embedding or build_embedding(settings)
     check_settings_fit(settings, embedding)
     fingerprint = fingerprint_for(settings, embedding)
     try:
-        source = _source_client(settings, from_path).get_collection(source_name, embedding_function=None)
+        source = _source_client(folder, from_path).get_collection(source_name, embedding_function=None)
     except (NotFoundError, ValueError) as exc:
         raise StoreError(
             f"There is no Chroma collection '{source_name}'" + (f" in '{from_path}'" if from_path else "") + ".",
@@ -123,9 +131,7 @@ def import_collection(
     except ChromaError as exc:
         raise StoreError(f"Cannot read the collection '{source_name}': {exc}.") from exc
 
-    client = open_client(settings)
-    catalog = Catalog(settings.catalog_path)
-    collections = Collections(settings.catalog_path, settings.sources_dir)
+    catalog, collections = folder.catalog, folder.collections
     current = catalog.ready(collections.physical_name(logical))
     if current:
         raise StoreError(
@@ -158,8 +164,8 @@ def import_collection(
         )
 
     physical = physical_name(logical, fingerprint)
-    index = VectorIndex.open(client, physical, fingerprint)
-    ingestor = build_ingestor(settings, embedding, index, catalog)
+    index = folder.open_index(physical, fingerprint)
+    ingestor = build_ingestor(folder, embedding, index)
     documents = chunks = 0
     for key, members in groups.items():
         name = _document_name(members[0][3], key.split(":", 1)[-1])

@@ -20,13 +20,14 @@ from chromadb.api import ClientAPI
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
+from app.ingest.from_settings import build_ingestor, check_settings_fit
 from app.ingest.pipeline import IngestResult, ProgressCallback, index_write_lock
 from app.retrieval.rerank import TokenStore
 from app.store.catalog import Catalog, DocumentRecord
-from app.store.chroma import VectorIndex, open_client, stored_fingerprint
-from app.store.collections import Collections, check_collection_name
-from app.store.fingerprint import IndexFingerprint
-from app.workspace import build_ingestor, check_settings_fit, fingerprint_for
+from app.store.chroma import stored_fingerprint
+from app.store.collections import check_collection_name
+from app.store.data_folder import DataFolder
+from app.store.fingerprint import IndexFingerprint, fingerprint_for
 
 CATCH_UP_ROUNDS = 5  # passes over documents added to the old index while the reindex ran
 
@@ -119,11 +120,15 @@ def reindex(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> ReindexReport:
-    """Re-embed the documents of `settings.collection` with the embedding configuration of `settings`."""
+    """Re-embed the documents of `settings.collection` with the embedding configuration of `settings`.
+
+    Raises:
+        ConfigError: the settings do not fit the embedding model.
+        StoreError: the catalog or Chroma cannot be opened or written.
+    """
     logical = check_collection_name(settings.collection)
-    collections = Collections(settings.catalog_path, settings.sources_dir)
-    client = open_client(settings)
-    catalog = Catalog(settings.catalog_path)
+    data = DataFolder(settings)
+    collections, catalog, client = data.collections, data.catalog, data.open_client()
     old_name = collections.physical_name(logical)
     old = index_size(client, catalog, old_name)
 
@@ -134,9 +139,9 @@ def reindex(
         return ReindexReport(logical, old, old, switched=False)
 
     new_name = _existing_match(client, logical, fingerprint) or physical_name(logical, fingerprint)
-    index = VectorIndex.open(client, new_name, fingerprint)
-    token_store = TokenStore(settings.data_dir / "tokens" / new_name) if settings.token_store else None
-    ingestor = build_ingestor(settings, embedding, index, catalog, token_store)
+    index = data.open_index(new_name, fingerprint, client)
+    token_store = TokenStore(data.token_folder(new_name)) if settings.token_store else None
+    ingestor = build_ingestor(data, embedding, index, token_store)
     ingestor.recover()
     results: list[IngestResult] = []
     switched = False
@@ -149,16 +154,16 @@ def reindex(
         have = {record.sha256 for record in catalog.ready(new_name)}
         todo = [record for sha, record in wanted.items() if sha not in have]
         if not todo:
-            with index_write_lock(settings.data_dir / "write.lock"):  # no upload commits between check and switch
+            with index_write_lock(data.lock_path):  # no upload commits between check and switch
                 if _in_step(catalog, old_name, new_name):
                     collections.switch_physical(logical, new_name)
                     switched = True
             if switched:
                 break
             continue
-        present = [r for r in todo if r.source and (settings.sources_dir / r.source).is_file()]
+        present = [r for r in todo if r.source and (data.sources_dir / r.source).is_file()]
         missing = [_missing(r) for r in todo if r not in present]
-        sources = _StoredSources(settings.sources_dir, present)
+        sources = _StoredSources(data.sources_dir, present)
         done = ingestor.ingest_many(sources, progress, cancel, named_by_path=True)
         still = {record.sha256 for record in catalog.ready(old_name)}
         done = [
@@ -184,8 +189,13 @@ def _in_step(catalog: Catalog, old_name: str, new_name: str) -> bool:
 
 
 def remove_index(settings: Settings, name: str) -> IndexSize:
-    """Delete a collection that a reindex replaced: never one in service."""
-    records = Collections(settings.catalog_path, settings.sources_dir).records()
+    """Delete a collection that a reindex replaced: never one in service.
+
+    Raises:
+        StoreError: `name` is in service, was not replaced by a reindex, or does not exist.
+    """
+    data = DataFolder(settings)
+    records = data.collections.records()
     in_service = {record.physical for record in records}
     replaced = any(name == r.name or name.startswith(f"{r.name}--") for r in records)
     if name in in_service or not replaced:
@@ -193,8 +203,7 @@ def remove_index(settings: Settings, name: str) -> IndexSize:
             f"The index '{name}' is in service (or was not replaced by a reindex); it is not removed.",
             "Only an index that a reindex replaced can be removed; `python -m app status` shows the one in service.",
         )
-    client = open_client(settings)
-    catalog = Catalog(settings.catalog_path)
+    client, catalog = data.open_client(), data.catalog
     size = index_size(client, catalog, name)
     if size.fingerprint is None:
         raise StoreError(f"There is no index '{name}'.", "Check the name printed by `python -m app reindex`.")

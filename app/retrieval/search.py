@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
-from app.config import Fusion
+from app.config import Fusion, RetrievalMode, Settings
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
@@ -26,12 +25,10 @@ from app.store.chroma import DOC_KEY, VectorIndex
 from app.store.chunk_text import searchable_text
 from app.store.keyword import KeywordIndex
 
-Mode = Literal["dense", "keyword", "hybrid"]
-
 
 @dataclass(frozen=True)
 class SearchOptions:
-    mode: Mode = "hybrid"
+    mode: RetrievalMode = "hybrid"
     top_k: int = 5
     candidates: int = 50  # first-stage depth of each list, and the pool the rerank orders
     fusion: Fusion = "score"
@@ -39,6 +36,26 @@ class SearchOptions:
     keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> SearchOptions:
+        """The options the settings choose, with per-question `overrides` by field name (e.g. from the sidebar).
+
+        Raises:
+            TypeError: an override names no field of SearchOptions.
+        """
+        values: dict[str, object] = {
+            "mode": settings.retrieval_mode,
+            "top_k": settings.top_k,
+            "candidates": settings.retrieval_candidates,
+            "fusion": settings.fusion,
+            "rrf_k": settings.rrf_k,
+            "keyword_weight": settings.keyword_weight,
+            "rerank": settings.rerank,
+            "rerank_weight": settings.rerank_weight,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
 
 
 class SearchRetriever(BaseRetriever):

@@ -1,7 +1,10 @@
-"""The catalog: which documents an index holds, in SQLite beside the vectors.
+"""The catalog: which documents an index holds, and which collections a data folder has, in SQLite beside the vectors.
 
 A document's chunks count only once its row says `ready`. Rows in `indexing` or `deleting`
 are unfinished work that `pending()` returns so the store can finish or undo it after a crash.
+
+This class is the one owner of the SQLite file: both tables (`documents`, `collections`), their
+schema, migration and every statement. `Collections` asks it for the registry's rows.
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ CREATE TABLE IF NOT EXISTS documents (
     PRIMARY KEY (collection, sha256)
 );
 """
+# The registry of logical collections (`Collections`): not versioned, created where missing.
+_COLLECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY,
+    physical TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
 # Catalog versions (SQLite's user_version): 0 named a document by its file name alone, whatever folder it
 # came from; 1 names it by its path relative to the ingested folder. Rows from version 0 keep their name
 # and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor).
@@ -49,19 +60,32 @@ class DocumentRecord:
     legacy_name: bool = False  # named before documents were named by path: the name is only a file name
 
 
+@dataclass(frozen=True)
+class CollectionRecord:
+    name: str  # the logical name the user picks
+    physical: str  # the Chroma collection holding its vectors
+    created_at: str
+
+
 class Catalog:
+    """The documents of every index of a data folder and the registry of its collections.
+
+    Raises StoreError (with the fix) when the file cannot be read or written.
+    """
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
         with self._connect() as db:
             _migrate(db)
+            db.executescript(_COLLECTIONS_SCHEMA)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self._path, self._failure)
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(
-            f"The document catalog '{self._path}' could not be updated: {exc}.",
+            f"The document catalog '{self._path}' could not be read or updated: {exc}.",
             "Check free disk space and permissions of the data folder; documents indexed before are unaffected.",
         )
 
@@ -149,6 +173,56 @@ class Catalog:
     def source_in_use(self, source: str) -> bool:
         with self._connect() as db:
             return db.execute("SELECT 1 FROM documents WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
+
+    # The collection registry.
+
+    def collection_records(self) -> list[CollectionRecord]:
+        with self._connect() as db:
+            rows = db.execute("SELECT name, physical, created_at FROM collections ORDER BY name").fetchall()
+        return [CollectionRecord(**dict(row)) for row in rows]
+
+    def collection_record(self, name: str) -> CollectionRecord | None:
+        with self._connect() as db:
+            row = db.execute("SELECT name, physical, created_at FROM collections WHERE name = ?", (name,)).fetchone()
+        return CollectionRecord(**dict(row)) if row else None
+
+    def register_collection(self, name: str) -> None:
+        """Add `name` with itself as physical name, unless it is registered already."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO collections VALUES (?, ?, ?)",
+                (name, name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+
+    def set_physical(self, name: str, physical: str) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE collections SET physical = ? WHERE name = ?", (physical, name))
+
+    def drop_collection(self, name: str, physical: set[str]) -> list[str]:
+        """Forget `name` and the documents of its Chroma collections `physical`, in one transaction.
+
+        Returns the sources (paths under the sources folder) those documents used that no other
+        document uses any more: the caller deletes the files.
+        """
+        with self._connect() as db:
+            marks = ",".join("?" * len(physical))
+            sources = [
+                row[0]
+                for row in db.execute(
+                    f"SELECT DISTINCT source FROM documents WHERE collection IN ({marks})",  # noqa: S608
+                    sorted(physical),
+                )
+            ]
+            db.execute(f"DELETE FROM documents WHERE collection IN ({marks})", sorted(physical))  # noqa: S608
+            db.execute("DELETE FROM collections WHERE name = ?", (name,))
+            still_used = {
+                row[0]
+                for row in db.execute(
+                    f"SELECT DISTINCT source FROM documents WHERE source IN ({','.join('?' * len(sources))})",  # noqa: S608
+                    sources,
+                )
+            }
+        return [source for source in sources if source not in still_used]
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -174,6 +174,17 @@ def _mismatch(name: str, stored: IndexFingerprint, wanted: IndexFingerprint) -> 
 
 
 class VectorIndex:
+    """One Chroma collection of chunk vectors (cosine space), guarded by its `IndexFingerprint`.
+
+    A record is a chunk: its id (`chunk_id`: the document's sha256 and the chunk's position), its
+    vector (`fingerprint.dimension` floats, L2-normalised by the embedding model), its text and its
+    metadata in LlamaIndex's node format, including DOC_KEY (the document's sha256).
+
+    Every method raises StoreError when Chroma fails: a server that cannot be reached names the
+    server and how to start it; a failed write on the embedded engine restarts that engine, and
+    this object reopens its collection on the next call.
+    """
+
     def __init__(self, collection: Collection, fingerprint: IndexFingerprint, client: ClientAPI) -> None:
         self._collection = collection
         self.fingerprint = fingerprint
@@ -184,7 +195,12 @@ class VectorIndex:
 
     @classmethod
     def open(cls, client: ClientAPI, name: str, fingerprint: IndexFingerprint) -> VectorIndex:
-        """Open (or create) the collection; refuse if it was built with another fingerprint."""
+        """Open (or create) the collection `name`; refuse one built with another fingerprint.
+
+        Raises:
+            FingerprintMismatchError: the collection records another fingerprint, or none (another tool built it).
+            StoreError: Chroma cannot open or create it.
+        """
         try:
             collection = client.get_or_create_collection(
                 name,
@@ -223,10 +239,17 @@ class VectorIndex:
         return self._collection.name
 
     def count(self) -> int:
+        """Records in the collection, of every document (ready or not)."""
         return int(self._read("count"))
 
     def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
-        """Upsert chunks with their vectors; ids are stable, so repeating this adds nothing."""
+        """Upsert chunks with their vectors (one per node, each `fingerprint.dimension` floats); ids are
+        stable, so repeating this adds nothing. Written 1000 records per request, each read back.
+
+        Raises:
+            StoreError: a vector of another size (before anything is written), or a write that failed or
+                that Chroma reported done but did not store.
+        """
         sizes = {len(vector) for vector in embeddings}
         if sizes - {self.fingerprint.dimension}:
             raise self._dimension_error(f"got {sorted(sizes)}-d")
@@ -277,6 +300,7 @@ class VectorIndex:
             self._write("update", ids=list(result["ids"]), metadatas=metadatas)
 
     def delete_document(self, sha256: str) -> None:
+        """Remove every chunk of the document `sha256` (none: nothing happens)."""
         self._write("delete", where={DOC_KEY: sha256})
 
     def _write(self, operation: str, **kwargs: Any) -> None:
@@ -335,7 +359,7 @@ class VectorIndex:
         }
 
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, FloatArray]:
-        """The stored vectors of these chunks."""
+        """The stored vectors of these chunks, each float32 [dimension] (missing ids are left out)."""
         if not chunk_ids:
             return {}
         result = self._read("get", ids=list(chunk_ids), include=["embeddings"])
@@ -374,8 +398,9 @@ class VectorIndex:
     def query(
         self, embedding: Sequence[float], top_k: int, exclude_docs: AbstractSet[str] = frozenset()
     ) -> list[NodeWithScore]:
-        """Nearest chunks with cosine similarity as the score (1 = same direction), leaving out the
-        chunks of the documents (sha256) in `exclude_docs`."""
+        """The `top_k` nearest chunks to `embedding` (`fingerprint.dimension` floats), best first, with cosine
+        similarity as the score (1 = same direction), leaving out the chunks of the documents (sha256) in
+        `exclude_docs`. Chunks of documents not yet committed are included: the caller filters them."""
         if top_k <= 0 or self.count() == 0:
             return []
         where = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None

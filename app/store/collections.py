@@ -3,42 +3,26 @@
 A collection's *logical* name is what the user picks (`COLLECTION_NAME`, the sidebar); its
 *physical* name is the Chroma collection that holds its vectors. They are the same until a
 reindex builds a new Chroma collection and `switch_physical` points the name at it once complete,
-so readers never see a half-built index. The registry lives in the catalog's SQLite file.
+so readers never see a half-built index. The registry is a table of the catalog (`Catalog` owns
+its SQL); this class adds the rules: valid names, and what a delete removes besides the rows.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from contextlib import AbstractContextManager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import shutil
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from chromadb.api import ClientAPI
 from chromadb.errors import ChromaError, NotFoundError
 
 from app.errors import ConfigError, StoreError
-from app.store.catalog import Catalog
-from app.store.sqlite import connect
+from app.store.catalog import Catalog, CollectionRecord
 
 # Chroma's own rule for collection names (3-512 chars of [a-zA-Z0-9._-], alphanumeric at both ends).
 _VALID_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,510})[A-Za-z0-9]$")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS collections (
-    name TEXT PRIMARY KEY,
-    physical TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True)
-class CollectionRecord:
-    name: str
-    physical: str
-    created_at: str
 
 
 def check_collection_name(name: str) -> str:
@@ -53,48 +37,32 @@ def check_collection_name(name: str) -> str:
 
 
 class Collections:
-    """The registry of logical collections of one data folder, and their deletion."""
+    """The registry of logical collections of one data folder, and their deletion.
 
-    def __init__(self, catalog_path: Path, sources_dir: Path) -> None:
-        catalog_path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = catalog_path
+    `derived_roots` are the folders that keep an index beside each Chroma collection, one subfolder
+    per physical name (the keyword index, the token store): a delete removes those subfolders too.
+    """
+
+    def __init__(self, catalog: Catalog, sources_dir: Path, derived_roots: Sequence[Path] = ()) -> None:
+        self._catalog = catalog
         self._sources_dir = sources_dir
-        Catalog(catalog_path)  # its `documents` table must exist before a delete reads it
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        return connect(self._path, self._failure)
-
-    def _failure(self, exc: sqlite3.Error) -> StoreError:
-        return StoreError(
-            f"The collection registry in '{self._path}' could not be read or updated: {exc}.",
-            "Check free disk space and permissions of the data folder.",
-        )
+        self._derived_roots = tuple(derived_roots)
 
     def records(self) -> list[CollectionRecord]:
-        with self._connect() as db:
-            rows = db.execute("SELECT name, physical, created_at FROM collections ORDER BY name").fetchall()
-        return [CollectionRecord(**dict(row)) for row in rows]
+        return self._catalog.collection_records()
 
     def names(self) -> list[str]:
         return [record.name for record in self.records()]
 
     def get(self, name: str) -> CollectionRecord | None:
-        with self._connect() as db:
-            row = db.execute("SELECT name, physical, created_at FROM collections WHERE name = ?", (name,)).fetchone()
-        return CollectionRecord(**dict(row)) if row else None
+        return self._catalog.collection_record(name)
 
     def ensure(self, name: str) -> CollectionRecord:
         """Register `name` if new (its physical name is then the same) and return its record."""
         name = check_collection_name(name)
-        with self._connect() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO collections VALUES (?, ?, ?)",
-                (name, name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
+        self._catalog.register_collection(name)
         record = self.get(name)
-        assert record is not None  # inserted above
+        assert record is not None  # registered above
         return record
 
     def physical_name(self, name: str) -> str:
@@ -104,15 +72,18 @@ class Collections:
     def switch_physical(self, name: str, physical: str) -> str:
         """Point `name` at another Chroma collection (a completed reindex); returns the previous one."""
         previous = self.ensure(name).physical
-        with self._connect() as db:
-            db.execute("UPDATE collections SET physical = ? WHERE name = ?", (check_collection_name(physical), name))
+        self._catalog.set_physical(name, check_collection_name(physical))
         return previous
 
     def delete(self, name: str, client: ClientAPI) -> set[str]:
-        """Remove the collection's vectors, its catalog rows and the stored sources no other collection uses.
+        """Remove the collection's vectors, its catalog rows, its derived indexes and the stored sources no
+        other collection uses.
 
         Returns the Chroma collection names it held. The caller holds the index write lock, so no upload
         of this data folder runs meanwhile.
+
+        Raises:
+            StoreError: Chroma refused to delete a collection (nothing of the catalog is removed then).
         """
         record = self.get(name)
         physical = {record.physical if record else name, name}
@@ -126,27 +97,11 @@ class Collections:
                     f"Chroma could not delete the collection '{chroma_name}': {exc}.",
                     "Check that Chroma is running and the data folder is writable, then try again.",
                 ) from exc
-        with self._connect() as db:
-            marks = ",".join("?" * len(physical))
-            sources = [
-                row[0]
-                for row in db.execute(
-                    f"SELECT DISTINCT source FROM documents WHERE collection IN ({marks})",  # noqa: S608
-                    sorted(physical),
-                )
-            ]
-            db.execute(f"DELETE FROM documents WHERE collection IN ({marks})", sorted(physical))  # noqa: S608
-            db.execute("DELETE FROM collections WHERE name = ?", (name,))
-            still_used = {
-                row[0]
-                for row in db.execute(
-                    f"SELECT DISTINCT source FROM documents WHERE source IN ({','.join('?' * len(sources))})",  # noqa: S608
-                    sources,
-                )
-            }
-        for source in sources:
-            if source not in still_used:
-                self._remove_source(source)
+        for source in self._catalog.drop_collection(name, physical):
+            self._remove_source(source)
+        for root in self._derived_roots:
+            for chroma_name in physical:
+                shutil.rmtree(root / chroma_name, ignore_errors=True)
         return physical
 
     def _remove_source(self, source: str) -> None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the hints: opening an index must not import the embedding backends
+    from app.config import Settings
+    from app.embeddings import Embedding
 
 METADATA_KEY = "index_fingerprint"
 
@@ -38,3 +43,16 @@ class IndexFingerprint:
             for f in fields(self)
             if getattr(self, f.name) != getattr(other, f.name)
         ]
+
+
+def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
+    """The fingerprint of the index `settings` build with `embedding` (its model and size, not the settings')."""
+    return IndexFingerprint(
+        backend=settings.embedding_backend,
+        model=embedding.model_name,
+        vector_type=settings.vector_type,
+        dimension=embedding.dimension,
+        prefixes=embedding.prefix_scheme,
+        chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}"
+        + ("/late" if settings.late_chunking else ""),
+    )

@@ -15,9 +15,11 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import bm25s
 import numpy as np
@@ -78,6 +80,29 @@ def context_texts(records: Sequence[KeywordRecord]) -> list[str]:
     return windows
 
 
+class ChunkSource(Protocol):
+    """Where the chunks come from (a `VectorIndex`): every (chunk id, document sha256, searchable text)."""
+
+    def chunks(self) -> list[tuple[str, str, str]]: ...
+
+
+def read_records(source: ChunkSource, ready: Mapping[str, int], attempts: int = 3) -> list[KeywordRecord]:
+    """The `ready` documents' chunks (sha256 -> chunk count), each document's count checked against it.
+
+    `chunks()` reads the collection in pages; another process deleting a document meanwhile shifts
+    the pages and can skip other documents' chunks, so a short count means reading again (at most
+    `attempts` reads; the last one is used, short or not, and logged).
+    """
+    for attempt in range(1, attempts + 1):
+        records = [KeywordRecord(*chunk) for chunk in source.chunks() if chunk[1] in ready]
+        found = Counter(record.doc_sha for record in records)
+        short = [sha for sha, expected in ready.items() if found[sha] < expected]
+        if not short:
+            break
+        log.warning("Keyword index read %d: %d document(s) short of chunks, e.g. %s", attempt, len(short), short[0])
+    return records
+
+
 def corpus_version(documents: Iterable[tuple[str, int]]) -> str:
     """A name for the set of (document sha256, chunk count) pairs an index covers."""
     digest = hashlib.sha256()
@@ -127,6 +152,12 @@ class KeywordIndex:
                 self._save(path)
             self._version = version
             self._prune(keep=version)
+
+    def sync(self, source: ChunkSource, ready: Mapping[str, int]) -> KeywordIndex:
+        """This index, made to cover exactly the `ready` documents' chunks (sha256 -> chunk count) of
+        `source`: loaded from disk, or rebuilt by reading `source` when the ready documents changed."""
+        self.ensure(corpus_version(ready.items()), lambda: read_records(source, ready))
+        return self
 
     def search(self, query: str, top_k: int, allowed_docs: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks with no query term in them or their context are left out."""

@@ -45,6 +45,21 @@ def test_deleting_a_collection_removes_its_vectors_rows_and_unshared_sources(
     assert reopened.documents() == [] and reopened.index.count() == 0, "a name reused later starts empty"
 
 
+def test_deleting_a_collection_removes_its_keyword_index_and_token_vectors(open_workspace, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    default = open_workspace(TOKEN_STORE="true")
+    default.ingest([("bread.pdf", make_pdf(["Medieval bread was baked in communal ovens."]))])
+    default.create_collection("scratch")
+    scratch = open_workspace(COLLECTION_NAME="scratch", TOKEN_STORE="true")
+    scratch.ingest([("eels.pdf", make_pdf(["Sand eels are small fish that puffins eat."]))])
+    derived = [data_dir / "keyword" / "scratch", data_dir / "tokens" / "scratch"]
+    assert [folder.is_dir() for folder in derived] == [True, True]
+
+    default.delete_collection("scratch")
+
+    assert [folder.exists() for folder in derived] == [False, False]
+    assert (data_dir / "keyword" / "documents").is_dir() and (data_dir / "tokens" / "documents").is_dir()
+
+
 def test_same_bytes_under_two_names_keep_the_file_still_in_use(open_workspace, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
     pdf = make_pdf(["Medieval bread was baked in communal ovens."])
     default = open_workspace()

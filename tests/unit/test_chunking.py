@@ -41,7 +41,7 @@ def test_upload_names_cannot_name_a_path() -> None:
 @pytest.fixture(scope="module")
 def app_splitter(embedding) -> BoundedSentenceSplitter:  # type: ignore[no-untyped-def]
     from app.config import Settings
-    from app.workspace import splitter_for
+    from app.ingest.from_settings import splitter_for
 
     settings = Settings()
     assert settings.chunk_size <= embedding.max_tokens - embedding.special_tokens_per_text

@@ -1,0 +1,98 @@
+"""The ingest side built from the settings: the splitter, the readers' options and the `Ingestor` of an index.
+
+The workspace, a reindex and an import all build their ingestor here, so one index is written the
+same way whoever writes it.
+"""
+
+from __future__ import annotations
+
+from app.config import Settings
+from app.embeddings import Embedding
+from app.embeddings.local import LocalEmbedding
+from app.errors import ConfigError
+from app.ingest.chunking import BoundedSentenceSplitter
+from app.ingest.ocr import Ocr
+from app.ingest.parsed import ReadOptions
+from app.ingest.pipeline import Ingestor
+from app.retrieval.rerank import TokenStore
+from app.store.chroma import VectorIndex
+from app.store.data_folder import DataFolder
+
+
+def build_ingestor(
+    data: DataFolder, embedding: Embedding, index: VectorIndex, token_store: TokenStore | None = None
+) -> Ingestor:
+    """The ingestor of one physical index of `data` (the workspace's, or the one a reindex builds)."""
+    settings = data.settings
+    return Ingestor(
+        embedding=embedding,
+        index=index,
+        catalog=data.catalog,
+        sources_dir=data.sources_dir,
+        lock_path=data.lock_path,
+        splitter=splitter_for(settings, embedding),
+        max_bytes=settings.max_upload_mb * 1_000_000,
+        read_options=read_options_for(settings),
+        late_chunking=settings.late_chunking,
+        token_store=token_store,
+    )
+
+
+def read_options_for(settings: Settings) -> ReadOptions:
+    return ReadOptions(
+        max_pages=settings.max_pages,
+        max_unzipped_bytes=settings.max_unzipped_mb * 1_000_000,
+        # Only jina v4 on vLLM has an image path; the local MiniLM reads text only.
+        embed_images=settings.embedding_backend == "vllm",
+        ocr=Ocr(command=settings.tesseract_cmd, languages=settings.ocr_languages),
+    )
+
+
+def splitter_for(settings: Settings, embedding: Embedding) -> BoundedSentenceSplitter:
+    """The splitter of the app's chunks: CHUNK_SIZE tokens of `embedding`'s tokenizer at most, whatever the text."""
+    return BoundedSentenceSplitter(
+        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, tokenizer=embedding.tokenize
+    )
+
+
+def check_settings_fit(settings: Settings, embedding: Embedding) -> None:
+    """Refuse settings the embedding model cannot honour (before anything is opened or written).
+
+    Raises:
+        ConfigError: CHUNK_SIZE longer than the model reads, CHUNK_OVERLAP >= CHUNK_SIZE, or token
+            vectors asked of a server that gives none.
+    """
+    _check_chunk_fits(settings, embedding)
+    _check_token_vectors(settings, embedding)
+
+
+def gives_token_vectors(settings: Settings, embedding: Embedding) -> bool:
+    """Whether `embedding` gives token vectors: the local model always, a vLLM server only with VECTOR_TYPE=late."""
+    return isinstance(embedding, LocalEmbedding) or settings.vector_type == "late"
+
+
+def no_token_vectors() -> ConfigError:
+    return ConfigError(
+        "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
+        "VECTOR_TYPE=late.",
+        "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
+    )
+
+
+def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
+    if (settings.token_store or settings.rerank or settings.late_chunking) and not gives_token_vectors(
+        settings, embedding
+    ):
+        raise no_token_vectors()
+
+
+def _check_chunk_fits(settings: Settings, embedding: Embedding) -> None:
+    room = embedding.max_tokens - embedding.special_tokens_per_text
+    if settings.chunk_size > room:
+        raise ConfigError(
+            f"CHUNK_SIZE={settings.chunk_size} tokens is longer than '{embedding.model_name}' reads "
+            f"({room} tokens): the end of every chunk would be cut off.",
+            f"Set CHUNK_SIZE to {room} or less.",
+        )
+    if settings.chunk_overlap >= settings.chunk_size:
+        raise ConfigError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE.", "Lower CHUNK_OVERLAP.")

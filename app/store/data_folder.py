@@ -1,0 +1,83 @@
+"""The data folder (DATA_DIR): the one place that knows what lives where in it and opens it.
+
+    DATA_DIR/
+      chroma/              the Chroma collections (or a Chroma server, CHROMA_HOST)
+      catalog.sqlite3      documents and collections (`Catalog`)
+      sources/<sha>/<name> the kept original files
+      keyword/<physical>/  the BM25 index derived from each Chroma collection
+      tokens/<physical>/   the token vectors of each Chroma collection (TOKEN_STORE=true)
+      write.lock           held by whoever writes to an index of this folder
+
+Every module that needs a path or a store of the folder asks this class; none joins paths by hand.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from chromadb.api import ClientAPI
+
+from app.config import Settings
+from app.store.catalog import Catalog
+from app.store.chroma import VectorIndex, open_client
+from app.store.collections import Collections
+from app.store.fingerprint import IndexFingerprint
+from app.store.keyword import KeywordIndex
+
+_KEYWORD = "keyword"
+_TOKENS = "tokens"
+
+
+class DataFolder:
+    """The stores of one data folder, opened from `settings` on first use and kept.
+
+    Raises StoreError (with the fix) when the catalog or Chroma cannot be opened.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def root(self) -> Path:
+        return self.settings.data_dir
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.settings.sources_dir
+
+    @property
+    def lock_path(self) -> Path:
+        """The file whose lock serialises writes to any index of this folder, across processes."""
+        return self.root / "write.lock"
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.settings.catalog_path)
+
+    @cached_property
+    def collections(self) -> Collections:
+        return Collections(self.catalog, self.sources_dir, derived_roots=(self.root / _KEYWORD, self.root / _TOKENS))
+
+    def open_client(self) -> ClientAPI:
+        """The folder's embedded Chroma, or the Chroma server's client when CHROMA_HOST is set."""
+        return open_client(self.settings)
+
+    def open_index(self, physical: str, fingerprint: IndexFingerprint, client: ClientAPI | None = None) -> VectorIndex:
+        """The Chroma collection `physical`, created if new.
+
+        Raises:
+            FingerprintMismatchError: it was built with another embedding configuration than `fingerprint`.
+        """
+        return VectorIndex.open(client or self.open_client(), physical, fingerprint)
+
+    def keyword_folder(self, physical: str) -> Path:
+        """Where the BM25 index derived from the Chroma collection `physical` is kept."""
+        return self.root / _KEYWORD / physical
+
+    def token_folder(self, physical: str) -> Path:
+        """Where the token vectors of the Chroma collection `physical` are kept (TOKEN_STORE=true)."""
+        return self.root / _TOKENS / physical
+
+    def keyword_index(self, physical: str) -> KeywordIndex:
+        return KeywordIndex(self.keyword_folder(physical), context=self.settings.keyword_context)
