@@ -19,7 +19,6 @@ from app.chat.llm import build_llm
 from app.chat.question import FittedQuestion, fit_question, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
-from app.embeddings.local import LocalEmbedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
 from app.ingest.chunking import BoundedSentenceSplitter
@@ -52,9 +51,7 @@ def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprin
 
 
 def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
-    if isinstance(embedding, LocalEmbedding):
-        return
-    if (settings.token_store or settings.rerank or settings.late_chunking) and settings.vector_type != "late":
+    if (settings.token_store or settings.rerank or settings.late_chunking) and not embedding.has_token_vectors:
         raise _no_token_vectors()
 
 
@@ -283,7 +280,7 @@ class Workspace:
         )
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
-        if not isinstance(self.embedding, LocalEmbedding) and self.settings.vector_type != "late":
+        if not self.embedding.has_token_vectors:
             raise _no_token_vectors()  # the sidebar can switch the rerank on for a dense-only server
         return self.embedding.embed_tokens(texts, query=is_query)
 

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, Protocol, cast, runtime_checkable
+from typing import Literal, cast
 
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from app.embeddings import Embedding
-from app.errors import AppError, EmbeddingError, IngestCancelledError, StoreError, UnreadableFileError
+from app.errors import AppError, IngestCancelledError, StoreError, UnreadableFileError
 from app.ingest.chunking import (
     chunk_id,
     content_sha256,
@@ -28,7 +28,7 @@ from app.ingest.chunking import (
     safe_file_name,
     split_into_chunks,
 )
-from app.ingest.late_chunking import SpanEncoder, late_chunk
+from app.ingest.late_chunking import late_chunk
 from app.ingest.parsed import PageImage, ReadOptions
 from app.ingest.readers import parse_file
 from app.retrieval.rerank import TokenStore
@@ -120,13 +120,6 @@ class IngestResult:
     chunks: int = 0
     message: str = ""
     pages: int = 0
-
-
-@runtime_checkable
-class ImageEmbedding(Protocol):
-    """A backend with an image path (vLLMEmbedding, for jina v4)."""
-
-    def embed_image(self, image: bytes, mime_type: str = ...) -> Any: ...
 
 
 @dataclass
@@ -419,11 +412,6 @@ class Ingestor:
             report("embedding", len(embeddings), len(nodes))
         for node in nodes[len(texts) :]:
             batch.check_cancel()
-            if not isinstance(self._embedding, ImageEmbedding):
-                raise EmbeddingError(
-                    f"The embedding model '{self._embedding.model_name}' has no image path.",
-                    "Use the vLLM backend with jina-embeddings-v4 to index images.",
-                )
             image = images[node.node_id]
             began = time.monotonic()
             embeddings.append([float(x) for x in self._embedding.embed_image(image.data, image.mime_type)])
@@ -437,13 +425,12 @@ class Ingestor:
         texts = [searchable_text(node.get_content(), node.metadata) for node in nodes]
         if not self._late_chunking and self._token_store is None:
             return self._embedding.get_text_embedding_batch(texts)
-        encoder = cast(SpanEncoder, self._embedding)
         if self._late_chunking:
             # A few tokens of slack: a merged window may tokenize a little longer than its chunks did apart.
             budget = self._embedding.max_tokens - self._embedding.special_tokens_per_text - 4
-            pairs = late_chunk(encoder, texts, self._embedding.count_tokens, budget)
+            pairs = late_chunk(self._embedding, texts, self._embedding.count_tokens, budget)
         else:
-            pairs = encoder.encode_chunks(texts)
+            pairs = self._embedding.encode_chunks(texts)
         if self._token_store is not None:
             for node, (_, tokens) in zip(nodes, pairs, strict=True):
                 self._token_store.save(str(node.metadata[DOC_KEY]), node.node_id, tokens)
