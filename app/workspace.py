@@ -24,16 +24,18 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
 from app.ingest import reindex as reindexing
-from app.ingest.from_settings import build_ingestor, check_settings_fit, gives_token_vectors, no_token_vectors
-from app.ingest.pipeline import IngestResult, ProgressCallback, index_write_lock
+from app.ingest.from_settings import build_ingestor, check_settings_fit, no_token_vectors
+from app.ingest.pipeline import IngestResult, ProgressCallback
 from app.retrieval.passage import Passage
-from app.retrieval.rerank import MaxSimReranker, TokenStore
+from app.retrieval.rerank import MaxSimReranker
 from app.retrieval.search import SearchOptions, SearchRetriever
 from app.store.catalog import DocumentRecord
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
+from app.store.files import index_write_lock
 from app.store.fingerprint import IndexFingerprint, fingerprint_for
 from app.store.keyword import KeywordIndex
+from app.store.token_store import TokenStore
 from app.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -188,7 +190,7 @@ class Workspace:
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
         """One float32 [tokens, dim] array per text. Raises ConfigError when the model gives no token vectors."""
-        if not gives_token_vectors(self.settings, self.embedding):
+        if not self.embedding.has_token_vectors:
             raise no_token_vectors()  # the sidebar can switch the rerank on for a dense-only server
         return self.embedding.embed_tokens(texts, query=is_query)
 

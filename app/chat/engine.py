@@ -9,11 +9,11 @@ from typing import Literal
 
 import httpx
 import openai
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.llms.openai_like import OpenAILike
 
 from app.chat.extractive import Highlight, best_sentences, extractive_answer
 from app.chat.llm import build_messages, stream_answer
+from app.embeddings.protocol import Embedding
 from app.retrieval.passage import Passage
 from app.urls import redact_url
 
@@ -114,7 +114,7 @@ def answer_question(
     question: str,
     passages: Sequence[Passage],
     *,
-    embedding: BaseEmbedding,
+    embedding: Embedding,
     llm: OpenAILike | None,
     history: Sequence[tuple[str, str]] = (),
     not_found_threshold: float = 0.0,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import sentencex
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from app.embeddings.protocol import Embedding
 from app.retrieval.passage import Passage
 
 EXTRACTIVE_NOTICE = (
@@ -67,7 +67,7 @@ def split_sentences(text: str) -> list[str]:
     return [sentence for sentence in sentences if word_count(sentence) >= MIN_WORDS]
 
 
-def best_sentences(question: str, passages: list[Passage], embedding: BaseEmbedding, limit: int = 3) -> list[Highlight]:
+def best_sentences(question: str, passages: list[Passage], embedding: Embedding, limit: int = 3) -> list[Highlight]:
     """The `limit` sentences most similar to the question, in the order of the passages they come from."""
     candidates = [
         (number, sentence)

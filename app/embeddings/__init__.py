@@ -1,17 +1,30 @@
-"""Embedding backends. Each is a LlamaIndex BaseEmbedding that also reports what it is."""
+"""Embedding backends. Each is a LlamaIndex BaseEmbedding that satisfies the `Embedding` protocol."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.config import Settings
 from app.embeddings.local import LocalEmbedding
+from app.embeddings.protocol import Embedding
+from app.embeddings.vector_cache import VectorCache
 from app.embeddings.vllm import vLLMEmbedding
 from app.errors import ConfigError
 
-Embedding = LocalEmbedding | vLLMEmbedding
+__all__ = ["Embedding", "build_embedding", "cache_vectors"]
+
+# mypy checks here that both backends keep the whole contract.
+_LOCAL: type[Embedding] = LocalEmbedding
+_VLLM: type[Embedding] = vLLMEmbedding
 
 
 def build_embedding(settings: Settings) -> Embedding:
-    """The embedding model the settings choose."""
+    """The embedding model the settings choose.
+
+    Raises:
+        ConfigError: the vLLM backend without a server URL, VECTOR_TYPE=late on the local backend, or
+            a local model folder that holds no model.
+    """
     if settings.embedding_backend == "vllm":
         if not settings.embedding_api_base:
             raise ConfigError(
@@ -40,3 +53,12 @@ def build_embedding(settings: Settings) -> Embedding:
         dimensions=settings.embedding_dimensions,
         model_batch_size=settings.embedding_batch_size,
     )
+
+
+def cache_vectors(embedding: Embedding, path: Path) -> None:
+    """Keep a local model's dense vectors in the SQLite file `path`, so re-runs skip the model.
+
+    A server's vectors are not kept: it is not this process that pays for them.
+    """
+    if isinstance(embedding, LocalEmbedding):
+        embedding.use_vector_cache(VectorCache(path, embedding.model_path))

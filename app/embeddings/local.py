@@ -20,7 +20,7 @@ from pydantic import Field, PrivateAttr
 from app.config import forbid_hub_downloads
 from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
 from app.embeddings.vector_cache import VectorCache
-from app.errors import ConfigError
+from app.errors import ConfigError, EmbeddingError
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -122,10 +122,26 @@ class LocalEmbedding(BaseEmbedding):
     def special_tokens_per_text(self) -> int:
         return len(self._tokenizer("")["input_ids"])
 
-    def tokenize(self, text: str) -> list[int]:
-        """Token ids without special tokens: the unit chunk sizes are counted in."""
+    @property
+    def query_prefix(self) -> str:
+        return ""
+
+    @property
+    def passage_prefix(self) -> str:
+        return ""
+
+    @property
+    def has_token_vectors(self) -> bool:
+        return True
+
+    @property
+    def reads_images(self) -> bool:
+        return False
+
+    def tokenize(self, text: str) -> list[str]:
+        """Sub-word pieces without special tokens: the unit chunk sizes are counted in."""
         # Whole documents go through here to be split: no "longer than the maximum length" warning.
-        return list(self._tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        return list(self._tokenizer.tokenize(text, add_special_tokens=False, verbose=False))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -212,6 +228,13 @@ class LocalEmbedding(BaseEmbedding):
             chosen = states[inside]
             pooled.append((truncate_matryoshka(chosen.mean(axis=0), self.dimensions), l2_normalize(chosen)))
         return pooled
+
+    def embed_image(self, image: bytes, mime_type: str = "image/png") -> FloatArray:
+        """Always raises EmbeddingError: a text model has no image path (`reads_images` is False)."""
+        raise EmbeddingError(
+            f"The embedding model '{self.model_name}' has no image path.",
+            "Use the vLLM backend with jina-embeddings-v4 to index images.",
+        )
 
     def _get_query_embedding(self, query: str) -> list[float]:
         vector = truncate_matryoshka(l2_normalize(mean_pool(*self._query_states(query))), self.dimensions)

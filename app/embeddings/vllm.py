@@ -69,7 +69,30 @@ class _LoopThread:
 
 
 class vLLMEmbedding(BaseEmbedding):
-    """Dense or late (per-token) embeddings from a vLLM server."""
+    """Dense or late (per-token) embeddings from a vLLM server; an `app.embeddings.Embedding`.
+
+    What it sends (all JSON over one pooled `httpx.AsyncClient` per event loop, bearer `api_key` if set):
+    - `POST {api_base}/v1/embeddings` with `input`, `encoding_format: base64` and, for Matryoshka,
+      `dimensions` (VECTOR_TYPE=dense, an `embed` server): one float32 vector per input;
+    - `POST {api_base}/pooling` with `task: token_embed`, `use_activation: false` (VECTOR_TYPE=late, a
+      `token_embed` server): raw token states per input, mean-pooled here into the dense vector and
+      L2-normalized row by row into the token vectors;
+    - images as chat-style `messages` with an `image_url` data URI, to the same path;
+    - `GET /v1/models` once, on first need of `dimension` or `max_tokens` (the start-up check), and
+      `POST /tokenize` for exact token counts and late chunking.
+    Texts get `query_prefix` / `text_prefix`; requests hold at most `max_batch_texts` texts and
+    `max_batch_tokens` estimated tokens, `max_in_flight` of them at once; results keep input order.
+
+    Retries: connection errors, timeouts, 429 and 500/502/503/504 are retried `max_retries` times with
+    exponential backoff from 0.5 s (doubling, +-25% jitter; a numeric `Retry-After` wins). Nothing else
+    is retried.
+
+    Raises:
+        EmbeddingError: the server cannot be reached after the retries, rejects the API key (401), does
+            not serve `model_name`, runs another pooling task than VECTOR_TYPE needs, refuses
+            `dimensions` or an input longer than its context (400), or answers another error status;
+            also when token vectors or late chunking are asked of a dense-only client. Each names the fix.
+    """
 
     api_base: str = Field(description="Server URL, e.g. http://127.0.0.1:8000 (a trailing /v1 is fine).")
     api_key: str | None = Field(default=None, repr=False, description="Bearer token if the server has --api-key.")
@@ -418,6 +441,20 @@ class vLLMEmbedding(BaseEmbedding):
     @property
     def prefix_scheme(self) -> str:
         return f"{self.query_prefix.strip()}/{self.text_prefix.strip()}"
+
+    @property
+    def passage_prefix(self) -> str:
+        return self.text_prefix
+
+    @property
+    def has_token_vectors(self) -> bool:
+        # A dense (embed) server pools on its side: the token states never reach the client.
+        return self.vector_type == "late"
+
+    @property
+    def reads_images(self) -> bool:
+        # Sent as jina v4's chat-style image messages; a text-only served model answers with an EmbeddingError.
+        return True
 
     def tokenize(self, text: str) -> list[str]:
         """Words and punctuation: the server's tokenizer is remote, so chunk sizes are approximate here."""

@@ -17,9 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.config import RETRIEVAL_MODES, RetrievalMode, Settings
-from app.embeddings import Embedding, build_embedding
-from app.embeddings.local import LocalEmbedding
-from app.embeddings.vector_cache import VectorCache
+from app.embeddings import Embedding, build_embedding, cache_vectors
 from app.errors import ConfigError
 from app.eval.beir import BeirDataset, document_text
 from app.eval.metrics import evaluate
@@ -85,8 +83,7 @@ def cached_embedding(settings: Settings, cache_dir: Path) -> Embedding:
     """The settings' embedding model; a local one keeps its vectors in `cache_dir`, so re-runs and
     Matryoshka sizes skip the model."""
     embedding = build_embedding(settings)
-    if isinstance(embedding, LocalEmbedding):
-        embedding.use_vector_cache(VectorCache(cache_dir / "vectors.sqlite3", embedding.model_path))
+    cache_vectors(embedding, cache_dir / "vectors.sqlite3")
     return embedding
 
 

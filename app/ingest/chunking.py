@@ -13,9 +13,8 @@ from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
-from app.ingest.readers import format_location
 from app.store.chroma import DOC_KEY
-from app.store.chunk_text import LABEL_KEY, chunk_context
+from app.store.chunk_text import LABEL_KEY, chunk_context, format_location
 
 # Characters of scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer,
 # Hangul, CJK punctuation, kana, Bopomofo, Han ideographs, Yi, full-width forms. A run of them is

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.embeddings import Embedding
-from app.embeddings.local import LocalEmbedding
 from app.errors import ConfigError
 from app.ingest.chunking import BoundedSentenceSplitter
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
 from app.ingest.pipeline import Ingestor
-from app.retrieval.rerank import TokenStore
 from app.store.chroma import VectorIndex
 from app.store.data_folder import DataFolder
+from app.store.token_store import TokenStore
 
 
 def build_ingestor(
@@ -32,18 +31,17 @@ def build_ingestor(
         lock_path=data.lock_path,
         splitter=splitter_for(settings, embedding),
         max_bytes=settings.max_upload_mb * 1_000_000,
-        read_options=read_options_for(settings),
+        read_options=read_options_for(settings, embedding),
         late_chunking=settings.late_chunking,
         token_store=token_store,
     )
 
 
-def read_options_for(settings: Settings) -> ReadOptions:
+def read_options_for(settings: Settings, embedding: Embedding) -> ReadOptions:
     return ReadOptions(
         max_pages=settings.max_pages,
         max_unzipped_bytes=settings.max_unzipped_mb * 1_000_000,
-        # Only jina v4 on vLLM has an image path; the local MiniLM reads text only.
-        embed_images=settings.embedding_backend == "vllm",
+        embed_images=embedding.reads_images,
         ocr=Ocr(command=settings.tesseract_cmd, languages=settings.ocr_languages),
     )
 
@@ -66,11 +64,6 @@ def check_settings_fit(settings: Settings, embedding: Embedding) -> None:
     _check_token_vectors(settings, embedding)
 
 
-def gives_token_vectors(settings: Settings, embedding: Embedding) -> bool:
-    """Whether `embedding` gives token vectors: the local model always, a vLLM server only with VECTOR_TYPE=late."""
-    return isinstance(embedding, LocalEmbedding) or settings.vector_type == "late"
-
-
 def no_token_vectors() -> ConfigError:
     return ConfigError(
         "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
@@ -80,9 +73,7 @@ def no_token_vectors() -> ConfigError:
 
 
 def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
-    if (settings.token_store or settings.rerank or settings.late_chunking) and not gives_token_vectors(
-        settings, embedding
-    ):
+    if (settings.token_store or settings.rerank or settings.late_chunking) and not embedding.has_token_vectors:
         raise no_token_vectors()
 
 

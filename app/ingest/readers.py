@@ -27,7 +27,7 @@ from app.ingest.text import read_html, read_text
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "format_location", "parse_file", "read_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "parse_file", "read_document"]
 
 Reader = Callable[[bytes, str, ReadOptions], ParsedFile]
 _OFFICE = ("docx", "xlsx", "pptx")
@@ -104,23 +104,3 @@ def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> Pa
 def read_document(data: bytes, name: str, options: ReadOptions | None = None) -> list[Document]:
     """The text Documents of a file (images aside); raises UnreadableFileError with the reason."""
     return parse_file(data, name, options).documents
-
-
-def format_location(metadata: dict[str, object]) -> str:
-    """Where a passage sits in its file, for citations: 'page 2', 'slide 3', 'sheet "Q1", rows 2-21', ..."""
-    if "page" in metadata:
-        return f"page {metadata['page']}"
-    if "slide" in metadata:
-        return f"slide {metadata['slide']}"
-    if "sheet" in metadata:
-        rows = f", rows {metadata['rows']}" if "rows" in metadata else ""
-        return f'sheet "{metadata["sheet"]}"{rows}'
-    if "rows" in metadata:
-        return f"rows {metadata['rows']}"
-    if "section" in metadata:
-        return f'section "{metadata["section"]}"'
-    if metadata.get("image"):
-        return "image"
-    if "part" in metadata:  # a chunk of a file without pages or headings (split_into_chunks numbers them)
-        return f"part {metadata['part']}"
-    return ""

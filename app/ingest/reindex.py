@@ -21,13 +21,14 @@ from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
 from app.ingest.from_settings import build_ingestor, check_settings_fit
-from app.ingest.pipeline import IngestResult, ProgressCallback, index_write_lock
-from app.retrieval.rerank import TokenStore
+from app.ingest.pipeline import IngestResult, ProgressCallback
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import stored_fingerprint
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
+from app.store.files import index_write_lock
 from app.store.fingerprint import IndexFingerprint, fingerprint_for
+from app.store.token_store import TokenStore
 
 CATCH_UP_ROUNDS = 5  # passes over documents added to the old index while the reindex ran
 

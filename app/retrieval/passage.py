@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from llama_index.core.schema import NodeWithScore
 
-from app.ingest.readers import format_location
 from app.store.chroma import DOC_KEY
+from app.store.chunk_text import format_location
 
 
 @dataclass(frozen=True)

@@ -8,63 +8,17 @@ each chunk is encoded once.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from app.embeddings.pooling import FloatArray, maxsim_many
+from app.store.token_store import TokenStore
 
 log = logging.getLogger(__name__)
 
 TokenEncoder = Callable[[list[str], bool], list[FloatArray]]  # (texts, is_query) -> unit token vectors
-
-
-class TokenStore:
-    """Token vectors per chunk as float16 `.npy` files, one folder per document (deleted with it)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _path(self, doc_sha: str, chunk_id: str) -> Path:
-        return self.folder / doc_sha / f"{chunk_id}.npy"
-
-    def load(self, doc_sha: str, chunk_id: str) -> npt.NDArray[np.float16] | None:
-        """The stored float16 vectors (widened only inside the MaxSim product), or None if not stored."""
-        try:
-            tokens: npt.NDArray[np.float16] = np.load(self._path(doc_sha, chunk_id))
-        except (OSError, ValueError):
-            return None
-        return tokens
-
-    def save(self, doc_sha: str, chunk_id: str, tokens: FloatArray) -> None:
-        path = self._path(doc_sha, chunk_id)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, staging = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                np.save(out, tokens.astype(np.float16))
-            os.replace(staging, path)
-        except OSError as exc:
-            log.warning("Token vectors of %s not stored (%s); they are recomputed next time.", chunk_id, exc)
-
-    def forget_except(self, keep_docs: set[str]) -> None:
-        """Drop the token vectors of documents no longer in the index."""
-        if not self.folder.is_dir():
-            return
-        for entry in self.folder.iterdir():
-            if entry.is_dir() and entry.name not in keep_docs:
-                for file in entry.iterdir():
-                    file.unlink(missing_ok=True)
-                entry.rmdir()
-
-    def bytes_used(self) -> int:
-        if not self.folder.is_dir():
-            return 0
-        return sum(file.stat().st_size for file in self.folder.rglob("*.npy"))
 
 
 class MaxSimReranker:

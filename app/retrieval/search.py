@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
 from app.config import Fusion, RetrievalMode, Settings
+from app.embeddings.protocol import Embedding
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
@@ -67,7 +67,7 @@ class SearchRetriever(BaseRetriever):
 
     def __init__(
         self,
-        embedding: BaseEmbedding,
+        embedding: Embedding,
         index: VectorIndex,
         keyword: Callable[[Mapping[str, int]], KeywordIndex],
         ready_documents: Callable[[], Mapping[str, int]],

@@ -27,3 +27,23 @@ def searchable_text(text: str, metadata: Mapping[str, object]) -> str:
     """
     context = chunk_context(metadata)
     return f"{context}\n\n{text}" if context else text
+
+
+def format_location(metadata: dict[str, object]) -> str:
+    """Where a passage sits in its file, for citations: 'page 2', 'slide 3', 'sheet "Q1", rows 2-21', ..."""
+    if "page" in metadata:
+        return f"page {metadata['page']}"
+    if "slide" in metadata:
+        return f"slide {metadata['slide']}"
+    if "sheet" in metadata:
+        rows = f", rows {metadata['rows']}" if "rows" in metadata else ""
+        return f'sheet "{metadata["sheet"]}"{rows}'
+    if "rows" in metadata:
+        return f"rows {metadata['rows']}"
+    if "section" in metadata:
+        return f'section "{metadata["section"]}"'
+    if metadata.get("image"):
+        return "image"
+    if "part" in metadata:  # a chunk of a file without pages or headings (split_into_chunks numbers them)
+        return f"part {metadata['part']}"
+    return ""

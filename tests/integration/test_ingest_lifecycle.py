@@ -199,3 +199,33 @@ def _forget_keyword_index(workspace, monkeypatch: pytest.MonkeyPatch) -> None:  
     """Make the next search build the keyword index from the collection: nothing in memory or on disk."""
     monkeypatch.setattr(workspace.keyword, "_version", None)
     monkeypatch.setattr(workspace.keyword, "_folder", workspace.keyword._folder.parent / "rebuilt")
+
+
+def test_token_vectors_are_stored_only_once_the_chunks_are_committed(
+    open_workspace, report_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = open_workspace(TOKEN_STORE="true")
+    folder = workspace.token_store.folder
+    real_add = VectorIndex.add
+    seen_while_writing: list[list[str]] = []
+
+    def add_then_fail(self: VectorIndex, nodes, embeddings) -> None:  # type: ignore[no-untyped-def]
+        searchable = [p for p in folder.rglob("*.npy") if not p.parent.name.startswith(".staging-")]
+        seen_while_writing.append([str(p.relative_to(folder)) for p in searchable])
+        real_add(self, nodes[:1], embeddings[:1])
+        raise StoreError("Writing to the index failed: disk full.")
+
+    monkeypatch.setattr(VectorIndex, "add", add_then_fail)
+    # The ingestor alone: the workspace's clean-up after a batch would hide token vectors left behind.
+    [result] = workspace.ingestor.ingest_many([("report.pdf", report_pdf)])
+    assert result.status == "failed"
+    assert seen_while_writing == [[]], "no token vector is searchable before its chunks are committed"
+    assert list(folder.rglob("*")) == [], "a failed write leaves no token vectors, staged or stored"
+
+    monkeypatch.setattr(VectorIndex, "add", real_add)
+    [result] = workspace.ingestor.ingest_many([("report.pdf", report_pdf)])
+    [record] = workspace.documents()
+    assert result.status == "indexed"
+    chunk_files = [f"{record.sha256}/{chunk}.npy" for chunk, doc, _ in workspace.index.chunks() if doc == record.sha256]
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*.npy")) == sorted(chunk_files)
+    assert len(chunk_files) == result.chunks

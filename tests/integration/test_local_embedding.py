@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from app.embeddings.local import LocalEmbedding, packaged_model_dir
-from app.errors import ConfigError
+from app.errors import ConfigError, EmbeddingError
 
 TEXTS = ["hello world", "The coolant pump was replaced in March 2021 after a bearing failure.", "short"]
 
@@ -106,3 +106,22 @@ def test_vector_cache_serves_repeats_and_every_matryoshka_size_from_one_entry(tm
     planted[0] = 1.0
     cache.put(["planted"], [planted])
     assert cut.embed_dense(["planted"])[0][0] == pytest.approx(1.0)
+
+
+def test_tokenize_gives_the_sub_word_pieces_the_model_counts(embedding: LocalEmbedding) -> None:
+    text = "Coolant pumps were replaced."
+    pieces = embedding.tokenize(text)
+    assert all(isinstance(piece, str) for piece in pieces)
+    from transformers import AutoTokenizer
+
+    reference = AutoTokenizer.from_pretrained(str(packaged_model_dir()), local_files_only=True)
+    assert pieces == reference.tokenize(text)
+    assert len(pieces) == embedding.count_tokens(text) == len(reference.encode(text, add_special_tokens=False))
+
+
+def test_the_local_model_reads_text_and_gives_token_vectors_but_no_images(embedding: LocalEmbedding) -> None:
+    assert embedding.has_token_vectors
+    assert not embedding.reads_images
+    assert (embedding.query_prefix, embedding.passage_prefix) == ("", "")
+    with pytest.raises(EmbeddingError, match="has no image path"):
+        embedding.embed_image(b"\x89PNG")

@@ -10,7 +10,8 @@ import pytest
 
 from app.errors import UnreadableFileError
 from app.ingest.ocr import Ocr
-from app.ingest.readers import ReadOptions, format_location, parse_file, read_document
+from app.ingest.readers import ReadOptions, parse_file, read_document
+from app.store.chunk_text import format_location
 from tests.files import make_docx, make_pdf, make_png, make_pptx, make_scanned_pdf, make_xlsx, make_zip_bomb_docx
 from tests.servers import require
 

@@ -8,7 +8,8 @@ from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 
 from app.ingest.chunking import split_into_chunks
-from app.ingest.readers import format_location, parse_file
+from app.ingest.readers import parse_file
+from app.store.chunk_text import format_location
 
 PNG = base64.b64encode(bytes(range(256)) * 2).decode()  # stands in for an image's bytes
 GUIDE = f"""---

@@ -1,7 +1,8 @@
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.readers import format_location, read_document
+from app.ingest.readers import read_document
+from app.store.chunk_text import format_location
 from tests.conftest import PAGES, make_docx, make_pdf
 
 

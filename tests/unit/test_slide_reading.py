@@ -7,7 +7,8 @@ import io
 from pptx import Presentation
 from pptx.util import Inches
 
-from app.ingest.readers import format_location, parse_file
+from app.ingest.readers import parse_file
+from app.store.chunk_text import format_location
 
 
 def test_the_title_comes_first_and_text_in_grouped_shapes_is_read() -> None:

@@ -15,8 +15,9 @@ from datetime import date, datetime, time
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.ingest.readers import format_location, parse_file
+from app.ingest.readers import parse_file
 from app.ingest.tables import ROWS_PER_PASSAGE
+from app.store.chunk_text import format_location
 
 
 def workbook(build: Callable[[Worksheet], None], saved_values: dict[str, str] | None = None) -> bytes:

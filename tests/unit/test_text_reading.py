@@ -7,7 +7,8 @@ import codecs
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.readers import format_location, parse_file, read_document
+from app.ingest.readers import parse_file, read_document
+from app.store.chunk_text import format_location
 
 GERMAN = "Grüße aus Köln.\nDie Brücke über den Rhein ist 410 m lang.\n"
 CHINESE = "机器学习是人工智能的一个分支。它使计算机能够从数据中学习，而无需明确编程。"

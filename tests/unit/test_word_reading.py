@@ -15,7 +15,8 @@ import docx
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.readers import format_location, parse_file
+from app.ingest.readers import parse_file
+from app.store.chunk_text import format_location
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NOTE_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
