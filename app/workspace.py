@@ -35,6 +35,8 @@ from app.store.collections import Collections, check_collection_name
 from app.store.fingerprint import IndexFingerprint
 from app.store.keyword import KeywordIndex, KeywordRecord, corpus_version
 from app.urls import redact_url
+from app.view.context import SourceView, view_source
+from app.view.page_image import page_images_dir
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +194,22 @@ class Workspace:
             return None
         path = self.settings.sources_dir / record.source
         return path if path.is_file() else None
+
+    def page_view(
+        self, passage: Passage, highlights: Sequence[str], width_px: int, page: int | None = None
+    ) -> SourceView:
+        """Where `passage` stands in its document: its PDF page (or `page`) as a highlighted image, else its
+        text among its neighbours; see `app.view.context.view_source` for the errors raised."""
+        return view_source(
+            self.index,
+            self.source_path(passage.doc_sha),
+            passage,
+            highlights,
+            width_px,
+            page=page,
+            cache_dir=page_images_dir(self.settings),
+            ocr=read_options_for(self.settings).ocr,
+        )
 
     def ingest(
         self,

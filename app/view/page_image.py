@@ -1,0 +1,348 @@
+"""A PDF page as a PNG, the words of a cited passage highlighted where they stand.
+
+Word positions come from the PDF's text layer (PDFium's character boxes), or, for a page without
+readable text (a scan, a font without a Unicode map: the pages the reader OCR'd), from Tesseract's
+word boxes on a rendering of the page. Both are kept as fractions of the page as it is shown, its
+/Rotate applied, so they land on the rendered image at any size.
+
+Cache (under `page_images_dir`): `<sha>/<page>-words.json` per page and `<sha>/<page>-<width>.png`
+(the page without highlights) per shown width; highlights are drawn on a copy at each request.
+"""
+
+from __future__ import annotations
+
+import csv
+import ctypes
+import hashlib
+import io
+import json
+import logging
+import os
+import subprocess
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageDraw
+
+from app.config import Settings
+from app.errors import UnreadableFileError
+from app.ingest.ocr import OCR_DPI, Ocr
+from app.ingest.pdf_text import is_readable_text
+from app.view.highlight import Box, Word, cited_words, line_boxes
+
+if TYPE_CHECKING:
+    from pypdfium2 import PdfPage
+
+log = logging.getLogger(__name__)
+
+MIN_WIDTH, MAX_WIDTH = 100, 3000  # pixels; a wider rendering of one page is megabytes of PNG
+PASSAGE_FILL = (255, 236, 120, 90)  # RGBA: the whole passage, pale
+SENTENCE_FILL = (255, 170, 0, 110)  # the cited sentences, stronger
+SENTENCE_EDGE = (220, 110, 0, 255)
+_WORDS_VERSION = 1  # bump when the words file's content changes meaning
+
+
+def page_images_dir(settings: Settings) -> Path:
+    """Where rendered pages and their word boxes are cached. The one place that says so (the data folder
+    object of issue 16 will own it)."""
+    return settings.data_dir / "page_images"
+
+
+@dataclass(frozen=True)
+class PageRender:
+    """A rendered page: `png` is `width`x`height` pixels; `boxes` the highlight boxes on it, in pixels
+    (left, top, right, bottom), passage boxes first then sentence boxes; `pages` the document's page count."""
+
+    png: bytes
+    page: int
+    pages: int
+    width: int
+    height: int
+    passage_boxes: list[Box]
+    sentence_boxes: list[Box]
+    ocr: bool
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def render_page(
+    source_path: Path,
+    page: int,
+    highlight_texts: Sequence[str],
+    width_px: int,
+    *,
+    passage_text: str = "",
+    cache_dir: Path | None = None,
+    doc_sha: str | None = None,
+    ocr: Ocr | None = None,
+) -> bytes:
+    """PNG bytes of `page` (1-based) of the PDF at `source_path`, `width_px` wide, `highlight_texts` marked.
+
+    The function an HTTP API serves as `GET /v1/documents/{id}/pages/{n}.png?highlight=...`; see
+    `render_highlighted` for the arguments and errors.
+    """
+    return render_highlighted(
+        source_path,
+        page,
+        highlight_texts,
+        width_px,
+        passage_text=passage_text,
+        cache_dir=cache_dir,
+        doc_sha=doc_sha,
+        ocr=ocr,
+    ).png
+
+
+def render_highlighted(
+    source_path: Path,
+    page: int,
+    highlight_texts: Sequence[str],
+    width_px: int,
+    *,
+    passage_text: str = "",
+    cache_dir: Path | None = None,
+    doc_sha: str | None = None,
+    ocr: Ocr | None = None,
+) -> PageRender:
+    """Page `page` (1-based) rendered `width_px` pixels wide (clamped to 100-3000), upright as a viewer shows
+    it, with the words of `passage_text` highlighted pale and those of `highlight_texts` strong.
+
+    `cache_dir` keeps renderings and word boxes per (document sha256, page, width); None renders afresh.
+    `doc_sha` is the file's sha256 when known (else it is computed). `ocr` reads pages without a readable
+    text layer (default: `tesseract` on PATH, English); without it they are shown without highlights.
+
+    Raises:
+        UnreadableFileError: the file is not a PDF PDFium can open, or has no page `page`.
+    """
+    import pypdfium2 as pdfium
+
+    width_px = max(MIN_WIDTH, min(MAX_WIDTH, int(width_px)))
+    folder = None
+    if cache_dir is not None:
+        folder = cache_dir / (doc_sha or file_sha256(source_path))
+    try:
+        document = pdfium.PdfDocument(source_path)
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(
+            f"'{source_path.name}' cannot be opened as a PDF to show its page ({exc}).",
+            "Download the file and open it in a PDF viewer.",
+        ) from exc
+    try:
+        pages = len(document)
+        if not 1 <= page <= pages:
+            raise UnreadableFileError(
+                f"'{source_path.name}' has no page {page}: it has {pages} page{'s' if pages != 1 else ''}.",
+                f"Ask for a page from 1 to {pages}.",
+            )
+        pdf_page = document[page - 1]
+        base = _base_image(pdf_page, width_px, folder, page)
+        words, from_ocr = _page_words(pdf_page, folder, page, ocr or Ocr())
+    finally:
+        document.close()
+    width, height = base.size
+    scaled = [Word(w.text, (w.box[0] * width, w.box[1] * height, w.box[2] * width, w.box[3] * height)) for w in words]
+    passage = _boxes(scaled, [passage_text] if passage_text.strip() else [])
+    sentences = _boxes(scaled, [text for text in highlight_texts if text.strip()])
+    return PageRender(_draw(base, passage, sentences), page, pages, width, height, passage, sentences, from_ocr)
+
+
+def _boxes(words: Sequence[Word], texts: Sequence[str]) -> list[Box]:
+    if not texts:
+        return []
+    return line_boxes([words[index].box for index in cited_words(words, texts)])
+
+
+def _draw(base: Image.Image, passage: Sequence[Box], sentences: Sequence[Box]) -> bytes:
+    if passage or sentences:
+        overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+        pen = ImageDraw.Draw(overlay)
+        pad = 2
+        for box in passage:
+            pen.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=PASSAGE_FILL)
+        for box in sentences:
+            pen.rectangle(
+                (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=SENTENCE_FILL, outline=SENTENCE_EDGE
+            )
+        base = Image.alpha_composite(base.convert("RGBA"), overlay).convert("RGB")
+    return _png(base)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    # Level 1: a page compresses nearly as well as at the default level 6, several times faster.
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _base_image(pdf_page: PdfPage, width_px: int, folder: Path | None, page: int) -> Image.Image:
+    """The page without highlights, `width_px` wide, from the cache when it is there."""
+    path = folder / f"{page}-{width_px}.png" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            with Image.open(path) as cached:
+                image: Image.Image = cached.convert("RGB")
+                return image
+        except OSError as exc:  # a file cut short by a crash: render again
+            log.warning("page image cache %s unreadable (%s): rendering again", path, exc)
+    shown_width, _ = pdf_page.get_size()
+    # render() applies the page's /Rotate: the image is upright as a viewer shows it.
+    image = pdf_page.render(scale=width_px / shown_width).to_pil().convert("RGB")
+    if path is not None:
+        _write_atomically(path, _png(image))
+    return image
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file: a reader never sees half a file, two writers never mix theirs."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:  # a full or read-only disk costs the cache, not the page
+        log.warning("page image cache %s not written: %s", path, exc)
+
+
+def _page_words(pdf_page: PdfPage, folder: Path | None, page: int, ocr: Ocr) -> tuple[list[Word], bool]:
+    """The page's words with boxes as fractions of the shown page, and whether they came from OCR."""
+    path = folder / f"{page}-words.json" if folder is not None else None
+    if path is not None and path.is_file():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("version") == _WORDS_VERSION:
+                return [Word(text, tuple(box)) for text, box in stored["words"]], bool(stored["ocr"])  # type: ignore[arg-type]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("page words cache %s unreadable (%s): reading the page again", path, exc)
+    words = text_layer_words(pdf_page)
+    from_ocr = False
+    if not is_readable_text(" ".join(word.text for word in words)) or not words:
+        from_ocr = True
+        words = ocr_words(pdf_page, ocr, f"page {page}") if ocr.available() else []
+    if path is not None:
+        record = {"version": _WORDS_VERSION, "ocr": from_ocr, "words": [[w.text, list(w.box)] for w in words]}
+        _write_atomically(path, json.dumps(record).encode())
+    return words, from_ocr
+
+
+def text_layer_words(pdf_page: PdfPage) -> list[Word]:
+    """Words of the page's text layer in PDFium's reading order, boxes as fractions of the shown page.
+
+    A word is a run of characters between whitespace (PDFium puts generated spaces and line breaks
+    between words and lines); its box is the union of its characters' loose boxes (font ascent to
+    descent, so a line's words are one height), turned as the page is shown.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    raw = pdf_page.raw
+    to_shown = _page_to_shown(raw)
+    textpage = pdf_page.get_textpage()
+    try:
+        words: list[Word] = []
+        text: list[str] = []
+        xs: list[float] = []
+        ys: list[float] = []
+        rect = pdfium_c.FS_RECTF()
+        last_line = (0.0, 0.0)  # the previous character's bottom and top, in points (y up)
+        for index in range(textpage.count_chars()):
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+            if char.isspace() or unicodedata.category(char).startswith("C"):
+                # PDFium writes a control character, not a space, where a word is hyphenated at a line end.
+                if char.isspace() and text:
+                    words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
+                    text, xs, ys = [], [], []
+                continue
+            if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, rect):
+                continue
+            line = (rect.bottom, rect.top)
+            if text and min(line[1], last_line[1]) - max(line[0], last_line[0]) < 0.5 * (line[1] - line[0]):
+                # "mainte-" at a line end and "nance" below are one word to PDFium, two places on the page.
+                words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
+                text, xs, ys = [], [], []
+            last_line = line
+            text.append(char)
+            for x, y in ((rect.left, rect.top), (rect.right, rect.bottom)):
+                fx, fy = to_shown(x, y)
+                xs.append(fx)
+                ys.append(fy)
+        if text:
+            words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
+        return words
+    finally:
+        textpage.close()
+
+
+def _page_to_shown(raw: object) -> Callable[[float, float], tuple[float, float]]:
+    """The affine map from PDF page coordinates (points, y up, unrotated) to fractions of the shown page.
+
+    PDFium's own FPDF_PageToDevice knows the page's /Rotate and crop box; it maps three points on a
+    large device (it returns whole device pixels) and the map is read from them.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    size = 100_000
+    device = []
+    for x, y in ((0.0, 0.0), (1000.0, 0.0), (0.0, 1000.0)):
+        dx, dy = ctypes.c_int(), ctypes.c_int()
+        pdfium_c.FPDF_PageToDevice(raw, 0, 0, size, size, 0, x, y, ctypes.byref(dx), ctypes.byref(dy))
+        device.append((dx.value / size, dy.value / size))
+    (x0, y0), (x1, y1), (x2, y2) = device
+    ax, ay = (x1 - x0) / 1000, (y1 - y0) / 1000  # per point along the page's x
+    bx, by = (x2 - x0) / 1000, (y2 - y0) / 1000  # per point along the page's y
+
+    def to_shown(x: float, y: float) -> tuple[float, float]:
+        return x0 + ax * x + bx * y, y0 + ay * x + by * y
+
+    return to_shown
+
+
+def ocr_words(pdf_page: PdfPage, ocr: Ocr, what: str) -> list[Word]:
+    """Tesseract's words of the page rendered at the reader's OCR resolution, boxes as fractions of it.
+
+    The same resolution as ingestion (OCR_DPI) makes Tesseract read the same words the passage holds.
+
+    Raises:
+        UnreadableFileError: Tesseract failed or took longer than `ocr.timeout`.
+    """
+    image = pdf_page.render(scale=OCR_DPI / 72).to_pil().convert("L")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    try:
+        done = subprocess.run(
+            [ocr.command, "stdin", "stdout", "-l", ocr.languages, "tsv"],
+            input=buffer.getvalue(),
+            capture_output=True,
+            timeout=ocr.timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise UnreadableFileError(f"OCR of {what} for its page view took longer than {ocr.timeout:.0f} s.") from exc
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        raise UnreadableFileError(
+            f"OCR of {what} for its page view failed: {detail[-1] if detail else done.returncode}.",
+            f"Check that Tesseract has the language data for OCR_LANGUAGES='{ocr.languages}'.",
+        )
+    return parse_tsv(done.stdout.decode("utf-8", errors="replace"), *image.size)
+
+
+def parse_tsv(tsv: str, width: int, height: int) -> list[Word]:
+    """Words (level 5 rows) of Tesseract's TSV output, boxes as fractions of the `width`x`height` image."""
+    words = []
+    # Tesseract writes its fields unquoted; a word that is a lone '"' must not open a quoted field.
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        left, top = int(row["left"]), int(row["top"])
+        right, bottom = left + int(row["width"]), top + int(row["height"])
+        words.append(Word(text, (left / width, top / height, right / width, bottom / height)))
+    return words
