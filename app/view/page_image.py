@@ -5,8 +5,10 @@ readable text (a scan, a font without a Unicode map: the pages the reader OCR'd)
 word boxes on a rendering of the page. Both are kept as fractions of the page as it is shown, its
 /Rotate applied, so they land on the rendered image at any size.
 
-Cache (under `page_images_dir`): `<sha>/<page>-words.json` per page and `<sha>/<page>-<width>.png`
-(the page without highlights) per shown width; highlights are drawn on a copy at each request.
+Cache (under `page_images_dir`), per document sha256: `<page>-words.json`, the page's words, and
+`<page>-<width>-<digest>.png`, the page at a shown width with one set of highlights (digest of their
+texts): a Streamlit rerun, or a second look at a citation, reads a file. PNG encoding is most of the
+cost of a page (see benchmarks/page_view.py), so a page is encoded once per view, never twice.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageDraw
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageChops, ImageDraw
 
 from app.config import Settings
 from app.errors import UnreadableFileError
@@ -34,14 +38,14 @@ from app.ingest.pdf_text import is_readable_text
 from app.view.highlight import Box, Word, cited_words, line_boxes
 
 if TYPE_CHECKING:
-    from pypdfium2 import PdfPage
+    from pypdfium2 import PdfDocument, PdfPage
 
 log = logging.getLogger(__name__)
 
 MIN_WIDTH, MAX_WIDTH = 100, 3000  # pixels; a wider rendering of one page is megabytes of PNG
-PASSAGE_FILL = (255, 236, 120, 90)  # RGBA: the whole passage, pale
-SENTENCE_FILL = (255, 170, 0, 110)  # the cited sentences, stronger
-SENTENCE_EDGE = (220, 110, 0, 255)
+PASSAGE_COLOUR = (255, 245, 190)  # the whole passage, pale yellow
+SENTENCE_COLOUR = (255, 205, 90)  # the cited sentences, a stronger orange, outlined
+SENTENCE_EDGE = (220, 110, 0)
 _WORDS_VERSION = 1  # bump when the words file's content changes meaning
 
 
@@ -126,9 +130,9 @@ def render_highlighted(
     import pypdfium2 as pdfium
 
     width_px = max(MIN_WIDTH, min(MAX_WIDTH, int(width_px)))
-    folder = None
-    if cache_dir is not None:
-        folder = cache_dir / (doc_sha or file_sha256(source_path))
+    sentences_texts = [text for text in highlight_texts if text.strip()]
+    passage_texts = [passage_text] if passage_text.strip() else []
+    folder = cache_dir / (doc_sha or file_sha256(source_path)) if cache_dir is not None else None
     try:
         document = pdfium.PdfDocument(source_path)
     except pdfium.PdfiumError as exc:
@@ -143,16 +147,39 @@ def render_highlighted(
                 f"'{source_path.name}' has no page {page}: it has {pages} page{'s' if pages != 1 else ''}.",
                 f"Ask for a page from 1 to {pages}.",
             )
-        pdf_page = document[page - 1]
-        base = _base_image(pdf_page, width_px, folder, page)
-        words, from_ocr = _page_words(pdf_page, folder, page, ocr or Ocr())
+        words, from_ocr = _page_words(document, folder, page, ocr or Ocr())
+        image_path = folder / f"{page}-{width_px}-{_digest(passage_texts, sentences_texts)}.png" if folder else None
+        png = _read_cached(image_path)
+        if png is None:
+            # render() applies the page's /Rotate: the image is upright as a viewer shows it.
+            pdf_page = document[page - 1]
+            image = pdf_page.render(scale=width_px / pdf_page.get_size()[0]).to_pil().convert("RGB")
     finally:
         document.close()
-    width, height = base.size
+    width, height = Image.open(io.BytesIO(png)).size if png is not None else image.size
     scaled = [Word(w.text, (w.box[0] * width, w.box[1] * height, w.box[2] * width, w.box[3] * height)) for w in words]
-    passage = _boxes(scaled, [passage_text] if passage_text.strip() else [])
-    sentences = _boxes(scaled, [text for text in highlight_texts if text.strip()])
-    return PageRender(_draw(base, passage, sentences), page, pages, width, height, passage, sentences, from_ocr)
+    passage = _boxes(scaled, passage_texts)
+    sentences = _boxes(scaled, sentences_texts)
+    if png is None:
+        png = _png(_draw(image, passage, sentences))
+        if image_path is not None:
+            _write_atomically(image_path, png)
+    return PageRender(png, page, pages, width, height, passage, sentences, from_ocr)
+
+
+def _digest(*texts: Sequence[str]) -> str:
+    """A short name for what is highlighted: the cached image of a page differs by it."""
+    return hashlib.sha256(json.dumps(texts).encode()).hexdigest()[:16]
+
+
+def _read_cached(path: Path | None) -> bytes | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        log.warning("page image cache %s unreadable (%s): rendering again", path, exc)
+        return None
 
 
 def _boxes(words: Sequence[Word], texts: Sequence[str]) -> list[Box]:
@@ -161,44 +188,32 @@ def _boxes(words: Sequence[Word], texts: Sequence[str]) -> list[Box]:
     return line_boxes([words[index].box for index in cited_words(words, texts)])
 
 
-def _draw(base: Image.Image, passage: Sequence[Box], sentences: Sequence[Box]) -> bytes:
-    if passage or sentences:
-        overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
-        pen = ImageDraw.Draw(overlay)
-        pad = 2
-        for box in passage:
-            pen.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=PASSAGE_FILL)
-        for box in sentences:
-            pen.rectangle(
-                (box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=SENTENCE_FILL, outline=SENTENCE_EDGE
+def _draw(image: Image.Image, passage: Sequence[Box], sentences: Sequence[Box]) -> Image.Image:
+    """The page with each box multiplied by a highlighter colour: white paper takes the colour, ink stays dark."""
+    pen = ImageDraw.Draw(image)
+    pad = 2
+    for boxes, colour in ((passage, PASSAGE_COLOUR), (sentences, SENTENCE_COLOUR)):
+        for box in boxes:
+            area = (
+                max(0, int(box[0] - pad)),
+                max(0, int(box[1] - pad)),
+                min(image.width, int(box[2] + pad + 1)),
+                min(image.height, int(box[3] + pad + 1)),
             )
-        base = Image.alpha_composite(base.convert("RGBA"), overlay).convert("RGB")
-    return _png(base)
+            if area[2] <= area[0] or area[3] <= area[1]:
+                continue
+            region = image.crop(area)
+            image.paste(ImageChops.multiply(region, Image.new("RGB", region.size, colour)), area[:2])
+    for box in sentences:
+        pen.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), outline=SENTENCE_EDGE)
+    return image
 
 
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    # Level 1: a page compresses nearly as well as at the default level 6, several times faster.
+    # Level 1: a page compresses nearly as well as at the default level 6, in half the time.
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
-
-
-def _base_image(pdf_page: PdfPage, width_px: int, folder: Path | None, page: int) -> Image.Image:
-    """The page without highlights, `width_px` wide, from the cache when it is there."""
-    path = folder / f"{page}-{width_px}.png" if folder is not None else None
-    if path is not None and path.is_file():
-        try:
-            with Image.open(path) as cached:
-                image: Image.Image = cached.convert("RGB")
-                return image
-        except OSError as exc:  # a file cut short by a crash: render again
-            log.warning("page image cache %s unreadable (%s): rendering again", path, exc)
-    shown_width, _ = pdf_page.get_size()
-    # render() applies the page's /Rotate: the image is upright as a viewer shows it.
-    image = pdf_page.render(scale=width_px / shown_width).to_pil().convert("RGB")
-    if path is not None:
-        _write_atomically(path, _png(image))
-    return image
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -212,8 +227,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         log.warning("page image cache %s not written: %s", path, exc)
 
 
-def _page_words(pdf_page: PdfPage, folder: Path | None, page: int, ocr: Ocr) -> tuple[list[Word], bool]:
-    """The page's words with boxes as fractions of the shown page, and whether they came from OCR."""
+def _page_words(document: PdfDocument, folder: Path | None, page: int, ocr: Ocr) -> tuple[list[Word], bool]:
+    """The words of page `page` (1-based) with boxes as fractions of the shown page, and whether they came
+    from OCR; the page is loaded only when they are not cached."""
     path = folder / f"{page}-words.json" if folder is not None else None
     if path is not None and path.is_file():
         try:
@@ -222,6 +238,7 @@ def _page_words(pdf_page: PdfPage, folder: Path | None, page: int, ocr: Ocr) -> 
                 return [Word(text, tuple(box)) for text, box in stored["words"]], bool(stored["ocr"])  # type: ignore[arg-type]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("page words cache %s unreadable (%s): reading the page again", path, exc)
+    pdf_page = document[page - 1]
     words = text_layer_words(pdf_page)
     from_ocr = False
     if not is_readable_text(" ".join(word.text for word in words)) or not words:
@@ -240,47 +257,73 @@ def text_layer_words(pdf_page: PdfPage) -> list[Word]:
     between words and lines); its box is the union of its characters' loose boxes (font ascent to
     descent, so a line's words are one height), turned as the page is shown.
     """
+    import numpy as np
     import pypdfium2.raw as pdfium_c
 
-    raw = pdf_page.raw
-    to_shown = _page_to_shown(raw)
+    to_shown = _page_to_shown(pdf_page.raw)
     textpage = pdf_page.get_textpage()
     try:
-        words: list[Word] = []
-        text: list[str] = []
-        xs: list[float] = []
-        ys: list[float] = []
+        count = textpage.count_chars()
+        text = textpage.get_text_range()
+        if len(text) != count:  # characters outside the BMP come as two UTF-16 units: read one by one
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+        chars: list[str] = []
+        edges: list[tuple[float, float, float, float]] = []  # left, top, right, bottom in points (y up)
         rect = pdfium_c.FS_RECTF()
-        last_line = (0.0, 0.0)  # the previous character's bottom and top, in points (y up)
-        for index in range(textpage.count_chars()):
-            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
-            if char.isspace() or unicodedata.category(char).startswith("C"):
-                # PDFium writes a control character, not a space, where a word is hyphenated at a line end.
-                if char.isspace() and text:
-                    words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
-                    text, xs, ys = [], [], []
-                continue
-            if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, rect):
-                continue
-            line = (rect.bottom, rect.top)
-            if text and min(line[1], last_line[1]) - max(line[0], last_line[0]) < 0.5 * (line[1] - line[0]):
-                # "mainte-" at a line end and "nance" below are one word to PDFium, two places on the page.
-                words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
-                text, xs, ys = [], [], []
-            last_line = line
-            text.append(char)
-            for x, y in ((rect.left, rect.top), (rect.right, rect.bottom)):
-                fx, fy = to_shown(x, y)
-                xs.append(fx)
-                ys.append(fy)
-        if text:
-            words.append(Word("".join(text), (min(xs), min(ys), max(xs), max(ys))))
-        return words
+        for index, char in enumerate(text):
+            # PDFium writes a control character, not a space, where a word is hyphenated at a line end.
+            if char.isspace():
+                chars.append(" ")
+                edges.append((0.0, 0.0, 0.0, 0.0))
+            elif not unicodedata.category(char).startswith("C") and pdfium_c.FPDFText_GetLooseCharBox(
+                textpage.raw, index, rect
+            ):
+                chars.append(char)
+                edges.append((rect.left, rect.top, rect.right, rect.bottom))
     finally:
         textpage.close()
+    if not chars:
+        return []
+    points = np.asarray(edges, dtype=np.float64)
+    x1, y1 = to_shown(points[:, 0], points[:, 1])
+    x2, y2 = to_shown(points[:, 2], points[:, 3])
+    boxes = np.stack([np.minimum(x1, x2), np.minimum(y1, y2), np.maximum(x1, x2), np.maximum(y1, y2)], axis=1)
+    return _group_words(chars, points, boxes.tolist())
 
 
-def _page_to_shown(raw: object) -> Callable[[float, float], tuple[float, float]]:
+def _group_words(chars: list[str], points: npt.NDArray[np.float64], boxes: list[list[float]]) -> list[Word]:
+    """Characters into words: split at spaces, and where the next character is on another line (PDFium
+    joins "mainte-" at a line end and "nance" below into one word; on the page they are two places)."""
+    words: list[Word] = []
+    current: list[int] = []
+
+    def close() -> None:
+        if current:
+            parts = [boxes[i] for i in current]
+            box = (
+                min(b[0] for b in parts),
+                min(b[1] for b in parts),
+                max(b[2] for b in parts),
+                max(b[3] for b in parts),
+            )
+            words.append(Word("".join(chars[i] for i in current), box))
+            current.clear()
+
+    for index, char in enumerate(chars):
+        if char == " ":
+            close()
+            continue
+        if current:
+            _, top, _, bottom = points[index]
+            _, last_top, _, last_bottom = points[current[-1]]
+            if min(top, last_top) - max(bottom, last_bottom) < 0.5 * (top - bottom):
+                close()
+        current.append(index)
+    close()
+    return words
+
+
+def _page_to_shown(raw: object) -> Callable[[Any, Any], tuple[Any, Any]]:
     """The affine map from PDF page coordinates (points, y up, unrotated) to fractions of the shown page.
 
     PDFium's own FPDF_PageToDevice knows the page's /Rotate and crop box; it maps three points on a
@@ -298,7 +341,7 @@ def _page_to_shown(raw: object) -> Callable[[float, float], tuple[float, float]]
     ax, ay = (x1 - x0) / 1000, (y1 - y0) / 1000  # per point along the page's x
     bx, by = (x2 - x0) / 1000, (y2 - y0) / 1000  # per point along the page's y
 
-    def to_shown(x: float, y: float) -> tuple[float, float]:
+    def to_shown(x: Any, y: Any) -> tuple[Any, Any]:  # floats or numpy arrays alike
         return x0 + ax * x + bx * y, y0 + ay * x + by * y
 
     return to_shown
