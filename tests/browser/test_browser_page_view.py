@@ -29,9 +29,13 @@ def test_a_cited_pdf_passage_is_shown_on_its_page_and_the_reader_can_turn_pages(
     first.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("Page 2 of 3").first.wait_for(timeout=TIMEOUT_MS)
     assert first.evaluate("image => image.naturalWidth") == 700, "the page image as rendered for the panel"
-    first.scroll_into_view_if_needed()
     page.wait_for_timeout(800)  # the expander's opening animation
-    page.screenshot(path=str(ARTIFACTS / "page-view.png"), full_page=True)
+    # The chat scrolls inside its own pane (a full-page screenshot would not show it): bring the source's
+    # heading to the top of the window, so the picture shows the citation and its page.
+    heading = page.get_by_text("[1] reactor-report.pdf, page 2", exact=False).first
+    heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "page-view.png"))
     shutil.copyfile(ARTIFACTS / "page-view.png", DOCS / "page-view.png")
 
     page.locator("[class*='st-key-next-'] button").first.click()
