@@ -58,8 +58,9 @@ def page_images_dir(settings: Settings) -> Path:
 
 @dataclass(frozen=True)
 class PageRender:
-    """A rendered page: `png` is `width`x`height` pixels; `boxes` the highlight boxes on it, in pixels
-    (left, top, right, bottom), passage boxes first then sentence boxes; `pages` the document's page count."""
+    """A rendered page (1-based `page` of `pages`): `png` is `width`x`height` pixels. `passage_boxes` (pale)
+    and `sentence_boxes` (strong) are the highlights drawn on it, one per run of cited words on a line, in
+    pixels (left, top, right, bottom); `ocr` says the words were found by Tesseract (no readable text layer)."""
 
     png: bytes
     page: int
