@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -18,6 +19,9 @@ from app.ingest.pipeline import IngestProgress, IngestResult
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
+from app.view.context import TextContext, marked_markdown
+from app.view.highlight import closest_sentences
+from app.view.page_image import PageRender
 from app.workspace import Workspace
 
 # Per-session choices, not part of which index is open: changing them must not reopen the workspace.
@@ -271,6 +275,77 @@ def download_buttons(workspace: Workspace, sources: list[Passage], turn_key: str
         )
 
 
+SOURCE_WIDTH_PX = 700  # the page image in the Sources panel
+BIG_WIDTH_PX = 1400  # the page image in the bigger view
+
+
+def _turn_page(page_key: str, page: int) -> None:
+    st.session_state[page_key] = page
+
+
+def page_buttons(view: PageRender, page_key: str, key: str) -> None:
+    back, forward = st.columns(2)
+    back.button(
+        "Previous page",
+        key=f"back-{key}",
+        icon=":material/arrow_back:",
+        disabled=view.page <= 1,
+        on_click=_turn_page,
+        args=(page_key, view.page - 1),
+    )
+    forward.button(
+        "Next page",
+        key=f"next-{key}",
+        icon=":material/arrow_forward:",
+        disabled=view.page >= view.pages,
+        on_click=_turn_page,
+        args=(page_key, view.page + 1),
+    )
+
+
+def _page_caption(view: PageRender) -> str:
+    return f"Page {view.page} of {view.pages}" + (" (words found by OCR)" if view.ocr else "")
+
+
+@st.dialog("Page view", width="large")
+def bigger_view(workspace: Workspace, passage: Passage, sentences: list[str], page_key: str) -> None:
+    view = workspace.page_view(passage, sentences, BIG_WIDTH_PX, st.session_state.get(page_key))
+    if isinstance(view, PageRender):
+        st.image(view.png, caption=_page_caption(view))
+        page_buttons(view, page_key, f"big-{page_key}")
+
+
+def show_text_context(view: TextContext) -> None:
+    """A passage among its neighbouring text, or a sheet's rows as a table; every piece escaped."""
+    if view.kind == "sheet":
+        import pandas as pd
+
+        frame = pd.DataFrame(view.rows, columns=view.header)
+        frame.insert(0, "cited", ["✓" if i in view.cited_rows else "" for i in range(len(view.rows))])
+        st.dataframe(frame, hide_index=True)  # cells are shown as text, never as markup
+        return
+    if view.before:
+        st.caption(escape_markdown(view.before))
+    st.markdown(marked_markdown(view.passage))
+    if view.after:
+        st.caption(escape_markdown(view.after))
+
+
+def show_source_view(workspace: Workspace, passage: Passage, sentences: list[str], key: str) -> None:
+    """The cited passage where it stands: its page image (PDF) with paging and a bigger view, or its text in context."""
+    page_key = f"page-{key}"
+    view = workspace.page_view(passage, sentences, SOURCE_WIDTH_PX, st.session_state.get(page_key))
+    if isinstance(view, TextContext):
+        show_text_context(view)
+        return
+    with st.container(key=f"page-view-{key}"):
+        st.image(view.png, caption=_page_caption(view))
+    page_buttons(view, page_key, key)
+    if st.button("Bigger view", key=f"bigger-{key}", icon=":material/zoom_in:"):
+        bigger_view(workspace, passage, sentences, page_key)
+    st.markdown(highlight_passage(passage.text, sentences))
+
+
 def show_sources(
     workspace: Workspace, sources: list[Passage], highlights: dict[int, list[str]], turn_key: str, mode: str = ""
 ) -> None:
@@ -281,7 +356,8 @@ def show_sources(
         for number, passage in enumerate(sources, start=1):
             where = f", {escape_markdown(passage.location)}" if passage.location else ""
             st.markdown(f"**[{number}] {escape_markdown(passage.file_name)}{where}** · score {passage.score:.2f}")
-            st.markdown(highlight_passage(passage.text, highlights.get(number, [])))
+            sentences = highlights.get(number, [])
+            guarded(partial(show_source_view, workspace, passage, sentences, f"{turn_key}-{number}"))
         guarded(lambda: download_buttons(workspace, sources, turn_key))
 
 
@@ -335,9 +411,20 @@ def chat(workspace: Workspace) -> None:
         highlights: dict[int, list[str]] = {}
         for highlight in answer.highlights:
             highlights.setdefault(highlight.source_number, []).append(highlight.sentence)
+        if answer.mode == "llm":
+            highlights = answer_highlights(workspace, str(text), answer.sources)
         show_sources(workspace, answer.sources, highlights, str(len(history) + 1), answer.mode)
     history.append(ChatTurn("user", question))
     history.append(ChatTurn("assistant", str(text), answer.sources, answer.notice, highlights, answer.mode, query))
+
+
+def answer_highlights(workspace: Workspace, text: str, sources: list[Passage]) -> dict[int, list[str]]:
+    """An LLM answer's highlights: in each source, the sentences closest to the answer."""
+    try:
+        return closest_sentences(text, [passage.text for passage in sources], workspace.embedding)
+    except AppError as error:  # the embedding server went away after the answer: sources show unmarked
+        show_error(error)
+        return {}
 
 
 def offer_reindex(settings: Settings, error: FingerprintMismatchError) -> None:

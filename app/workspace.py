@@ -24,7 +24,7 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
 from app.ingest import reindex as reindexing
-from app.ingest.from_settings import build_ingestor, check_settings_fit, no_token_vectors
+from app.ingest.from_settings import build_ingestor, check_settings_fit, no_token_vectors, read_options_for
 from app.ingest.pipeline import IngestResult, ProgressCallback
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
@@ -37,6 +37,7 @@ from app.store.fingerprint import IndexFingerprint, fingerprint_for
 from app.store.keyword import KeywordIndex
 from app.store.token_store import TokenStore
 from app.urls import redact_url
+from app.view.context import SourceView, view_source
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,22 @@ class Workspace:
         path = self.data.sources_dir / record.source if record else None
         return path if path and path.is_file() else None
 
+    def page_view(
+        self, passage: Passage, highlights: Sequence[str], width_px: int, page: int | None = None
+    ) -> SourceView:
+        """Where `passage` stands in its document: its PDF page (or `page`) as a highlighted image, else its
+        text among its neighbours; see `app.view.context.view_source` for the errors raised."""
+        return view_source(
+            self.index,
+            self.source_path(passage.doc_sha),
+            passage,
+            highlights,
+            width_px,
+            page=page,
+            cache_dir=self.data.page_images_dir,
+            ocr=read_options_for(self.settings, self.embedding).ocr,
+        )
+
     def ingest(
         self,
         files: Sequence[tuple[str, bytes]],
@@ -174,6 +191,7 @@ class Workspace:
         self.keyword_index(ready)
         if self.token_store is not None:
             self.token_store.forget_except(set(ready))
+        self.data.prune_page_images()
 
     def keyword_index(self, ready: Mapping[str, int] | None = None) -> KeywordIndex:
         """The BM25 index over exactly the `ready` documents' chunks (default: those ready now)."""

@@ -6,6 +6,7 @@
       sources/<sha>/<name> the kept original files
       keyword/<physical>/  the BM25 index derived from each Chroma collection
       tokens/<physical>/   the token vectors of each Chroma collection (TOKEN_STORE=true)
+      page_images/<sha>/   rendered pages and word boxes of a kept PDF (the Sources panel's page view)
       write.lock           held by whoever writes to an index of this folder
 
 Every module that needs a path or a store of the folder asks this class; none joins paths by hand.
@@ -13,6 +14,7 @@ Every module that needs a path or a store of the folder asks this class; none jo
 
 from __future__ import annotations
 
+import shutil
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from app.store.keyword import KeywordIndex
 
 _KEYWORD = "keyword"
 _TOKENS = "tokens"
+_PAGE_IMAGES = "page_images"
 
 
 class DataFolder:
@@ -81,3 +84,17 @@ class DataFolder:
 
     def keyword_index(self, physical: str) -> KeywordIndex:
         return KeywordIndex(self.keyword_folder(physical), context=self.settings.keyword_context)
+
+    @property
+    def page_images_dir(self) -> Path:
+        """Where rendered pages and their word boxes are cached, one folder per document sha256."""
+        return self.root / _PAGE_IMAGES
+
+    def prune_page_images(self) -> None:
+        """Drop the cached pages of documents whose kept file is gone (deleted from every collection)."""
+        if not self.page_images_dir.is_dir():
+            return
+        for folder in self.page_images_dir.iterdir():
+            # Kept files are sources/<sha>/<name> (older indexes: sources/<sha><suffix>).
+            if not any(self.sources_dir.glob(f"{folder.name}*")):
+                shutil.rmtree(folder, ignore_errors=True)

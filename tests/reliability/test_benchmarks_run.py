@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REDUCED = {
     "ingest": ["--limit", "12", "--mixed-files", "4"],
     "memory": ["--limit", "8"],
+    "page_view": ["--pages", "10"],
     "query_latency": ["--sizes", "100,300", "--queries", "4", "--recompute-queries", "2"],
     "load": ["--docs", "10", "--streams", "4", "--questions", "2"],  # extractive: no LLM server here
     "spreadsheet_reading": ["--rows", "500", "--repeats", "1", "--baseline", "HEAD"],

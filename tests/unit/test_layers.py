@@ -17,7 +17,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 LAYERS: list[set[str]] = [
     {"config", "errors", "urls"},
     {"store", "embeddings"},
-    {"ingest", "retrieval", "chat"},
+    {"ingest", "retrieval", "chat", "view"},
     {"workspace"},  # the service
     # Front ends. The eval sits here, above the service, because what it measures is the app as users
     # get it: it ingests and retrieves through Workspace, so a score cannot drift from the real path.
@@ -30,6 +30,11 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("config", "errors"),
     ("store", "embeddings"),  # vector arrays' type; the fingerprint names the model
     ("chat", "retrieval"),  # answers cite retrieved passages
+    # The page view shows a cited passage where it stands: it reads pages as the readers do (OCR, text
+    # cleaning), finds the cited sentences as the answers do, and takes the retrieved passage.
+    ("view", "ingest"),
+    ("view", "chat"),
+    ("view", "retrieval"),
     ("__main__", "cli"),
     ("cli", "index_commands"),
     ("cli", "eval"),

@@ -1,0 +1,1 @@
+"""Where a cited passage stands in its document: page images with highlights, or its text in context."""
