@@ -1,7 +1,8 @@
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.readers import format_location, read_document
+from app.ingest.file_types import SUPPORTED_SUFFIXES
+from app.ingest.readers import FORMATS, format_location, read_document
 from tests.conftest import PAGES, make_docx, make_pdf
 
 
@@ -59,3 +60,7 @@ def test_pdf_without_text_layer_says_so() -> None:
 def test_location_formats() -> None:
     assert format_location({"page": 2}) == "page 2"
     assert format_location({}) == ""
+
+
+def test_every_listed_file_type_has_a_reader_and_every_reader_is_listed() -> None:
+    assert tuple(sorted(FORMATS)) == SUPPORTED_SUFFIXES
