@@ -391,4 +391,6 @@ def main() -> None:
     chat(workspace)
 
 
-main()
+# Streamlit runs this file as `__main__` (`streamlit run` and AppTest alike); tests import its functions.
+if __name__ == "__main__":
+    main()
