@@ -15,7 +15,8 @@ from app.config import RETRIEVAL_MODES, Settings, load_settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import AppError, EmptyQuestionError, FingerprintMismatchError
 from app.ingest.chunking import safe_file_name
-from app.ingest.pipeline import IngestProgress, IngestResult
+from app.ingest.pipeline import IngestResult
+from app.ingest.progress import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
@@ -476,4 +477,6 @@ def main() -> None:
     chat(workspace)
 
 
-main()
+# Streamlit runs this file as `__main__` (`streamlit run` and AppTest alike); tests import its functions.
+if __name__ == "__main__":
+    main()

@@ -25,7 +25,8 @@ from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
 from app.ingest import reindex as reindexing
 from app.ingest.from_settings import build_ingestor, check_settings_fit, no_token_vectors, read_options_for
-from app.ingest.pipeline import IngestResult, ProgressCallback
+from app.ingest.pipeline import IngestResult
+from app.ingest.progress import ProgressCallback
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.retrieval.search import SearchOptions, SearchRetriever

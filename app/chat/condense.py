@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
-from llama_index.llms.openai_like import OpenAILike
+
+if TYPE_CHECKING:
+    # OpenAI's client costs a second to import: only a configured LLM brings it in (see build_llm).
+    from llama_index.llms.openai_like import OpenAILike
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ def condense_question(question: str, history: Sequence[tuple[str, str]], llm: Op
         return question
     if llm is None:
         return fallback_query(question, history)
+    import openai
+
     conversation = "\n".join(f"{role}: {' '.join(content.split())}" for role, content in history[-2 * CONDENSE_TURNS :])
     prompt = CONDENSE_PROMPT.format(conversation=conversation, question=question)
     try:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
-import openai
-from llama_index.llms.openai_like import OpenAILike
+
+if TYPE_CHECKING:
+    # OpenAI's client costs a second to import: only a configured LLM brings it in (see build_llm).
+    from llama_index.llms.openai_like import OpenAILike
 
 from app.chat.extractive import Highlight, best_sentences, extractive_answer
 from app.chat.llm import build_messages, stream_answer
@@ -77,6 +79,8 @@ class Answer:
 
 
 def _llm_failure(exc: Exception, llm: OpenAILike) -> str:
+    import openai
+
     where = redact_url(llm.api_base)
     if isinstance(exc, openai.AuthenticationError):
         return f"The language model at {where} rejected the API key. Check LLM_API_KEY (or OPENAI_API_KEY)."
@@ -99,6 +103,8 @@ def _joined(*notices: str) -> str:
 
 
 def _guarded(first: str, rest: Iterator[str]) -> Iterator[str]:
+    import openai
+
     yield first
     try:
         yield from rest
@@ -139,6 +145,8 @@ def answer_question(
     if not_found_threshold > 0 and best < not_found_threshold:
         return Answer("not_found", sources, iter([not_found_text(best, not_found_threshold)]), notice, query=query)
     if llm is not None:
+        import openai
+
         stream = stream_answer(llm, build_messages(question, sources, history))
         try:
             # Wait for the first visible text: a reply of only whitespace would show as an empty answer.

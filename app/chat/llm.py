@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
-from llama_index.llms.openai_like import OpenAILike
 
 from app.config import Settings
 from app.retrieval.passage import Passage
+
+if TYPE_CHECKING:
+    from llama_index.llms.openai_like import OpenAILike
 
 SYSTEM_PROMPT = (
     "You answer questions about the user's documents. Use only the numbered sources given with the "
@@ -23,6 +26,8 @@ def build_llm(settings: Settings) -> OpenAILike | None:
     """The configured chat model, or None when no server is set (answers are then extractive)."""
     if not settings.llm_api_base:
         return None
+    from llama_index.llms.openai_like import OpenAILike  # a second to import: only when a server is set
+
     return OpenAILike(
         model=settings.llm_model,
         api_base=settings.llm_api_base,

@@ -57,8 +57,9 @@ class LocalEmbedding(BaseEmbedding):
         default=8, ge=1, description="Texts per forward pass; inputs are sorted by length first to cut padding."
     )
 
-    _tokenizer: Any = PrivateAttr()
-    _model: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr(default=None)
+    _model: Any = PrivateAttr(default=None)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _max_tokens: int = PrivateAttr()
     _dimension: int = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -79,26 +80,44 @@ class LocalEmbedding(BaseEmbedding):
         # length sort below group similar lengths, while `model_batch_size` sets the forward pass.
         kwargs.setdefault("embed_batch_size", 64)
         super().__init__(model_path=str(folder), model_name=name, **kwargs)  # type: ignore[call-arg]
-        self._load(folder)
-
-    def _load(self, folder: Path) -> None:
-        forbid_hub_downloads()
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        torch.set_num_threads(self.threads)
-        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
-        self._max_tokens = _max_seq_length(folder, int(self._tokenizer.model_max_length))
-        full = int(self._model.config.hidden_size)
+        # Size and limits come from the folder's config files; the weights (torch, ~1 s and ~90 MB) load at
+        # the first text to tokenize or embed, so `status` and a fingerprint check never pay for them.
+        full = int(json.loads((folder / "config.json").read_text())["hidden_size"])
         if self.dimensions is not None and self.dimensions > full:
             raise ConfigError(
                 f"EMBEDDING_DIMENSIONS={self.dimensions} is larger than the {full}-d vectors of '{self.model_name}'.",
                 f"Use a size of at most {full}, or leave EMBEDDING_DIMENSIONS empty.",
             )
         self._dimension = self.dimensions or full
+        tokenizer_limit = json.loads((folder / "tokenizer_config.json").read_text()).get("model_max_length")
+        if isinstance(tokenizer_limit, int):
+            self._max_tokens = _max_seq_length(folder, tokenizer_limit)
+        else:  # no limit in the config: the loaded tokenizer's default applies
+            self._max_tokens = _max_seq_length(folder, int(self._loaded_tokenizer().model_max_length))
+
+    def _loaded_tokenizer(self) -> Any:
+        """The tokenizer, loaded (with the model) at the first call."""
+        self._load()
+        return self._tokenizer
+
+    def _loaded_model(self) -> Any:
+        """The model, loaded (with the tokenizer) at the first call."""
+        self._load()
+        return self._model
+
+    def _load(self) -> None:
+        with self._load_lock:
+            if self._model is not None:
+                return
+            forbid_hub_downloads()
+            import torch
+            from transformers import AutoModel, AutoTokenizer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            torch.set_num_threads(self.threads)
+            self._tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+            self._model = AutoModel.from_pretrained(self.model_path, local_files_only=True).eval()
 
     @classmethod
     def class_name(cls) -> str:
@@ -120,7 +139,15 @@ class LocalEmbedding(BaseEmbedding):
 
     @property
     def special_tokens_per_text(self) -> int:
-        return len(self._tokenizer("")["input_ids"])
+        tokenizer_file = Path(self.model_path) / "tokenizer.json"
+        if self._tokenizer is None and tokenizer_file.is_file():
+            # The same count without loading transformers and torch (a settings check before any text).
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+            tokenizer.no_padding()  # sentence-transformers saves MiniLM's with padding to 128 switched on
+            return len(tokenizer.encode("").ids)
+        return len(self._loaded_tokenizer()("")["input_ids"])
 
     @property
     def query_prefix(self) -> str:
@@ -141,7 +168,7 @@ class LocalEmbedding(BaseEmbedding):
     def tokenize(self, text: str) -> list[str]:
         """Sub-word pieces without special tokens: the unit chunk sizes are counted in."""
         # Whole documents go through here to be split: no "longer than the maximum length" warning.
-        return list(self._tokenizer.tokenize(text, add_special_tokens=False, verbose=False))
+        return list(self._loaded_tokenizer().tokenize(text, add_special_tokens=False, verbose=False))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -150,19 +177,20 @@ class LocalEmbedding(BaseEmbedding):
         """Raw last hidden states and attention mask per text, batched by similar length."""
         import torch
 
+        tokenizer, model = self._loaded_tokenizer(), self._loaded_model()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: list[tuple[FloatArray, FloatArray]] = [None] * len(texts)  # type: ignore[list-item]
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.model_batch_size):
                 batch_ids = order[start : start + self.model_batch_size]
-                encoded = self._tokenizer(
+                encoded = tokenizer(
                     [texts[i] for i in batch_ids],
                     padding=True,
                     truncation=True,
                     max_length=self._max_tokens,
                     return_tensors="pt",
                 )
-                states = self._model(**encoded).last_hidden_state.float().numpy()
+                states = model(**encoded).last_hidden_state.float().numpy()
                 mask = encoded["attention_mask"].numpy().astype(np.float32)
                 for row, index in enumerate(batch_ids):
                     results[index] = (states[row], mask[row])
@@ -212,12 +240,13 @@ class LocalEmbedding(BaseEmbedding):
         """Encode `text` once; pool the tokens of each character span (special tokens left out)."""
         import torch
 
+        tokenizer, model = self._loaded_tokenizer(), self._loaded_model()
         with self._lock, torch.inference_mode():
-            encoded = self._tokenizer(
+            encoded = tokenizer(
                 text, truncation=True, max_length=self._max_tokens, return_offsets_mapping=True, return_tensors="pt"
             )
             offsets = encoded.pop("offset_mapping")[0].numpy()
-            states = self._model(**encoded).last_hidden_state[0].float().numpy()
+            states = model(**encoded).last_hidden_state[0].float().numpy()
         real = offsets[:, 1] > offsets[:, 0]  # special tokens have an empty (0, 0) span
         pooled: list[tuple[FloatArray, FloatArray] | None] = []
         for start, end in spans:

@@ -42,7 +42,7 @@ from app.config import Settings
 from app.errors import ConfigError
 from app.eval.run import cached_embedding, cached_workspace
 from app.ingest.chunking import content_sha256
-from app.ingest.pipeline import IngestProgress
+from app.ingest.progress import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 

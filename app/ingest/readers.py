@@ -16,6 +16,7 @@ from llama_index.core import Document
 
 from app.errors import AppError, UnreadableFileError
 from app.ingest.archive import check_zip_package
+from app.ingest.file_types import SUPPORTED_SUFFIXES
 from app.ingest.images import read_image
 from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
@@ -56,8 +57,6 @@ FORMATS: dict[str, Format] = {
     ".jpg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
     ".jpeg": Format("jpg", partial(read_image, mime_type="image/jpeg")),
 }
-
-SUPPORTED_SUFFIXES = tuple(sorted(FORMATS))
 
 
 def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> ParsedFile:

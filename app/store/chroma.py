@@ -6,12 +6,10 @@ also opens with LlamaIndex's own `ChromaVectorStore`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
 import sqlite3
-import threading
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -21,7 +19,6 @@ import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import AuthorizationError, ChromaAuthError, ChromaError, InvalidArgumentError, NotFoundError
 from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
@@ -30,6 +27,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_
 from app.config import Settings
 from app.embeddings.pooling import FloatArray
 from app.errors import FingerprintMismatchError, StoreError
+from app.store.chroma_engine import ENGINES
 from app.store.chunk_text import searchable_text
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
@@ -37,16 +35,6 @@ DOC_KEY = "doc_sha"
 READ_PAGE = 5000  # records per `get` when reading a whole collection
 
 log = logging.getLogger(__name__)
-
-
-# Embedded Chroma keeps one engine per folder per process, shared by every client of that folder.
-# After a failed write (SQLite's "database or disk is full" on ENOSPC) that engine can stay broken in
-# this process: a later upsert hung for minutes in tests/reliability/test_disk_full.py, or a write
-# reported success while count() stayed lower, or its SQLite lock stayed held so another process
-# waited. So a failed write stops that engine (`reset_embedded`) and every VectorIndex of the folder
-# reopens its collection on a fresh one at its next call; this counter tells them to.
-_engine_generation: dict[str, int] = {}
-_engine_lock = threading.Lock()
 
 
 def open_client(settings: Settings) -> ClientAPI:
@@ -76,18 +64,6 @@ def _embedded_path(client: ClientAPI) -> str | None:
     """The folder of an embedded (on-disk) Chroma client; None for a server's client."""
     settings = client.get_settings()
     return str(settings.persist_directory) if settings.is_persistent and not settings.chroma_server_host else None
-
-
-def reset_embedded(path: str) -> None:
-    """Stop this process's embedded Chroma engine of `path` (its SQLite connections and locks go with it);
-    the next client of the folder starts a fresh one that reads the folder as it is on disk."""
-    with _engine_lock:
-        system = SharedSystemClient._identifier_to_system.pop(path, None)
-        SharedSystemClient._identifier_to_refcount.pop(path, None)
-        _engine_generation[path] = _engine_generation.get(path, 0) + 1
-    if system is not None:
-        with contextlib.suppress(Exception):  # a broken engine may fail to stop cleanly; it is dropped anyway
-            system.stop()
 
 
 def _open_server_client(settings: Settings, host: str) -> ClientAPI:
@@ -191,7 +167,7 @@ class VectorIndex:
         self._client = client
         self._server = _server_of(client)  # 'host:port' in server mode, for the error when it cannot be reached
         self._path = _embedded_path(client)  # embedded Chroma's folder
-        self._generation = _engine_generation.get(self._path, 0) if self._path else 0
+        self._generation = ENGINES.generation(self._path) if self._path else 0
 
     @classmethod
     def open(cls, client: ClientAPI, name: str, fingerprint: IndexFingerprint) -> VectorIndex:
@@ -217,9 +193,7 @@ class VectorIndex:
 
     def _live(self) -> Collection:
         """The collection, reopened on a fresh engine if a failed write stopped the one it was opened on."""
-        if self._path is not None and _engine_generation.get(self._path, 0) != self._generation:
-            with _engine_lock:
-                generation = _engine_generation.get(self._path, 0)
+        if self._path is not None and (generation := ENGINES.generation(self._path)) != self._generation:
             client = _embedded_client(self._path)
             try:
                 self._collection = client.get_collection(self._collection.name)
@@ -281,7 +255,8 @@ class VectorIndex:
     def _reset_engine(self) -> None:
         if self._path is not None:
             log.warning("a write to the embedded Chroma in %s failed: restarting its engine", self._path)
-            reset_embedded(self._path)
+            # Every VectorIndex of the folder reopens its collection on a fresh engine at its next call.
+            ENGINES.reset(self._path)
 
     def rename_document(self, sha256: str, file_name: str) -> None:
         """Set the `file_name` every chunk of a document is cited by (a legacy name claimed by its path)."""

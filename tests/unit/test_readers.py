@@ -1,7 +1,8 @@
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.readers import read_document
+from app.ingest.file_types import SUPPORTED_SUFFIXES
+from app.ingest.readers import FORMATS, read_document
 from app.store.chunk_text import format_location
 from tests.conftest import PAGES, make_docx, make_pdf
 
@@ -60,3 +61,7 @@ def test_pdf_without_text_layer_says_so() -> None:
 def test_location_formats() -> None:
     assert format_location({"page": 2}) == "page 2"
     assert format_location({}) == ""
+
+
+def test_every_listed_file_type_has_a_reader_and_every_reader_is_listed() -> None:
+    assert tuple(sorted(FORMATS)) == SUPPORTED_SUFFIXES

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from app.cli.progress import cancel_on_interrupt, print_progress
 from app.config import Settings, load_settings
-from app.ingest.pipeline import IngestProgress
-from app.ingest.reindex import IndexSize, reindex, remove_index
+
+if TYPE_CHECKING:
+    from app.ingest.reindex import IndexSize
 
 # CLI flag -> (Settings field, environment variable) for the embedding configuration a reindex targets.
 _TARGET_FLAGS = {
@@ -18,11 +20,6 @@ _TARGET_FLAGS = {
     "vector_type": ("vector_type", "VECTOR_TYPE"),
     "api_base": ("embedding_api_base", "EMBEDDING_API_BASE"),
 }
-
-
-def _progress(event: IngestProgress) -> None:
-    if event.stage in ("reading", "embedding"):
-        print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(110), end="", file=sys.stderr, flush=True)
 
 
 def _size(size: IndexSize) -> str:
@@ -52,11 +49,11 @@ def _explicit(settings: Settings) -> dict[str, Any]:
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
-    target, environment = target_settings(settings, args)
-    from app.cli import _cancel_on_interrupt  # the same Ctrl-C behaviour as `ingest`
+    from app.ingest.reindex import reindex
 
-    with _cancel_on_interrupt() as cancel:
-        report = reindex(target, progress=None if args.quiet else _progress, cancel=cancel)
+    target, environment = target_settings(settings, args)
+    with cancel_on_interrupt() as cancel:  # the same Ctrl-C behaviour as `ingest`
+        report = reindex(target, progress=None if args.quiet else print_progress, cancel=cancel)
     if not args.quiet and report.results:
         print(file=sys.stderr)
     if report.unchanged:
@@ -80,6 +77,8 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_remove_index(settings: Settings, args: argparse.Namespace) -> int:
+    from app.ingest.reindex import remove_index
+
     size = remove_index(settings, args.name)
     print(f"removed index {_size(size)}")
     return 0

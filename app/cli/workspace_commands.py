@@ -1,0 +1,118 @@
+"""`python -m app ingest | ask | status`: the commands that work on the open index through a Workspace."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.cli.progress import cancel_on_interrupt, print_progress
+from app.ingest.file_types import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from app.workspace import Workspace
+
+
+def _expand(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
+    """(file, document name): a folder's files are named by their path relative to it ("a/policy.txt"),
+    so two files with one name in two folders are two documents; a file given on its own by its name."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = file.relative_to(path)
+                if not any(part.startswith(".") for part in relative.parts):  # hidden files and folders
+                    yield file, relative.as_posix()
+        else:
+            yield path, path.name
+
+
+def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
+    files: list[tuple[str, bytes]] = []
+    failures: list[str] = []
+    for path, name in _expand(args.paths):
+        try:
+            files.append((name, path.read_bytes()))
+        except OSError as exc:
+            failures.append(f"failed   {path}: cannot read it ({exc.strerror or exc})")
+    with cancel_on_interrupt() as cancel:
+        results = workspace.ingest(
+            files, progress=None if args.quiet else print_progress, cancel=cancel, named_by_path=True
+        )
+    if not args.quiet:
+        print(file=sys.stderr)
+    for result in results:
+        detail = f" ({result.message})" if result.message else ""
+        pages = f", {result.pages} pages" if result.pages else ""
+        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{pages}{detail}")
+    for line in failures:
+        print(line)
+    statuses = ("indexed", "replaced", "skipped", "cancelled")
+    counts = {status: sum(r.status == status for r in results) for status in statuses}
+    failed = sum(r.status == "failed" for r in results) + len(failures)
+    summary = (
+        f"{counts['indexed']} indexed, {counts['replaced']} replaced, {counts['skipped']} skipped, {failed} failed"
+    )
+    if counts["cancelled"]:
+        print(
+            f"{summary}, {counts['cancelled']} cancelled: run the same command again to finish (done files are skipped)"
+        )
+        return 130
+    print(summary)
+    return 1 if failed else 0
+
+
+def cmd_ask(workspace: Workspace, args: argparse.Namespace) -> int:
+    answer = workspace.ask(args.question, top_k=args.top_k)
+    if args.json:
+        payload = {
+            "answer": answer.text(),
+            "mode": answer.mode,
+            "notice": answer.notice,
+            "sources": [
+                {"file": p.file_name, "location": p.location, "score": round(p.score, 4), "text": p.text}
+                for p in answer.sources
+            ],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if answer.notice:
+        print(f"Note: {answer.notice}\n", file=sys.stderr)
+    for chunk in answer.chunks:
+        print(chunk, end="", flush=True)
+    print("\n")
+    for number, passage in enumerate(answer.sources, start=1):
+        print(f"[{number}] {passage.citation} (score {passage.score:.3f})")
+    return 0
+
+
+def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
+    status = workspace.status()
+    fp = status.fingerprint
+    print(f"index:      {status.collection} in {status.data_dir}")
+    print(f"embedding:  {fp.backend} / {fp.model} / {fp.vector_type} / {fp.dimension}-d")
+    print(f"chunking:   {fp.chunking}")
+    print(f"documents:  {status.documents}")
+    print(f"chunks:     {status.chunks}")
+    print(f"llm:        {status.llm}")
+    return 0
+
+
+def add_workspace_commands(sub: Any) -> None:
+    """Register the commands on the CLI's subparsers; `main` opens the Workspace they are given."""
+    ingest = sub.add_parser("ingest", help=f"index files and folders ({', '.join(SUPPORTED_SUFFIXES)})")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    ingest.set_defaults(run=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="ask a question about the indexed documents")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer and its sources as JSON")
+    ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default: TOP_K)")
+    ask.set_defaults(run=cmd_ask)
+
+    status = sub.add_parser("status", help="which index, model and dimension; how many documents and chunks")
+    status.set_defaults(run=cmd_status)
