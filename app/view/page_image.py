@@ -73,34 +73,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def render_page(
-    source_path: Path,
-    page: int,
-    highlight_texts: Sequence[str],
-    width_px: int,
-    *,
-    passage_text: str = "",
-    cache_dir: Path | None = None,
-    doc_sha: str | None = None,
-    ocr: Ocr | None = None,
-) -> bytes:
-    """PNG bytes of `page` (1-based) of the PDF at `source_path`, `width_px` wide, `highlight_texts` marked.
-
-    The function an HTTP API serves as `GET /v1/documents/{id}/pages/{n}.png?highlight=...`; see
-    `render_highlighted` for the arguments and errors.
-    """
-    return render_highlighted(
-        source_path,
-        page,
-        highlight_texts,
-        width_px,
-        passage_text=passage_text,
-        cache_dir=cache_dir,
-        doc_sha=doc_sha,
-        ocr=ocr,
-    ).png
-
-
 def render_highlighted(
     source_path: Path,
     page: int,
@@ -118,6 +90,8 @@ def render_highlighted(
     `cache_dir` keeps renderings and word boxes per (document sha256, page, width); None renders afresh.
     `doc_sha` is the file's sha256 when known (else it is computed). `ocr` reads pages without a readable
     text layer (default: `tesseract` on PATH, English); without it they are shown without highlights.
+
+    The HTTP API serves `.png` of the result as `GET /v1/documents/{id}/pages/{n}.png?highlight=...`.
 
     Raises:
         UnreadableFileError: the file is not a PDF PDFium can open, or has no page `page`.

@@ -17,7 +17,7 @@ from PIL import Image
 from app.errors import UnreadableFileError
 from app.ingest.readers import parse_file
 from app.view.highlight import Box
-from app.view.page_image import render_highlighted, render_page
+from app.view.page_image import render_highlighted
 from tests.pdf_files import unicode_font
 from tests.servers import require
 
@@ -212,10 +212,10 @@ def test_a_cached_page_is_served_from_disk_with_the_same_boxes(tmp_path: Path) -
     assert warm.png == cold.png
 
 
-def test_render_page_gives_png_bytes_and_refuses_a_page_the_file_does_not_have(tmp_path: Path) -> None:
+def test_a_rendered_page_is_png_bytes_and_a_missing_page_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "station.pdf"
     path.write_bytes(_pdf(TEXT_PAGE))
-    png = render_page(path, 1, ["Puffins nest in burrows"], 500)
+    png = render_highlighted(path, 1, ["Puffins nest in burrows"], 500).png
     assert Image.open(io.BytesIO(png)).size[0] == 500
     with pytest.raises(UnreadableFileError, match="has no page 2: it has 1 page"):
-        render_page(path, 2, [], 500)
+        render_highlighted(path, 2, [], 500)
