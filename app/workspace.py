@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from chromadb.api import ClientAPI
@@ -24,9 +24,10 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
 from app.errors import ConfigError, StoreError
 from app.ingest import reindex as reindexing
-from app.ingest.from_settings import build_ingestor, check_settings_fit, no_token_vectors, read_options_for
+from app.ingest.from_settings import build_ingestor, read_options_for
 from app.ingest.pipeline import IngestResult
 from app.ingest.progress import ProgressCallback
+from app.ingest.settings_fit import check_settings_fit, no_token_vectors
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.retrieval.search import SearchOptions, SearchRetriever
@@ -34,23 +35,13 @@ from app.store.catalog import DocumentRecord
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
 from app.store.files import index_write_lock
-from app.store.fingerprint import IndexFingerprint, fingerprint_for
+from app.store.fingerprint import fingerprint_for
 from app.store.keyword import KeywordIndex
 from app.store.token_store import TokenStore
-from app.urls import redact_url
 from app.view.context import SourceView, view_source
+from app.workspace_status import WorkspaceStatus
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WorkspaceStatus:
-    collection: str
-    data_dir: str
-    fingerprint: IndexFingerprint
-    documents: int
-    chunks: int  # over the ready documents
-    llm: str  # "<model> at <redacted url>", or "none (extractive answers)"
 
 
 class Workspace:
@@ -272,15 +263,6 @@ class Workspace:
         return no_passage_text(options.mode, ready, len(self.unfinished_documents()))
 
     def status(self) -> WorkspaceStatus:
-        """What is open: collection, data folder, index fingerprint, ready documents and chunks, the LLM."""
-        documents = self.documents()
-        return WorkspaceStatus(
-            collection=self.collection,
-            data_dir=str(self.settings.data_dir),
-            fingerprint=self.fingerprint,
-            documents=len(documents),
-            chunks=sum(record.chunks for record in documents),
-            llm=f"{self.settings.llm_model} at {redact_url(self.settings.llm_api_base)}"
-            if self.llm
-            else "none (extractive answers)",
-        )
+        """What is open: collection, data folder, index fingerprint, ready documents and chunks, the LLM.
+        `app.workspace_status.read_status` reports the same without opening a Workspace."""
+        return WorkspaceStatus.of(self.settings, self.collection, self.fingerprint, self.documents())

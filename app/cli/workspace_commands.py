@@ -1,4 +1,5 @@
-"""`python -m app ingest | ask | status`: the commands that work on the open index through a Workspace."""
+"""`python -m app ingest | ask | status`: the commands that work on the open index, through a Workspace
+(`status` reads it without opening one: `app.workspace_status`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.cli.progress import cancel_on_interrupt, print_progress
 from app.ingest.file_types import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
+    from app.config import Settings
     from app.workspace import Workspace
 
 
@@ -89,8 +91,11 @@ def cmd_ask(workspace: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
-    status = workspace.status()
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    # Not through a Workspace: that would import LlamaIndex and the ingest side (seconds) for six lines.
+    from app.workspace_status import read_status
+
+    status = read_status(settings)
     fp = status.fingerprint
     print(f"index:      {status.collection} in {status.data_dir}")
     print(f"embedding:  {fp.backend} / {fp.model} / {fp.vector_type} / {fp.dimension}-d")
@@ -102,7 +107,7 @@ def cmd_status(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def add_workspace_commands(sub: Any) -> None:
-    """Register the commands on the CLI's subparsers; `main` opens the Workspace they are given."""
+    """Register the commands on the CLI's subparsers; `main` opens the Workspace ingest and ask are given."""
     ingest = sub.add_parser("ingest", help=f"index files and folders ({', '.join(SUPPORTED_SUFFIXES)})")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -115,4 +120,4 @@ def add_workspace_commands(sub: Any) -> None:
     ask.set_defaults(run=cmd_ask)
 
     status = sub.add_parser("status", help="which index, model and dimension; how many documents and chunks")
-    status.set_defaults(run=cmd_status)
+    status.set_defaults(run=cmd_status, standalone=True)

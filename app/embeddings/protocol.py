@@ -26,8 +26,9 @@ from typing import Any, Protocol
 from app.embeddings.pooling import FloatArray
 
 
-class Embedding(Protocol):
-    """An embedding model as the app uses it (see the module docstring for shapes and errors)."""
+class ModelDescription(Protocol):
+    """What an index's fingerprint and the settings check need to know of a model, without embedding
+    anything: every `Embedding`, and `LocalModelFiles` (a local model folder's config files alone)."""
 
     @property
     def model_name(self) -> str:
@@ -55,6 +56,16 @@ class Embedding(Protocol):
         ...
 
     @property
+    def has_token_vectors(self) -> bool:
+        """Whether `embed_tokens`, `encode_chunks` and `encode_spans` work: the local model always
+        gives token vectors; a vLLM server only with VECTOR_TYPE=late (a token_embed server)."""
+        ...
+
+
+class Embedding(ModelDescription, Protocol):
+    """An embedding model as the app uses it (see the module docstring for shapes and errors)."""
+
+    @property
     def query_prefix(self) -> str:
         """Text put before a question before it is embedded ("" for none)."""
         ...
@@ -62,12 +73,6 @@ class Embedding(Protocol):
     @property
     def passage_prefix(self) -> str:
         """Text put before a passage before it is embedded ("" for none)."""
-        ...
-
-    @property
-    def has_token_vectors(self) -> bool:
-        """Whether `embed_tokens`, `encode_chunks` and `encode_spans` work: the local model always
-        gives token vectors; a vLLM server only with VECTOR_TYPE=late (a token_embed server)."""
         ...
 
     @property

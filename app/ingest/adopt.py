@@ -25,8 +25,9 @@ from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
 from app.ingest.chunking import chunk_id, content_sha256, safe_file_name
-from app.ingest.from_settings import build_ingestor, check_settings_fit
+from app.ingest.from_settings import build_ingestor
 from app.ingest.reindex import physical_name
+from app.ingest.settings_fit import check_settings_fit
 from app.store.chroma import DOC_KEY
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder

@@ -1,14 +1,13 @@
 """The ingest side built from the settings: the splitter, the readers' options and the `Ingestor` of an index.
 
 The workspace, a reindex and an import all build their ingestor here, so one index is written the
-same way whoever writes it.
+same way whoever writes it; they check the settings against the model first (`app.ingest.settings_fit`).
 """
 
 from __future__ import annotations
 
 from app.config import Settings
 from app.embeddings import Embedding
-from app.errors import ConfigError
 from app.ingest.chunking import BoundedSentenceSplitter
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
@@ -51,39 +50,3 @@ def splitter_for(settings: Settings, embedding: Embedding) -> BoundedSentenceSpl
     return BoundedSentenceSplitter(
         chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, tokenizer=embedding.tokenize
     )
-
-
-def check_settings_fit(settings: Settings, embedding: Embedding) -> None:
-    """Refuse settings the embedding model cannot honour (before anything is opened or written).
-
-    Raises:
-        ConfigError: CHUNK_SIZE longer than the model reads, CHUNK_OVERLAP >= CHUNK_SIZE, or token
-            vectors asked of a server that gives none.
-    """
-    _check_chunk_fits(settings, embedding)
-    _check_token_vectors(settings, embedding)
-
-
-def no_token_vectors() -> ConfigError:
-    return ConfigError(
-        "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
-        "VECTOR_TYPE=late.",
-        "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
-    )
-
-
-def _check_token_vectors(settings: Settings, embedding: Embedding) -> None:
-    if (settings.token_store or settings.rerank or settings.late_chunking) and not embedding.has_token_vectors:
-        raise no_token_vectors()
-
-
-def _check_chunk_fits(settings: Settings, embedding: Embedding) -> None:
-    room = embedding.max_tokens - embedding.special_tokens_per_text
-    if settings.chunk_size > room:
-        raise ConfigError(
-            f"CHUNK_SIZE={settings.chunk_size} tokens is longer than '{embedding.model_name}' reads "
-            f"({room} tokens): the end of every chunk would be cut off.",
-            f"Set CHUNK_SIZE to {room} or less.",
-        )
-    if settings.chunk_overlap >= settings.chunk_size:
-        raise ConfigError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE.", "Lower CHUNK_OVERLAP.")

@@ -20,8 +20,9 @@ from chromadb.api import ClientAPI
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
-from app.ingest.from_settings import build_ingestor, check_settings_fit
+from app.ingest.from_settings import build_ingestor
 from app.ingest.pipeline import IngestResult, ProgressCallback
+from app.ingest.settings_fit import check_settings_fit
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import stored_fingerprint
 from app.store.collections import check_collection_name

@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chromadb
 import httpx
@@ -21,8 +21,6 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import AuthorizationError, ChromaAuthError, ChromaError, InvalidArgumentError, NotFoundError
-from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
-from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
 from app.config import Settings
 from app.embeddings.pooling import FloatArray
@@ -30,6 +28,11 @@ from app.errors import FingerprintMismatchError, StoreError
 from app.store.chroma_engine import ENGINES
 from app.store.chunk_text import searchable_text
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
+
+# LlamaIndex's node format is imported by the methods that write or read nodes: any `llama_index` import
+# runs its whole package (over a second), which opening an index to check it (`status`) must not pay.
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode, NodeWithScore, TextNode
 
 DOC_KEY = "doc_sha"
 READ_PAGE = 5000  # records per `get` when reading a whole collection
@@ -224,6 +227,8 @@ class VectorIndex:
             StoreError: a vector of another size (before anything is written), or a write that failed or
                 that Chroma reported done but did not store.
         """
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
         sizes = {len(vector) for vector in embeddings}
         if sizes - {self.fingerprint.dimension}:
             raise self._dimension_error(f"got {sorted(sizes)}-d")
@@ -323,6 +328,8 @@ class VectorIndex:
 
     def get(self, chunk_ids: Sequence[str]) -> dict[str, BaseNode]:
         """The stored chunks with these ids (missing ids are left out)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
         if not chunk_ids:
             return {}
         result = self._read("get", ids=list(chunk_ids), include=["documents", "metadatas"])
@@ -376,6 +383,9 @@ class VectorIndex:
         """The `top_k` nearest chunks to `embedding` (`fingerprint.dimension` floats), best first, with cosine
         similarity as the score (1 = same direction), leaving out the chunks of the documents (sha256) in
         `exclude_docs`. Chunks of documents not yet committed are included: the caller filters them."""
+        from llama_index.core.schema import NodeWithScore
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
         if top_k <= 0 or self.count() == 0:
             return []
         where = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None

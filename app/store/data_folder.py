@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chromadb.api import ClientAPI
 
@@ -25,7 +26,9 @@ from app.store.catalog import Catalog
 from app.store.chroma import VectorIndex, open_client
 from app.store.collections import Collections
 from app.store.fingerprint import IndexFingerprint
-from app.store.keyword import KeywordIndex
+
+if TYPE_CHECKING:  # bm25s imports scipy (~0.5 s): only a search or a write opens the keyword index
+    from app.store.keyword import KeywordIndex
 
 _KEYWORD = "keyword"
 _TOKENS = "tokens"
@@ -83,6 +86,8 @@ class DataFolder:
         return self.root / _TOKENS / physical
 
     def keyword_index(self, physical: str) -> KeywordIndex:
+        from app.store.keyword import KeywordIndex
+
         return KeywordIndex(self.keyword_folder(physical), context=self.settings.keyword_context)
 
     @property

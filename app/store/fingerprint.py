@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for the hints: opening an index must not import the embedding backends
     from app.config import Settings
-    from app.embeddings import Embedding
+    from app.embeddings import ModelDescription
 
 METADATA_KEY = "index_fingerprint"
 
@@ -45,14 +45,14 @@ class IndexFingerprint:
         ]
 
 
-def fingerprint_for(settings: Settings, embedding: Embedding) -> IndexFingerprint:
-    """The fingerprint of the index `settings` build with `embedding` (its model and size, not the settings')."""
+def fingerprint_for(settings: Settings, model: ModelDescription) -> IndexFingerprint:
+    """The fingerprint of the index `settings` build with `model` (its name and size, not the settings')."""
     return IndexFingerprint(
         backend=settings.embedding_backend,
-        model=embedding.model_name,
+        model=model.model_name,
         vector_type=settings.vector_type,
-        dimension=embedding.dimension,
-        prefixes=embedding.prefix_scheme,
+        dimension=model.dimension,
+        prefixes=model.prefix_scheme,
         chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}"
         + ("/late" if settings.late_chunking else ""),
     )

@@ -43,3 +43,10 @@ def test_status_reads_the_index_without_loading_the_embedding_model(tmp_path: Pa
     modules = imported_after(code, DATA_DIR=str(tmp_path), LLM_API_BASE="", OPENAI_API_BASE="")
     assert "chromadb" in modules, "status opens the index"
     assert modules.isdisjoint({"torch", "transformers", "openai"})
+
+
+def test_status_imports_neither_llama_index_nor_the_model_runtime(tmp_path: Path) -> None:
+    code = "import contextlib, io\nfrom app.cli import main\nwith contextlib.redirect_stdout(io.StringIO()) as out:\n"
+    code += "    assert main(['status']) == 0\nassert '384-d' in out.getvalue(), out.getvalue()"
+    modules = imported_after(code, DATA_DIR=str(tmp_path), LLM_API_BASE="", OPENAI_API_BASE="")
+    assert sorted(modules & {"llama_index", "torch", "transformers", "bm25s", "scipy"}) == []

