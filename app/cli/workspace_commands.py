@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,17 +20,28 @@ if TYPE_CHECKING:
 
 
 def _expand(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
-    """(file, document name): a folder's files are named by their path relative to it ("a/policy.txt"),
-    so two files with one name in two folders are two documents; a file given on its own by its name."""
-    for raw in paths:
-        path = Path(raw)
+    """(file, document name), each file once: names are paths relative to the deepest folder that holds
+    everything given, so `ingest docs` names "a/policy.txt", `ingest docs/b docs/a` names "b/policy.txt" and
+    "a/policy.txt" (two documents, not one replacing the other), and a file given alone is named by its name.
+    Hidden files and folders are left out; a broken link is yielded so that reading it reports it."""
+    given = [Path(raw) for raw in paths]
+    existing = [path.resolve() for path in given if path.exists()]
+    folders = [path if path.is_dir() else path.parent for path in existing]
+    base = Path(os.path.commonpath(folders)) if folders else Path.cwd()
+    seen: set[Path] = set()
+    for path in given:
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = file.relative_to(path)
-                if not any(part.startswith(".") for part in relative.parts):  # hidden files and folders
-                    yield file, relative.as_posix()
+            files = (p for p in path.rglob("*") if p.is_file() or (p.is_symlink() and not p.exists()))
+            found = sorted(p for p in files if not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
-            yield path, path.name
+            found = [path]
+        for file in found:
+            resolved = file.resolve() if file.exists() else file.absolute()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            name = file.parent.resolve() / file.name if file.exists() else None
+            yield file, (name.relative_to(base).as_posix() if name and name.is_relative_to(base) else file.name)
 
 
 def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
