@@ -108,6 +108,7 @@ class Workspace:
         uses. Raises StoreError when Chroma refuses."""
         with index_write_lock(self.data.lock_path):
             self.collections.delete(name, self.client)
+            self.data.prune_page_images()
 
     def documents(self) -> list[DocumentRecord]:
         """The ready documents of the collection, sorted by name."""

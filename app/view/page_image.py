@@ -94,20 +94,22 @@ def render_highlighted(
     The HTTP API serves `.png` of the result as `GET /v1/documents/{id}/pages/{n}.png?highlight=...`.
 
     Raises:
-        UnreadableFileError: the file is not a PDF PDFium can open, or has no page `page`.
+        UnreadableFileError: the file is missing or not a PDF PDFium can open, or has no page `page`.
     """
     import pypdfium2 as pdfium
 
     width_px = max(MIN_WIDTH, min(MAX_WIDTH, int(width_px)))
     sentences_texts = [text for text in highlight_texts if text.strip()]
     passage_texts = [passage_text] if passage_text.strip() else []
-    folder = cache_dir / (doc_sha or file_sha256(source_path)) if cache_dir is not None else None
     try:
+        folder = cache_dir / (doc_sha or file_sha256(source_path)) if cache_dir is not None else None
         document = pdfium.PdfDocument(source_path)
-    except pdfium.PdfiumError as exc:
+    except (pdfium.PdfiumError, OSError) as exc:
+        # Ingest refuses PDFs it cannot open, so the copy the app kept is what is wrong, not the user's file.
         raise UnreadableFileError(
-            f"'{source_path.name}' cannot be opened as a PDF to show its page ({exc}).",
-            "Download the file and open it in a PDF viewer.",
+            f"The copy of '{source_path.name}' kept in the data folder ({source_path}) cannot be opened as a "
+            f"PDF to show its page ({exc}).",
+            "Ingest the original file again: that replaces the kept copy.",
         ) from exc
     try:
         pages = len(document)

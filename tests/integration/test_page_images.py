@@ -219,3 +219,13 @@ def test_a_rendered_page_is_png_bytes_and_a_missing_page_is_refused(tmp_path: Pa
     assert Image.open(io.BytesIO(png)).size[0] == 500
     with pytest.raises(UnreadableFileError, match="has no page 2: it has 1 page"):
         render_highlighted(path, 2, [], 500)
+
+
+def test_a_kept_copy_that_is_gone_or_damaged_is_blamed_on_the_data_folder_not_the_users_file(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFileError, match="kept in the data folder") as gone:
+        render_highlighted(tmp_path / "gone.pdf", 1, [], 500)
+    assert "Ingest the original file again" in gone.value.hint
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.7 not really")
+    with pytest.raises(UnreadableFileError, match=r"copy of 'damaged\.pdf' kept in the data folder"):
+        render_highlighted(damaged, 1, [], 500)

@@ -73,6 +73,19 @@ def test_deleting_a_document_drops_its_cached_page_images(open_workspace) -> Non
     assert [record.name for record in workspace.documents()] == ["other.txt"]
 
 
+def test_deleting_a_collection_drops_the_cached_page_images_of_its_documents(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    other = open_workspace(COLLECTION_NAME="other")
+    other.ingest([("keeper.pdf", make_pdf([SENTENCES[0], SENTENCES[2]]))])
+    passage = _passage(other, "paraffin lamp winter storms", "keeper.pdf")
+    other.page_view(passage, [SENTENCES[2]], width_px=300)
+    cache = other.settings.data_dir / "page_images" / passage.doc_sha
+    assert any(cache.iterdir())
+
+    open_workspace().delete_collection("other")
+
+    assert not cache.exists()
+
+
 def test_a_slide_passage_is_shown_with_its_slide_and_a_sheet_passage_as_rows(open_workspace) -> None:  # type: ignore[no-untyped-def]
     workspace = open_workspace(RETRIEVAL_MODE="keyword")
     workspace.ingest(
