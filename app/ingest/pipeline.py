@@ -148,7 +148,7 @@ class Ingestor:
             result = self._ingest(file_name, data, tracker)
         except IngestCancelledError:
             log.info("ingest of %s cancelled", file_name)
-            message = "cancelled, nothing of it was indexed; upload it again to index it"
+            message = "cancelled, nothing of it was indexed; add it again (upload or ingest) to index it"
             result = IngestResult(file_name, "cancelled", message=message, pages=tracker.pages)
         except AppError as exc:
             log.warning("ingest of %s failed: %s", file_name, exc)
