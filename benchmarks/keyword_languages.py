@@ -30,6 +30,7 @@ from app.eval.beir import BeirDataset, document_text, load_beir
 from app.eval.metrics import ndcg_at_k
 from app.retrieval.fusion import score_fusion
 from app.store.tokens import keyword_terms
+from benchmarks.multilingual_models import dense_vectors, e5, minilm
 
 CANDIDATES = 50
 KEYWORD_WEIGHT = 0.6
@@ -55,29 +56,6 @@ def script_terms(texts: list[str]) -> list[list[str]]:
 
 
 TOKENIZERS: dict[str, Callable[[list[str]], list[list[str]]]] = {"bigrams": bigram_terms, "scripts": script_terms}
-
-
-def dense_vectors(model: str, data: BeirDataset, cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    """([documents, dim], [questions, dim]) unit vectors in corpus and query order, cached on disk."""
-    path = cache / f"{model}-{data.name}.npz"
-    if path.is_file():
-        saved = np.load(path)
-        return saved["docs"], saved["questions"]
-    if model == "e5":
-        from app.embeddings.e5 import E5Embedding
-
-        e5 = E5Embedding()
-        docs = np.stack(e5.embed_dense([document_text(*pair) for pair in data.corpus.values()]))
-        questions = np.stack(e5.embed_dense(list(data.queries.values()), query=True))
-    else:
-        from app.embeddings.local import LocalEmbedding
-
-        minilm = LocalEmbedding()
-        docs = np.stack(minilm.embed_dense([document_text(*pair) for pair in data.corpus.values()]))
-        questions = np.stack(minilm.embed_dense(list(data.queries.values())))
-    cache.mkdir(parents=True, exist_ok=True)
-    np.savez(path, docs=docs, questions=questions)
-    return docs, questions
 
 
 def keyword_lists(data: BeirDataset, tokenize: Callable[[list[str]], list[list[str]]]) -> list[list[tuple[str, float]]]:
@@ -107,16 +85,17 @@ def main() -> None:
         default="e5",
         help="dense model of the hybrid column (none: keyword only)",
     )
-    parser.add_argument("--cache", type=Path, default=Path(".cache/keyword_languages"), help="dense vectors cache")
+    parser.add_argument("--cache", type=Path, default=Path(".cache/xquad_vectors"), help="dense vectors cache")
     args = parser.parse_args()
 
+    embed = e5(2, 32) if args.model == "e5" else minilm(2, 8) if args.model == "minilm" else None
     rows = []
     for language in args.languages:
         data = load_beir(args.xquad / language, args.split)
         ids = list(data.corpus)
         dense: list[list[tuple[str, float]]] = [[] for _ in data.queries]
-        if args.model != "none":
-            docs, questions = dense_vectors(args.model, data, args.cache)
+        if embed is not None:
+            docs, questions = dense_vectors(args.model, embed, data, args.cache)
             dense = [
                 [(ids[i], float(row[i])) for i in np.argsort(-row, kind="stable")[:CANDIDATES]]
                 for row in questions @ docs.T

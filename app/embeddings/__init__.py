@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.config import Settings
+from app.embeddings.e5 import E5_SETTING, E5Embedding
 from app.embeddings.local import LocalEmbedding
 from app.embeddings.vllm import vLLMEmbedding
 from app.errors import ConfigError
 
-Embedding = LocalEmbedding | vLLMEmbedding
+Embedding = LocalEmbedding | vLLMEmbedding | E5Embedding
 
 
 def build_embedding(settings: Settings) -> Embedding:
@@ -33,6 +34,12 @@ def build_embedding(settings: Settings) -> Embedding:
         raise ConfigError(
             "VECTOR_TYPE=late needs EMBEDDING_BACKEND=vllm (a token_embed server) in this version.",
             "Use VECTOR_TYPE=dense with the local backend.",
+        )
+    if settings.embedding_model == E5_SETTING:
+        return E5Embedding(
+            threads=settings.embedding_threads,
+            dimensions=settings.embedding_dimensions,
+            model_batch_size=settings.embedding_batch_size,
         )
     return LocalEmbedding(
         model_path=settings.embedding_model,
