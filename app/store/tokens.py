@@ -41,6 +41,8 @@ _RUNS = regex.compile(
     rf"|(?P<word>[[\p{{L}}\p{{M}}\p{{N}}]--[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]]+)",
     regex.V1,
 )
+_SEGMENTED = regex.compile(rf"[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]")
+_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _SCRIPTS = [
@@ -64,9 +66,11 @@ def keyword_terms(text: str) -> list[str]:
         ImportError: a segmenter package of this module is not installed (a broken install).
     """
     text = unicodedata.normalize("NFKC", text).casefold()
+    if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
+        return _word_terms(_WORDS.findall(text))
     japanese = _KANA.search(text) is not None
     terms: list[str] = []
-    by_language: dict[str, list[str]] = {}
+    words: list[str] = []
     for run in _RUNS.finditer(text):
         kind = run.lastgroup
         piece = run.group()
@@ -76,15 +80,26 @@ def keyword_terms(text: str) -> list[str]:
             terms += _bigrams(piece)
         elif kind == "thai":
             terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
-        elif len(piece) > 1:
-            language, stopwords = _language_of(piece)
-            if language is None:
-                terms.append(piece)  # digits, or a script with no stemmer here: the word as written
-            elif piece not in stopwords:
-                by_language.setdefault(language, []).append(piece)
+        else:
+            words.append(piece)
+    return terms + _word_terms(words)
+
+
+def _word_terms(words: list[str]) -> list[str]:
+    """Words of two characters or more, stop words left out, stemmed by the language of their script."""
+    terms: list[str] = []
+    by_language: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) < 2:
+            continue
+        language, stopwords = _language_of(word[0])
+        if language is None:
+            terms.append(word)  # digits, or a script with no stemmer here: the word as written
+        elif word not in stopwords:
+            by_language.setdefault(language, []).append(word)
     # BM25 reads a bag of terms: stemming each language's words in one call is faster and loses nothing.
-    for language, words in by_language.items():
-        terms += _stemmer(language).stemWords(words)
+    for language, same in by_language.items():
+        terms += _stemmer(language).stemWords(same)
     return terms
 
 
@@ -132,9 +147,11 @@ def _thai_segmenter() -> Callable[[str], list[str]]:
     return lambda text: word_tokenize(text, engine="newmm", keep_whitespace=False)
 
 
-def _language_of(word: str) -> tuple[str | None, frozenset[str]]:
+@cache
+def _language_of(character: str) -> tuple[str | None, frozenset[str]]:
+    """The stemmer and stop words of the script of a word's first character."""
     for pattern, language, stopwords in _SCRIPTS:
-        if pattern.match(word):
+        if pattern.match(character):
             return language, stopwords
     return None, frozenset()
 
