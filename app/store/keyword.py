@@ -8,10 +8,8 @@ another process's upload or a delete can never leave keyword hits that the vecto
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
-import re
 import shutil
 import tempfile
 import threading
@@ -23,14 +21,12 @@ from typing import Protocol
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from app.store.chunk_text import SEARCHABLE_TEXT_VERSION
+from app.store.tokens import keyword_terms
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
-
-_STEMMER = Stemmer.Stemmer("english")
 
 
 @dataclass(frozen=True)
@@ -40,28 +36,19 @@ class KeywordRecord:
     text: str
 
 
-# Han ideographs, kana and Hangul: scripts whose words are not set apart by spaces (Korean's are, but
-# its compounds are long). Such a run is indexed as its overlapping character pairs, as Lucene's
-# CJKBigramFilter does, so "收入" is found inside "年度报告收入是多少"; bm25s alone reads the run as one word.
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]{2,}")
-# Saved indexes made with another tokenization are rebuilt: 1 = bm25s words; 2 = with CJK bigrams.
-TOKENIZER_VERSION = 2
+# Saved indexes made with another tokenization are rebuilt: 1 = bm25s words; 2 = with CJK bigrams;
+# 3 = app/store/tokens.py (words of every script).
+TOKENIZER_VERSION = 3
 
 
-def cjk_bigrams(text: str) -> str:
-    """`text` with each run of CJK characters replaced by its overlapping pairs ("年度报告" -> "年度 度报 报告")."""
-    return _CJK_RUN.sub(lambda run: " " + " ".join(a + b for a, b in itertools.pairwise(run.group())) + " ", text)
-
-
-def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize([cjk_bigrams(text) for text in texts], stopwords="en", stemmer=_STEMMER, show_progress=False)
+def _tokenize(texts: Sequence[str]) -> list[list[str]]:
+    terms = [keyword_terms(text) for text in texts]
+    # bm25s cannot build a vocabulary of nothing; a term no question yields stands in for it.
+    return terms if any(terms) else [[""] for _ in texts]
 
 
 def _query_terms(query: str) -> list[str]:
-    [terms] = bm25s.tokenize(
-        [cjk_bigrams(query)], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
-    )
-    return list(terms)
+    return keyword_terms(query)
 
 
 def context_texts(records: Sequence[KeywordRecord]) -> list[str]:

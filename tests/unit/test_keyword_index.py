@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import pytest
 
-from app.store.keyword import KeywordIndex, KeywordRecord, _tokenize, cjk_bigrams, context_texts
+from app.store.keyword import KeywordIndex, KeywordRecord, _tokenize, context_texts
 
 PUMP_MANUAL = [
     KeywordRecord("a-00000", "manual", "Pump seals wear out without any warning at all."),
@@ -91,7 +91,7 @@ def test_index_saved_with_another_context_share_is_rebuilt_and_replaced(tmp_path
     KeywordIndex(tmp_path, context=0.5).ensure("v1", records)
 
     assert built == [1]
-    assert [entry.name for entry in tmp_path.iterdir()] == ["v1-k1=0.9-b=0.4-context=0.5-text=2-tokens=2"]
+    assert [entry.name for entry in tmp_path.iterdir()] == ["v1-k1=0.9-b=0.4-context=0.5-text=2-tokens=3"]
 
 
 def test_filter_leaves_out_other_documents_even_when_their_neighbours_match(tmp_path: Path) -> None:
@@ -122,4 +122,3 @@ def test_chinese_and_japanese_words_are_found_inside_unspaced_sentences(tmp_path
 
     assert [chunk for chunk, _ in index.search("年度报告收入是多少", top_k=3)] == ["zh-00000"]
     assert [chunk for chunk, _ in index.search("研究所", top_k=3)] == ["ja-00000"]
-    assert cjk_bigrams("年度报告 ok") == " 年度 度报 报告  ok"

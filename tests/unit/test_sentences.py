@@ -90,3 +90,21 @@ def test_an_extractive_answer_quotes_a_chinese_sentence(embedding) -> None:  # t
     passage = Passage("notes.txt", "", 0.7, "反应堆的冷却剂是液态钠。猫每天睡十六个小时。", "sha", "c1")
     highlights = best_sentences("反应堆的冷却剂是什么？", [passage], embedding, limit=1)
     assert [h.sentence for h in highlights] == ["反应堆的冷却剂是液态钠。"]
+
+
+def test_thai_sentences_end_where_the_model_sees_a_sentence_not_at_every_space() -> None:
+    text = "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย แม่น้ำโขงไหลผ่านหลายประเทศในเอเชีย ผมชอบกินข้าวผัด แต่เพื่อนของผมชอบกินก๋วยเตี๋ยว"
+    assert split_sentences(text) == [
+        "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย",
+        "แม่น้ำโขงไหลผ่านหลายประเทศในเอเชีย",
+        # "แต่" (but) after the space joins a clause, not a new sentence.
+        "ผมชอบกินข้าวผัด แต่เพื่อนของผมชอบกินก๋วยเตี๋ยว",
+    ]
+
+
+def test_a_thai_word_inside_english_does_not_cut_the_english_sentence() -> None:
+    text = "The city กรุงเทพ is the capital and the English goes on for a while here. It ends there."
+    assert split_sentences(text) == [
+        "The city กรุงเทพ is the capital and the English goes on for a while here.",
+        "It ends there.",
+    ]

@@ -1,0 +1,165 @@
+"""Keyword search terms for text in any script.
+
+A text is cut into runs of one kind of script, and each run becomes terms its own way:
+
+- Han and kana (Chinese, Japanese): segmented into words. A text holding kana is Japanese and goes to
+  Sudachi (`sudachipy` + `sudachidict-core`, short units, normalized forms, particles and auxiliary verbs
+  left out, as Lucene's Japanese analyzer does); one without is Chinese and goes to jieba's search mode
+  (`rjieba`: a word and the dictionary words inside it, so "中华人民共和国" also matches "人民").
+- Hangul: overlapping character pairs (Lucene's CJKBigramFilter), as before: Korean compounds are long.
+- Thai (no spaces between words): pythainlp's dictionary segmenter `newmm`.
+- Every other script: runs of letters, combining marks and digits (Hindi's vowel signs are marks: a
+  word pattern of letters alone cuts "हिन्दी" into pieces), at least two characters long; then the
+  stop words and Snowball stemmer of the script's main language: English for Latin, Russian for
+  Cyrillic, Arabic, Hindi for Devanagari, Greek.
+
+The language is known from the script alone: no model, and a question in the same script is read the
+same way. Latin-script languages other than English get English rules (a German chunk is stemmed as
+English): per-document language detection is the next step (issue 19, item 3).
+
+Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import bm25s.stopwords
+import regex
+import Stemmer
+
+TOKENIZATION = "scripts-1"
+"""Names how terms are made; stored with a keyword index so a change rebuilds it."""
+
+_HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
+_RUNS = regex.compile(
+    rf"(?P<cjk>[{_HAN_KANA}]+)|(?P<hangul>\p{{Hangul}}+)|(?P<thai>\p{{Thai}}+)"
+    rf"|(?P<word>[[\p{{L}}\p{{M}}\p{{N}}]--[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]]+)",
+    regex.V1,
+)
+_SEGMENTED = regex.compile(rf"[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]")
+_WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
+_THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
+_SCRIPTS = [
+    (regex.compile(r"\p{Latin}"), "english", frozenset(bm25s.stopwords.STOPWORDS_EN)),
+    (regex.compile(r"\p{Cyrillic}"), "russian", frozenset(bm25s.stopwords.STOPWORDS_RUSSIAN)),
+    (regex.compile(r"\p{Arabic}"), "arabic", frozenset()),
+    (regex.compile(r"\p{Devanagari}"), "hindi", frozenset()),
+    (regex.compile(r"\p{Greek}"), "greek", frozenset()),
+]
+# Sudachi's part-of-speech classes that carry no content: particles, auxiliary verbs, symbols, blanks.
+_JAPANESE_FUNCTION_WORDS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+
+# PyStemmer's stemmers and Sudachi's tokenizer are not safe to share between threads.
+_local = threading.local()
+
+
+def keyword_terms(text: str) -> list[str]:
+    """The terms BM25 indexes for `text` (and looks up for a question), in no particular order (a bag of terms).
+
+    Raises:
+        ImportError: a segmenter package of this module is not installed (a broken install).
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
+        return _word_terms(_WORDS.findall(text))
+    japanese = _KANA.search(text) is not None
+    terms: list[str] = []
+    words: list[str] = []
+    for run in _RUNS.finditer(text):
+        kind = run.lastgroup
+        piece = run.group()
+        if kind == "cjk":
+            terms += _japanese_words(piece) if japanese else _chinese_words(piece)
+        elif kind == "hangul":
+            terms += _bigrams(piece)
+        elif kind == "thai":
+            terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
+        else:
+            words.append(piece)
+    return terms + _word_terms(words)
+
+
+def _word_terms(words: list[str]) -> list[str]:
+    """Words of two characters or more, stop words left out, stemmed by the language of their script."""
+    terms: list[str] = []
+    by_language: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) < 2:
+            continue
+        language, stopwords = _language_of(word[0])
+        if language is None:
+            terms.append(word)  # digits, or a script with no stemmer here: the word as written
+        elif word not in stopwords:
+            by_language.setdefault(language, []).append(word)
+    # BM25 reads a bag of terms: stemming each language's words in one call is faster and loses nothing.
+    for language, same in by_language.items():
+        terms += _stemmer(language).stemWords(same)
+    return terms
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _chinese_words(run: str) -> list[str]:
+    import rjieba
+
+    return list(rjieba.cut_for_search(run))
+
+
+def _japanese_words(run: str) -> list[str]:
+    return [
+        morpheme.normalized_form()
+        for morpheme in _sudachi().tokenize(run)
+        if morpheme.part_of_speech()[0] not in _JAPANESE_FUNCTION_WORDS
+    ]
+
+
+def _sudachi() -> Any:
+    tokenizer = getattr(_local, "sudachi", None)
+    if tokenizer is None:
+        # Short units (mode A): a question's word is more often a part of a document's compound than the whole.
+        tokenizer = _local.sudachi = _sudachi_dictionary().tokenizer(mode="A")
+    return tokenizer
+
+
+@cache
+def _sudachi_dictionary() -> Any:
+    from sudachipy import Dictionary
+
+    return Dictionary(dict="core")
+
+
+def _thai_words(run: str) -> list[str]:
+    return list(_thai_segmenter()(run))
+
+
+@cache
+def _thai_segmenter() -> Callable[[str], list[str]]:
+    from pythainlp.tokenize import word_tokenize
+
+    return lambda text: word_tokenize(text, engine="newmm", keep_whitespace=False)
+
+
+@cache
+def _language_of(character: str) -> tuple[str | None, frozenset[str]]:
+    """The stemmer and stop words of the script of a word's first character."""
+    for pattern, language, stopwords in _SCRIPTS:
+        if pattern.match(character):
+            return language, stopwords
+    return None, frozenset()
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    stemmers: dict[str, Stemmer.Stemmer] | None = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = _local.stemmers = {}
+    if language not in stemmers:
+        stemmers[language] = Stemmer.Stemmer(language)
+    return stemmers[language]

@@ -1,0 +1,79 @@
+"""Keyword search in every script: real bm25s index, real segmenters (jieba, Sudachi, pythainlp), real stemmers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.store.keyword import KeywordIndex, KeywordRecord
+from app.store.tokens import keyword_terms
+
+# Two passages per language: the question's word is in the first, not in the second.
+PASSAGES = {
+    "zh": ("长城是中国古代修建的防御工程，全长两万多公里。", "巴黎是法国的首都，也是欧洲的文化中心。"),
+    "ja": ("富士山は日本で最も高い山で、標高は三千七百七十六メートルです。", "東京駅は通勤客で混雑しています。"),
+    "th": ("กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย", "แม่น้ำโขงไหลผ่านหลายประเทศในเอเชียตะวันออกเฉียงใต้"),
+    "ar": ("يقع برج خليفة في مدينة دبي وهو أطول مبنى في العالم.", "نهر النيل هو أطول نهر في قارة أفريقيا."),
+    "hi": ("ताजमहल आगरा शहर में यमुना नदी के किनारे स्थित है।", "गंगा नदी हिमालय से निकलकर बंगाल की खाड़ी में गिरती है।"),
+    "de": ("Die Zugspitze ist der höchste Berg Deutschlands.", "Der Rhein fließt durch mehrere Länder Europas."),
+    "ru": ("Байкал является самым глубоким озером на планете.", "Волга впадает в Каспийское море."),
+}
+# A word of the first passage, asked in another form where the language inflects it.
+QUESTIONS = {
+    "zh": "长城有多长？",
+    "ja": "富士山の高さは？",
+    "th": "เมืองหลวงของไทยคืออะไร",
+    "ar": "ما هو ارتفاع برج خليفة؟",
+    "hi": "ताजमहल कहाँ है?",
+    "de": "Wie hoch ist die Zugspitze?",
+    "ru": "Какое озеро Байкал?",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> KeywordIndex:
+    records = [
+        KeywordRecord(f"{language}-{i:05d}", language, text)
+        for language, passages in PASSAGES.items()
+        for i, text in enumerate(passages)
+    ]
+    built = KeywordIndex(tmp_path_factory.mktemp("keyword"), context=0)
+    built.ensure("v1", lambda: records)
+    return built
+
+
+@pytest.mark.parametrize("language", sorted(QUESTIONS))
+def test_a_question_word_finds_the_passage_that_holds_it(index: KeywordIndex, language: str) -> None:
+    hits = index.search(QUESTIONS[language], top_k=3)
+
+    assert hits[0][0] == f"{language}-00000"
+
+
+def test_chinese_is_cut_into_words_and_the_words_inside_a_compound() -> None:
+    assert keyword_terms("中华人民共和国成立") == ["中华", "华人", "人民", "共和", "共和国", "中华人民共和国", "成立"]
+
+
+def test_japanese_drops_particles_and_reads_verbs_in_their_dictionary_form() -> None:
+    assert keyword_terms("東京に住んでいます") == ["東京", "住む", "居る"]
+
+
+def test_thai_is_cut_into_dictionary_words() -> None:
+    assert keyword_terms("ผมรักภาษาไทย") == ["ผม", "รัก", "ภาษาไทย"]
+
+
+def test_hindi_vowel_signs_stay_inside_their_word() -> None:
+    # Vowel signs are combining marks, not letters: a letters-only pattern cuts "किनारे" into "क", "न", "र".
+    assert keyword_terms("किनारे") == ["किनार"]
+
+
+def test_each_script_gets_its_own_stemmer_and_stop_words() -> None:
+    assert sorted(keyword_terms("the running cats")) == ["cat", "run"]
+    assert keyword_terms("озера и озеро") == ["озер", "озер"]
+    assert keyword_terms("المدينة") == ["مدين"]
+
+
+def test_korean_runs_become_character_pairs() -> None:
+    assert keyword_terms("한국어") == ["한국", "국어"]
+
+
+def test_full_width_latin_and_digits_read_as_their_ascii_forms() -> None:
+    assert keyword_terms("ＡＢＣ１２３") == ["abc123"]
