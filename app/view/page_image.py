@@ -131,8 +131,12 @@ def render_highlighted(
         document.close()
     width, height = Image.open(io.BytesIO(png)).size if png is not None else image.size
     scaled = [Word(w.text, (w.box[0] * width, w.box[1] * height, w.box[2] * width, w.box[3] * height)) for w in words]
-    passage = _boxes(scaled, passage_texts)
-    sentences = _boxes(scaled, sentences_texts)
+    passage_words = cited_words(scaled, passage_texts) if passage_texts else []
+    # A cited sentence is looked for only where its passage stands, not in a repeat elsewhere on the page.
+    within = range(passage_words[0], passage_words[-1] + 1) if passage_words else None
+    sentence_words = cited_words(scaled, sentences_texts, within) if sentences_texts else []
+    passage = line_boxes([scaled[index].box for index in passage_words])
+    sentences = line_boxes([scaled[index].box for index in sentence_words])
     if png is None:
         png = _png(_draw(image, passage, sentences))
         if image_path is not None:
@@ -153,12 +157,6 @@ def _read_cached(path: Path | None) -> bytes | None:
     except OSError as exc:
         log.warning("page image cache %s unreadable (%s): rendering again", path, exc)
         return None
-
-
-def _boxes(words: Sequence[Word], texts: Sequence[str]) -> list[Box]:
-    if not texts:
-        return []
-    return line_boxes([words[index].box for index in cited_words(words, texts)])
 
 
 def _draw(image: Image.Image, passage: Sequence[Box], sentences: Sequence[Box]) -> Image.Image:
