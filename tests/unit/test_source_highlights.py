@@ -88,3 +88,15 @@ def test_a_sentence_is_looked_for_only_within_the_words_given() -> None:
     page = _words("Net sales by region. Net sales by region rose four percent.")
     assert cited_words(page, ["Net sales by region"]) == [0, 1, 2, 3]
     assert cited_words(page, ["Net sales by region"], within=range(4, 11)) == [4, 5, 6, 7]
+
+
+def test_a_sheet_passage_indexed_without_column_names_still_marks_its_cited_row() -> None:
+    from app.view.context import _sheet_view
+
+    text = "Region: North; Product: Widget; Revenue: 100\nRegion: South; Revenue: 200"
+    view = _sheet_view(text, ["Region: South; Revenue: 200"])
+    assert (view.header, view.rows, view.cited_rows) == (
+        ["Region", "Product", "Revenue"],
+        [["North", "Widget", "100"], ["South", "", "200"]],
+        [1],
+    )
