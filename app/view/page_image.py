@@ -47,6 +47,7 @@ PASSAGE_COLOUR = (255, 245, 190)  # the whole passage, pale yellow
 SENTENCE_COLOUR = (255, 205, 90)  # the cited sentences, a stronger orange, outlined
 SENTENCE_EDGE = (220, 110, 0)
 _WORDS_VERSION = 1  # bump when the words file's content changes meaning
+_MARKING_VERSION = 2  # bump when the same texts are marked elsewhere on a page: cached images are drawn anew
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def render_highlighted(
 
 def _digest(*texts: Sequence[str]) -> str:
     """A short name for what is highlighted: the cached image of a page differs by it."""
-    return hashlib.sha256(json.dumps(texts).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([_MARKING_VERSION, *texts]).encode()).hexdigest()[:16]
 
 
 def _read_cached(path: Path | None) -> bytes | None:
