@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -57,7 +58,9 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     numbers are. Empty rows and columns are left out. The header is the first non-empty row if
     none of its cells is a number or a date; a row above it with a single value (the same value
     across a merged block counts as one) is the table's title, and starts every passage.
-    `rows` metadata holds the first and last row number of the passage ("2-21"), as the file numbers them.
+    `rows` metadata holds the first and last row number of the passage ("2-21"), as the file numbers them;
+    with a header, `columns` holds the column names as the rows write them, a JSON list in sheet order (a
+    cell may itself hold "; " or ": ": the names tell where a cell ends).
     """
     table = [(number, cells) for number, raw in rows if any(cells := [_cell(value) for value in raw])]
     if not table:
@@ -76,6 +79,9 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
         header = table[0][1]
         table = table[1:]
 
+    extra: dict[str, object] = {}
+    if header is not None:
+        extra["columns"] = json.dumps([_column_name(header, i) for i in used], ensure_ascii=False)
     documents: list[Document] = []
     for start in range(0, len(table), ROWS_PER_PASSAGE):
         block = table[start : start + ROWS_PER_PASSAGE]
@@ -88,7 +94,7 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
                 lines.append(" | ".join(cells[i] if i < len(cells) else "" for i in used).strip(" |"))
         first, last = block[0][0], block[-1][0]
         rows_cited = str(first) if first == last else f"{first}-{last}"
-        documents.append(Document(text="\n".join(lines), metadata={**metadata, "rows": rows_cited}))
+        documents.append(Document(text="\n".join(lines), metadata={**metadata, "rows": rows_cited, **extra}))
     return documents
 
 

@@ -9,6 +9,7 @@ renders it escapes it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def view_source(
     cited = list(highlights) or [passage.text]
     if source is not None and source.suffix.lower() == ".pdf" and "page" in metadata:
         own = int(str(metadata["page"]))
-        shown = page or own
+        shown = own if page is None else page  # page 0 is refused as out of range, not read as "own page"
         return render_highlighted(
             source,
             shown,
@@ -84,13 +85,22 @@ def view_source(
             ocr=ocr,
         )
     if "sheet" in metadata or "rows" in metadata:
-        return _sheet_view(passage.text, cited)
+        return _sheet_view(passage.text, cited, _columns(metadata))
     neighbours = _neighbours(index, passage, WINDOW if "slide" in metadata else 1)
     if "slide" in metadata:
         slide = metadata["slide"]
         neighbours = {n: node for n, node in neighbours.items() if node.metadata.get("slide") == slide}
         return _text_view("slide", passage.text, neighbours, cited)
     return _text_view("text", passage.text, neighbours, cited)
+
+
+def _columns(metadata: dict[str, object]) -> list[str]:
+    """A sheet chunk's column names (app.ingest.tables stores them as a JSON list); [] when absent."""
+    try:
+        names = json.loads(str(metadata.get("columns", "[]")))
+    except ValueError:
+        return []
+    return [str(name) for name in names] if isinstance(names, list) else []
 
 
 def _position(passage: Passage) -> int | None:
@@ -182,28 +192,59 @@ def _overlap(left: str, right: str) -> int:
     return 0
 
 
-def _named_cell(cell: str) -> tuple[str, str]:
-    name, _, value = cell.rpartition(": ") if ": " in cell else ("", "", cell)
-    return name, value
+def _sheet_view(text: str, cited: Sequence[str], columns: Sequence[str] = ()) -> TextContext:
+    """A sheet passage (rows written "Header: value; Header: value", or "a | b" without a header, see
+    app.ingest.tables) as a table; a row is cited when its own line holds cited words.
 
-
-def _sheet_view(text: str, cited: Sequence[str]) -> TextContext:
-    """A sheet passage ("Header: value; Header: value" or "a | b" lines, see app.ingest.tables) as a table."""
-    header: list[str] = []
+    `columns` are the sheet's column names (the chunk's `columns` metadata): with them a cell holding
+    "; " or ": " is read whole. Without them (an index built before they were stored) a line is cut at
+    every "; ".
+    """
+    lines = text.splitlines()
+    header = list(columns)
     rows: list[dict[str, str] | list[str]] = []
-    for line in text.splitlines():
-        cells = [cell.strip() for cell in line.split("; ")]
-        if len(cells) > 1 or ": " in line:
-            named = dict(_named_cell(cell) for cell in cells)
+    for line in lines:
+        named = _named_cells(line, columns) if columns else None
+        if named is None and not columns and ": " in line:
+            named = _guessed_cells(line)
             header += [name for name in named if name not in header]
-            rows.append(named)
-        else:
-            rows.append([cell.strip() for cell in line.split(" | ")])
+        rows.append(named if named is not None else [cell.strip() for cell in line.split(" | ")])
     table = [[row.get(name, "") for name in header] if isinstance(row, dict) else row for row in rows]
     width = max((len(row) for row in table), default=0)
     table = [row + [""] * (width - len(row)) for row in table]
     if not header:
         header = [f"Column {number}" for number in range(1, width + 1)]
-    words = [Word(" ".join(row), (0.0, 0.0, 0.0, 0.0)) for row in table]
-    cited_rows = cited_words(words, cited) if cited else []
+    header += [f"Column {number}" for number in range(len(header) + 1, width + 1)]
+    # Each row is matched by its line as the reader wrote it, names and all, as the cited text quotes it.
+    cited_rows = cited_words([Word(line, (0.0, 0.0, 0.0, 0.0)) for line in lines], cited) if cited else []
     return TextContext("sheet", "", mark_text(text, cited), "", header, table, cited_rows)
+
+
+def _named_cells(line: str, columns: Sequence[str]) -> dict[str, str] | None:
+    """The cells of a "Name: value; Name: value" line, names taken in order from `columns` (empty cells are
+    left out of a line, so any may be skipped); None when the line is not such a row (a table's title)."""
+
+    def cells_from(position: int, first: int) -> list[tuple[str, str]] | None:
+        for index in range(first, len(columns)):
+            prefix = f"{columns[index]}: "
+            if not line.startswith(prefix, position):
+                continue
+            start = position + len(prefix)
+            # The cell ends at the "; " after which the rest of the line is cells of later columns.
+            ends = [match.start() for match in re.finditer("; ", line[start:])]
+            for end in [*(start + end for end in ends), len(line)]:
+                rest = [] if end == len(line) else cells_from(end + 2, index + 1)
+                if rest is not None:
+                    return [(columns[index], line[start:end]), *rest]
+        return None
+
+    cells = cells_from(0, 0)
+    return dict(cells) if cells else None
+
+
+def _guessed_cells(line: str) -> dict[str, str]:
+    cells = {}
+    for cell in line.split("; "):
+        name, _, value = cell.strip().rpartition(": ") if ": " in cell else ("", "", cell.strip())
+        cells[name] = value
+    return cells

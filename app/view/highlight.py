@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from app.chat.extractive import split_sentences
 from app.embeddings.protocol import Embedding
@@ -42,24 +43,125 @@ def normalised(text: str) -> str:
 
 
 def shared_runs(page: str, cited: str) -> list[bool]:
-    """For each character of `page`, whether it lies in a run of `ANCHOR` characters that `cited` also holds.
+    """For each character of `page`, whether it lies in the one place of `page` that `cited` stands.
 
-    Both are normalised strings. A `cited` shorter than `ANCHOR` must appear whole.
+    Both are normalised strings. The place is made of runs of at least `ANCHOR` characters that `cited`
+    also holds (a `cited` shorter than `ANCHOR` must appear whole), taken from one stretch of `page` only
+    (see `_region`): filings repeat their phrases ("net sales", a table's row names) all over a page, and
+    only the repeat where the passage stands is cited.
     """
     marked = [False] * len(page)
-    size = min(ANCHOR, len(cited))
-    if size == 0 or len(page) < size:
-        return marked
-    grams = {cited[i : i + size] for i in range(len(cited) - size + 1)}
-    for start in range(len(page) - size + 1):
-        if page[start : start + size] in grams:
-            marked[start : start + size] = [True] * size
+    for start, _, length in _region(_blocks(page, cited), len(cited)):
+        marked[start : start + length] = [True] * length
     return marked
 
 
-def cited_words(words: Sequence[Word], texts: Sequence[str]) -> list[int]:
-    """Indexes of the `words` (in page order) that belong to any of `texts` as the page holds them."""
-    pieces = [normalised(word.text) for word in words]
+Block = tuple[int, int, int]  # page start, cited start, length: page[p : p + n] == cited[c : c + n]
+
+
+def _blocks(page: str, cited: str) -> list[Block]:
+    """Every common run of at least `ANCHOR` characters (all of `cited` when shorter), longest per diagonal."""
+    size = min(ANCHOR, len(cited))
+    if size == 0 or len(page) < size:
+        return []
+    where: dict[str, list[int]] = {}
+    for start in range(len(cited) - size + 1):
+        where.setdefault(cited[start : start + size], []).append(start)
+    blocks: list[list[int]] = []
+    running: dict[int, int] = {}  # cited position expected at this page position -> its block
+    for start in range(len(page) - size + 1):
+        following: dict[int, int] = {}
+        for position in where.get(page[start : start + size], ()):
+            index = running.get(position)
+            if index is None:
+                blocks.append([start, position, size])
+                index = len(blocks) - 1
+            else:
+                blocks[index][2] += 1
+            following[position + 1] = index
+        running = following
+    return [(start, position, length) for start, position, length in blocks]
+
+
+# What a character of the page between two runs costs a stretch, against one cited character the runs add:
+# under 1, so a passage read across another column's lines (PDFium interleaves columns) still joins up; a
+# repeat elsewhere adds no cited character, so it never pays for the page between it and the passage.
+SPREAD_COST = 0.5
+
+
+def _region(blocks: Sequence[Block], cited_length: int) -> list[Block]:
+    """The blocks of the one stretch of the page where the cited text stands.
+
+    It grows from the longest block (the passage's own place: a repeat is rarely as long) to the blocks
+    on either side while the cited characters they add outweigh `SPREAD_COST` per page character crossed.
+    """
+    if not blocks:
+        return []
+    ordered = sorted(blocks)
+    anchor = max(range(len(ordered)), key=lambda i: (ordered[i][2], -i))
+    covered = np.zeros(cited_length, dtype=bool)
+    _cover(covered, ordered[anchor])
+    first = last = anchor
+    while True:
+        right, right_gain = _extension(ordered, covered, first, last, +1)
+        left, left_gain = _extension(ordered, covered, first, last, -1)
+        if max(right_gain, left_gain) <= 0:
+            break
+        if right_gain >= left_gain:
+            for block in ordered[last + 1 : right + 1]:
+                _cover(covered, block)
+            last = right
+        else:
+            for block in ordered[left:first]:
+                _cover(covered, block)
+            first = left
+    return ordered[first : last + 1]
+
+
+def _cover(covered: npt.NDArray[np.bool_], block: Block) -> int:
+    """Mark the cited characters of `block` covered; how many were not yet."""
+    _, start, length = block
+    new = length - int(covered[start : start + length].sum())
+    covered[start : start + length] = True
+    return new
+
+
+def _extension(
+    blocks: Sequence[Block], covered: npt.NDArray[np.bool_], first: int, last: int, step: int
+) -> tuple[int, float]:
+    """The block index to grow the region `first..last` to in direction `step` (+1 right, -1 left), and
+    what that gains (cited characters added less the cost of the page crossed); (edge, 0.0) for none."""
+    trial = covered.copy()
+    missing = len(covered) - int(covered.sum())
+    region = blocks[first : last + 1]
+    if step > 0:
+        edge, reach = last, max(start + length for start, _, length in region)
+    else:
+        edge, reach = first, min(start for start, _, _ in region)
+    best, best_gain, gain, crossed = edge, 0.0, 0.0, 0.0
+    index = edge + step
+    while 0 <= index < len(blocks):
+        start, _, length = blocks[index]
+        gap = max(0, start - reach) if step > 0 else max(0, reach - (start + length))
+        crossed += SPREAD_COST * gap
+        if missing - crossed <= best_gain:  # nothing further can pay for the page crossed to reach it
+            break
+        gain += _cover(trial, blocks[index]) - SPREAD_COST * gap
+        reach = max(reach, start + length) if step > 0 else min(reach, start)
+        if gain > best_gain:
+            best, best_gain = index, gain
+        index += step
+    return best, best_gain
+
+
+def cited_words(words: Sequence[Word], texts: Sequence[str], within: range | None = None) -> list[int]:
+    """Indexes of the `words` (in page order) that belong to any of `texts` where the page holds them.
+
+    Each text is found in one place (see `shared_runs`); with `within`, only among those word indexes
+    (the cited sentences are looked for inside their passage, not in a repeat elsewhere on the page).
+    """
+    span = within if within is not None else range(len(words))
+    pieces = [normalised(words[index].text) for index in span]
     page = "".join(pieces)
     marked = [False] * len(page)
     for text in texts:
@@ -67,7 +169,7 @@ def cited_words(words: Sequence[Word], texts: Sequence[str]) -> list[int]:
             marked[position] = marked[position] or hit
     found: list[int] = []
     start = 0
-    for index, piece in enumerate(pieces):
+    for index, piece in zip(span, pieces, strict=True):
         end = start + len(piece)
         if piece and sum(marked[start:end]) >= WORD_SHARE * len(piece):
             found.append(index)

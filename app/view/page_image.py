@@ -47,6 +47,7 @@ PASSAGE_COLOUR = (255, 245, 190)  # the whole passage, pale yellow
 SENTENCE_COLOUR = (255, 205, 90)  # the cited sentences, a stronger orange, outlined
 SENTENCE_EDGE = (220, 110, 0)
 _WORDS_VERSION = 1  # bump when the words file's content changes meaning
+_MARKING_VERSION = 2  # bump when the same texts are marked elsewhere on a page: cached images are drawn anew
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,12 @@ def render_highlighted(
         document.close()
     width, height = Image.open(io.BytesIO(png)).size if png is not None else image.size
     scaled = [Word(w.text, (w.box[0] * width, w.box[1] * height, w.box[2] * width, w.box[3] * height)) for w in words]
-    passage = _boxes(scaled, passage_texts)
-    sentences = _boxes(scaled, sentences_texts)
+    passage_words = cited_words(scaled, passage_texts) if passage_texts else []
+    # A cited sentence is looked for only where its passage stands, not in a repeat elsewhere on the page.
+    within = range(passage_words[0], passage_words[-1] + 1) if passage_words else None
+    sentence_words = cited_words(scaled, sentences_texts, within) if sentences_texts else []
+    passage = line_boxes([scaled[index].box for index in passage_words])
+    sentences = line_boxes([scaled[index].box for index in sentence_words])
     if png is None:
         png = _png(_draw(image, passage, sentences))
         if image_path is not None:
@@ -144,7 +149,7 @@ def render_highlighted(
 
 def _digest(*texts: Sequence[str]) -> str:
     """A short name for what is highlighted: the cached image of a page differs by it."""
-    return hashlib.sha256(json.dumps(texts).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([_MARKING_VERSION, *texts]).encode()).hexdigest()[:16]
 
 
 def _read_cached(path: Path | None) -> bytes | None:
@@ -155,12 +160,6 @@ def _read_cached(path: Path | None) -> bytes | None:
     except OSError as exc:
         log.warning("page image cache %s unreadable (%s): rendering again", path, exc)
         return None
-
-
-def _boxes(words: Sequence[Word], texts: Sequence[str]) -> list[Box]:
-    if not texts:
-        return []
-    return line_boxes([words[index].box for index in cited_words(words, texts)])
 
 
 def _draw(image: Image.Image, passage: Sequence[Box], sentences: Sequence[Box]) -> Image.Image:

@@ -148,6 +148,59 @@ def test_a_sentence_of_the_right_column_is_boxed_in_that_column_only(tmp_path: P
     _assert_boxes_are(view.sentence_boxes, [_line_box(TWO_COLUMNS[1]), _line_box(TWO_COLUMNS[3])])
 
 
+REPEATED: list[Line] = [
+    (20, 30, "Net sales by geographic area"),
+    (20, 40, "This note gives net sales by geographic area for the year."),
+    (20, 50, "Net sales by geographic area rose four percent in Europe"),
+    (20, 60, "and fell two percent in Asia, led by lower prices."),
+    (20, 70, "Auditors review net sales by geographic area each quarter."),
+]
+
+
+def test_a_cited_sentence_is_boxed_where_it_stands_not_where_its_words_repeat(tmp_path: Path) -> None:
+    path = tmp_path / "filing.pdf"
+    path.write_bytes(_pdf(REPEATED))
+
+    cited = "Net sales by geographic area rose four percent in Europe and fell two percent in Asia, led by lower prices"
+    view = render_highlighted(path, 1, [cited], WIDTH)
+
+    _assert_boxes_are(view.sentence_boxes, [_line_box(REPEATED[2]), _line_box(REPEATED[3])])
+
+
+def test_a_sentence_repeated_on_the_page_is_boxed_inside_its_passage_only(tmp_path: Path) -> None:
+    # The title holds the sentence word for word, earlier on the page than the passage that cites it.
+    path = tmp_path / "filing.pdf"
+    path.write_bytes(_pdf(REPEATED))
+    passage = " ".join(text for _, _, text in REPEATED[2:4])
+
+    view = render_highlighted(path, 1, ["Net sales by geographic area"], WIDTH, passage_text=passage)
+
+    _assert_boxes_are(view.passage_boxes, [_line_box(REPEATED[2]), _line_box(REPEATED[3])])
+    [box] = view.sentence_boxes
+    line = _line_box(REPEATED[2])
+    assert abs(box[1] - line[1]) <= TOLERANCE and abs(box[0] - line[0]) <= TOLERANCE, "on the passage's line"
+    assert box[2] < line[2] - 50, "the sentence's words, not the whole line"
+
+
+COLUMN_REPEAT: list[Line] = [
+    (LEFT, 30, "Cormorants dive from thirty metres"),
+    (RIGHT, 30, "Seabirds of the northern coast"),
+    (LEFT, 38, "and rest on the rocks at noon."),
+    (RIGHT, 38, "Gannets dive from thirty metres"),
+    (LEFT, 46, "Puffins nest in burrows."),
+    (RIGHT, 46, "to catch the mackerel below."),
+]
+
+
+def test_a_phrase_also_in_the_other_column_is_boxed_only_in_the_cited_column(tmp_path: Path) -> None:
+    path = tmp_path / "columns.pdf"
+    path.write_bytes(_pdf(COLUMN_REPEAT))
+
+    view = render_highlighted(path, 1, ["Gannets dive from thirty metres to catch the mackerel below."], WIDTH)
+
+    _assert_boxes_are(view.sentence_boxes, [_line_box(COLUMN_REPEAT[3]), _line_box(COLUMN_REPEAT[5])])
+
+
 def test_on_a_rotated_page_the_boxes_land_on_the_turned_image(tmp_path: Path) -> None:
     path = tmp_path / "turned.pdf"
     path.write_bytes(_pdf(TEXT_PAGE, rotate=90))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.errors import UnreadableFileError
 from app.view.context import TextContext
 from app.view.page_image import PageRender
 from tests.files import make_pdf, make_pptx, make_xlsx
@@ -107,3 +110,42 @@ def test_a_slide_passage_is_shown_with_its_slide_and_a_sheet_passage_as_rows(ope
         [["Mainland ferry", "12"], ["Island hopper", "30"]],
         [1],
     )
+
+
+def test_a_cited_sheet_row_is_marked_and_its_cells_are_read_by_column(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(RETRIEVAL_MODE="keyword")
+    rows = [["Region", "Note", "Revenue"], ["North", "steady", 100], ["South", "a; b: c", 200], ["East", "", 300]]
+    workspace.ingest([("sales.xlsx", make_xlsx({"Sales": rows}))])
+    sheet = _passage(workspace, "South revenue", "sales.xlsx")
+
+    table = workspace.page_view(sheet, ["Region: South; Note: a; b: c; Revenue: 200"], width_px=700)
+
+    assert isinstance(table, TextContext) and table.kind == "sheet"
+    assert (table.header, table.rows, table.cited_rows) == (
+        ["Region", "Note", "Revenue"],
+        [["North", "steady", "100"], ["South", "a; b: c", "200"], ["East", "", "300"]],
+        [1],
+    )
+
+
+def test_a_cited_csv_row_is_marked_among_rows_that_share_its_words(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(RETRIEVAL_MODE="keyword")
+    csv = 'Region,Product,Note\nNorth,Widget,"a; b: c"\nSouth,Gadget,"a; b: c"\nWest,Widget,plain\n'
+    workspace.ingest([("sales.csv", csv.encode())])
+    sheet = _passage(workspace, "Gadget", "sales.csv")
+
+    table = workspace.page_view(sheet, ["Region: South; Product: Gadget; Note: a; b: c"], width_px=700)
+
+    assert isinstance(table, TextContext) and table.kind == "sheet"
+    assert table.header == ["Region", "Product", "Note"]
+    assert table.rows == [["North", "Widget", "a; b: c"], ["South", "Gadget", "a; b: c"], ["West", "Widget", "plain"]]
+    assert table.cited_rows == [1]
+
+
+def test_page_zero_is_refused_not_read_as_the_passage_page(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    workspace.ingest([("keeper.pdf", make_pdf([SENTENCES[0], SENTENCES[2]]))])
+    passage = _passage(workspace, "paraffin lamp winter storms", "keeper.pdf")
+
+    with pytest.raises(UnreadableFileError, match="has no page 0: it has 2 pages"):
+        workspace.page_view(passage, [SENTENCES[2]], width_px=300, page=0)

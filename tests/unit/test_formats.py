@@ -43,7 +43,7 @@ def test_xlsx_rows_are_read_per_sheet_with_their_header_names() -> None:
     parsed = parse_file(data, "shop.xlsx")
     assert parsed.pages == 2
     first = parsed.documents[0]
-    assert first.metadata == {"sheet": "Prices", "rows": "2-3"}
+    assert first.metadata == {"sheet": "Prices", "rows": "2-3", "columns": '["Fruit", "Price"]'}
     assert "Fruit: apple; Price: 1.5" in first.text and "Price: 2" in first.text
     assert [d.metadata["rows"] for d in parsed.documents[1:]] == ["2-21", "22-31"]
     assert format_location(first.metadata) == 'sheet "Prices", rows 2-3'

@@ -75,3 +75,28 @@ def test_an_llm_answer_marks_in_each_passage_the_sentences_closest_to_it(embeddi
     chosen = closest_sentences("Gannets dive from about thirty metres.", passages, embedding, per_passage=1)
     assert chosen[1] == ["Gannets dive from thirty metres to catch fish."]
     assert 2 not in chosen, "a passage far from the answer gets no sentence"
+
+
+def test_cited_words_repeated_elsewhere_are_found_only_where_the_citation_stands() -> None:
+    page = _words("Net sales by region. Auditors check net sales by region. Net sales by region rose four percent.")
+    found = cited_words(page, ["Net sales by region rose four percent."])
+    assert [page[i].text for i in found] == ["Net", "sales", "by", "region", "rose", "four", "percent."]
+    assert found[0] == 10
+
+
+def test_a_sentence_is_looked_for_only_within_the_words_given() -> None:
+    page = _words("Net sales by region. Net sales by region rose four percent.")
+    assert cited_words(page, ["Net sales by region"]) == [0, 1, 2, 3]
+    assert cited_words(page, ["Net sales by region"], within=range(4, 11)) == [4, 5, 6, 7]
+
+
+def test_a_sheet_passage_indexed_without_column_names_still_marks_its_cited_row() -> None:
+    from app.view.context import _sheet_view
+
+    text = "Region: North; Product: Widget; Revenue: 100\nRegion: South; Revenue: 200"
+    view = _sheet_view(text, ["Region: South; Revenue: 200"])
+    assert (view.header, view.rows, view.cited_rows) == (
+        ["Region", "Product", "Revenue"],
+        [["North", "Widget", "100"], ["South", "", "200"]],
+        [1],
+    )
