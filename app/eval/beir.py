@@ -42,6 +42,15 @@ def read_qrels(path: Path) -> Qrels:
 
 
 def load_beir(folder: Path, split: str) -> BeirDataset:
+    """Raises ConfigError naming what is missing: the folder, its corpus or queries, or the split's judgements."""
+    if not folder.is_dir():
+        raise ConfigError(f"There is no folder '{folder}'.", "Point --data at a BEIR-format folder.")
+    splits = sorted(path.stem for path in (folder / "qrels").glob("*.tsv"))
+    if split not in splits:
+        raise ConfigError(
+            f"'{folder}' has no judgements for the '{split}' split (qrels/{split}.tsv).",
+            f"Use --split {' or --split '.join(splits)}." if splits else "Point --data at a BEIR-format folder.",
+        )
     qrels = read_qrels(folder / "qrels" / f"{split}.tsv")
     corpus = {
         str(row["_id"]): (str(row.get("title") or ""), str(row.get("text") or ""))

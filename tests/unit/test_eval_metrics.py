@@ -71,3 +71,19 @@ def test_subsample_keeps_every_judged_document_then_fills_in_file_order() -> Non
     small = subsample(dataset, 4)
     assert list(small.corpus) == ["d7", "d9", "d0", "d1"]
     assert small.name == "set-4docs" and small.qrels == dataset.qrels
+
+
+def test_an_eval_folder_that_does_not_exist_or_lacks_the_split_is_named_with_the_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from app.errors import ConfigError
+    from app.eval.beir import load_beir
+
+    with pytest.raises(ConfigError, match="There is no folder") as missing:
+        load_beir(tmp_path / "nope", "test")
+    assert "--data" in missing.value.hint
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    with pytest.raises(ConfigError, match=r"no judgements for the 'test' split") as no_split:
+        load_beir(tmp_path, "test")
+    assert no_split.value.hint == "Use --split dev."
