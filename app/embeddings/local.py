@@ -6,7 +6,6 @@ ships, so the app embeds with no server and no download.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
 from app.config import forbid_hub_downloads
+from app.embeddings.in_process import InProcessEmbedding
 from app.embeddings.model_files import LocalModelFiles, load_tokenizer, packaged_model_dir
 from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
 from app.embeddings.vector_cache import VectorCache
@@ -25,7 +25,7 @@ from app.errors import EmbeddingError
 __all__ = ["LocalEmbedding", "packaged_model_dir"]  # the packaged model's folder, for tests and benchmarks
 
 
-class LocalEmbedding(BaseEmbedding):
+class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
     """Mean-pooled, L2-normalized sentence embeddings, plus per-token vectors for late interaction."""
 
     model_path: str = Field(description="Folder holding a transformers model and its tokenizer.")
@@ -221,20 +221,3 @@ class LocalEmbedding(BaseEmbedding):
     def _get_query_embedding(self, query: str) -> list[float]:
         vector = truncate_matryoshka(l2_normalize(mean_pool(*self._query_states(query))), self.dimensions)
         return cast(list[float], vector.tolist())
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [cast(list[float], vector.tolist()) for vector in self.embed_dense(texts)]
-
-    # The model runs on the CPU in this process: the async twins hand the work to a thread so
-    # an event loop stays responsive while it runs.
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return await asyncio.to_thread(self._get_query_embedding, query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self._get_text_embedding, text)
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._get_text_embeddings, texts)
