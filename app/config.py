@@ -211,6 +211,49 @@ class Settings(BaseSettings):
         "tesseract", validation_alias="TESSERACT_CMD", description="The Tesseract OCR program (name or path)."
     )
 
+    # Team deployment: sign-in (OpenID Connect through Streamlit's st.login), access rules, the HTTP API.
+    oidc_server_metadata_url: str | None = Field(
+        None,
+        validation_alias="OIDC_SERVER_METADATA_URL",
+        description="The provider's discovery document (`https://issuer/.well-known/openid-configuration`); set "
+        "with the other `OIDC_*` settings to require sign-in.",
+    )
+    oidc_client_id: str = Field(
+        "", validation_alias="OIDC_CLIENT_ID", description="This app's client id at the provider."
+    )
+    oidc_client_secret: SecretStr = Field(
+        SecretStr(""), validation_alias="OIDC_CLIENT_SECRET", description="This app's client secret; never logged."
+    )
+    oidc_redirect_url: str | None = Field(
+        None,
+        validation_alias="OIDC_REDIRECT_URL",
+        description="Where the provider sends the browser back: the app's address + `/oauth2callback`.",
+    )
+    auth_cookie_secret: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="AUTH_COOKIE_SECRET",
+        description="Random secret that signs the sign-in cookie (e.g. `openssl rand -hex 32`); never logged.",
+    )
+    groups_claim: str = Field(
+        "groups",
+        validation_alias="OIDC_GROUPS_CLAIM",
+        description="The ID-token claim listing a user's groups (collections can be shared with a group).",
+    )
+    admin_users: str = Field(
+        "",
+        validation_alias="ADMIN_USERS",
+        description="Comma-separated e-mail addresses (or subject ids) of admins: they read, share and delete "
+        "every collection, and own the collections made before sign-in was set up.",
+    )
+    admin_groups: str = Field(
+        "", validation_alias="ADMIN_GROUPS", description="Comma-separated groups whose members are admins."
+    )
+    allow_anonymous: bool = Field(
+        False,
+        validation_alias="ALLOW_ANONYMOUS",
+        description="Serve without sign-in on a non-loopback address (everyone is an admin then); off by default.",
+    )
+
     @field_validator("embedding_dimensions", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:
@@ -223,10 +266,36 @@ class Settings(BaseSettings):
             raise ValueError(f"EMBEDDING_DIMENSIONS must be one of {MATRYOSHKA_DIMENSIONS}, got {value}")
         return value
 
-    @field_validator("llm_api_base", "embedding_api_base", "chroma_host", mode="before")
+    @field_validator(
+        "llm_api_base",
+        "embedding_api_base",
+        "chroma_host",
+        "oidc_server_metadata_url",
+        "oidc_redirect_url",
+        mode="before",
+    )
     @classmethod
     def _blank_url_means_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def sign_in_configured(self) -> bool:
+        """Whether every setting `st.login` needs is set (provider, client, redirect URL, cookie secret)."""
+        return bool(
+            self.oidc_server_metadata_url
+            and self.oidc_client_id
+            and self.oidc_client_secret.get_secret_value()
+            and self.oidc_redirect_url
+            and self.auth_cookie_secret.get_secret_value()
+        )
+
+    @property
+    def admin_user_ids(self) -> frozenset[str]:
+        return _comma_set(self.admin_users)
+
+    @property
+    def admin_group_names(self) -> frozenset[str]:
+        return _comma_set(self.admin_groups)
 
     @property
     def resolved_chroma_path(self) -> Path:
@@ -239,6 +308,10 @@ class Settings(BaseSettings):
     @property
     def sources_dir(self) -> Path:
         return self.data_dir / "sources"
+
+
+def _comma_set(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
 def forbid_hub_downloads() -> None:

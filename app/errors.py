@@ -45,3 +45,15 @@ class EmptyQuestionError(AppError):
 
 class IngestCancelledError(AppError):
     """The user cancelled an ingestion; the document in progress was not indexed."""
+
+
+class AuthenticationError(AppError):
+    """No valid credentials: a missing, unknown or revoked API key (HTTP 401)."""
+
+
+class PermissionDeniedError(AppError):
+    """The user may read the collection but not do this to it (delete it, share it): HTTP 403."""
+
+
+class NotFoundError(AppError):
+    """No such collection or document for this user; one they may not read is reported the same way (HTTP 404)."""

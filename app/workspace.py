@@ -6,6 +6,7 @@ and owns no paths, SQL or search logic of its own (docs/architecture.md).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,7 @@ from app.chat.question import FittedQuestion, fit_question, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
-from app.errors import ConfigError, StoreError
+from app.errors import StoreError
 from app.ingest import reindex as reindexing
 from app.ingest.from_settings import build_ingestor, read_options_for
 from app.ingest.pipeline import IngestResult
@@ -31,7 +32,8 @@ from app.ingest.settings_fit import check_settings_fit, no_token_vectors
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.retrieval.search import SearchOptions, SearchRetriever
-from app.store.catalog import DocumentRecord
+from app.store.access import LOCAL_ADMIN, User
+from app.store.catalog import ApiKeyRecord, DocumentRecord
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
 from app.store.files import index_write_lock
@@ -50,15 +52,20 @@ class Workspace:
     Opening it finishes work a crash left half-done. Thread-safe for Streamlit's sessions: writes take
     the data folder's write lock, reads see only documents whose catalog row is `ready`.
 
+    It acts as `user` (default: the local admin, as the CLI does): `for_user` gives another user's view of the
+    same open collection. Reading needs read access to the collection; adding or deleting documents, deleting
+    or sharing it needs its owner or an admin (`app.store.access` holds the rules).
+
     Raises (on opening):
         ConfigError: the settings do not fit the embedding model (chunk size, token vectors), or the
             collection name is invalid.
         FingerprintMismatchError: the collection was built with another embedding configuration;
             `Workspace.reindex` rebuilds it.
         StoreError: Chroma or the catalog cannot be opened.
+        NotFoundError: `user` may not read the collection.
     """
 
-    def __init__(self, settings: Settings, embedding: Embedding | None = None) -> None:
+    def __init__(self, settings: Settings, embedding: Embedding | None = None, *, user: User = LOCAL_ADMIN) -> None:
         self.settings = settings
         self.embedding = embedding or build_embedding(settings)
         check_settings_fit(settings, self.embedding)
@@ -66,6 +73,10 @@ class Workspace:
         self.data = DataFolder(settings)
         self.catalog, self.collections = self.data.catalog, self.data.collections
         self.collection = check_collection_name(settings.collection)
+        self.user, self.access = user, self.data.access
+        if self.collections.get(self.collection) is None:
+            self.access.create(user, self.collections, self.collection)
+        self.access.require_read(user, self.collection)
         self.index = self.data.open_index(self.collections.physical_name(self.collection), self.fingerprint)
         self.llm = build_llm(settings)
         self.token_store = TokenStore(self.data.token_folder(self.index.name)) if settings.token_store else None
@@ -86,29 +97,74 @@ class Workspace:
         (FingerprintMismatchError). Raises ConfigError and StoreError as opening does."""
         return reindexing.reindex(settings, embedding=embedding, progress=progress, cancel=cancel)
 
+    def for_user(self, user: User) -> Workspace:
+        """This open collection as `user` sees it, sharing the model and the stores. Raises NotFoundError when
+        `user` may not read it."""
+        self.access.require_read(user, self.collection)
+        view = copy.copy(self)
+        view.user = user
+        return view
+
     @property
     def client(self) -> ClientAPI:
         """The index's Chroma client (a new one after a failed write restarted the embedded engine)."""
         return self.index.client
 
     def collection_names(self) -> list[str]:
-        """Every collection of this data folder, the open one included, sorted by name."""
-        return self.collections.names()
+        """The collections of this data folder the user may read, sorted by name."""
+        return self.access.readable(self.user, self.collections.names())
 
     def create_collection(self, name: str) -> str:
         """Register a new, empty collection and return its name (stripped); its vectors are created when it is
         first opened. Raises ConfigError for an invalid or taken name."""
-        name = check_collection_name(name)
-        if name in self.collections.names():
-            raise ConfigError(f"A collection named '{name}' already exists.", "Pick another name, or switch to it.")
-        return self.collections.ensure(name).name
+        return self.access.create(self.user, self.collections, name)
 
     def delete_collection(self, name: str) -> None:
         """Remove a collection: its vectors, derived indexes, catalog rows and the sources no other collection
-        uses. Raises StoreError when Chroma refuses."""
+        uses. Raises StoreError when Chroma refuses, NotFoundError or PermissionDeniedError (not the owner or an
+        admin)."""
+        self.access.require_manage(self.user, name, "delete it")
         with index_write_lock(self.data.lock_path):
             self.collections.delete(name, self.client)
             self.data.prune_page_images()
+
+    def can_manage(self, name: str | None = None) -> bool:
+        """Whether the user may add and delete documents of, share and delete `name` (default: this one)."""
+        return self.access.can_manage(self.user, name or self.collection)
+
+    def collection_owner(self, name: str | None = None) -> str | None:
+        """The owner's user id of `name` (default: this one); None when the admins own it."""
+        return self.access.owner(name or self.collection)
+
+    def shares(self, name: str | None = None) -> list[str]:
+        """Who `name` (default: this one) is shared with: `user:<id>` and `group:<name>` entries."""
+        self.access.require_read(self.user, name or self.collection)
+        return self.access.shares(name or self.collection)
+
+    def share(self, with_whom: str, name: str | None = None) -> str:
+        """Share `name` (default: this one) with a user id or `group:<name>`; returns the stored grantee.
+        Raises NotFoundError, PermissionDeniedError (not the owner or an admin), ConfigError (nobody named)."""
+        return self.access.share(self.user, name or self.collection, with_whom)
+
+    def unshare(self, grantee: str, name: str | None = None) -> None:
+        """Stop sharing `name` (default: this one) with `grantee`; the same errors as `share`."""
+        self.access.unshare(self.user, name or self.collection, grantee)
+
+    def create_api_key(self, label: str = "") -> str:
+        """A new API key acting as the user; the secret is returned only this once."""
+        return self.access.create_api_key(self.user, label)
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        """The user's API keys (hashed; revoked ones included), oldest first."""
+        return self.access.api_keys(self.user)
+
+    def revoke_api_key(self, key_id: str) -> None:
+        """Revoke the user's key `key_id`. Raises NotFoundError for a key that is not theirs."""
+        self.access.revoke_api_key(self.user, key_id)
+
+    def user_for_api_key(self, key: str | None) -> User:
+        """The user a key acts as. Raises AuthenticationError for a missing, unknown or revoked key."""
+        return self.access.user_for_api_key(key)
 
     def documents(self) -> list[DocumentRecord]:
         """The ready documents of the collection, sorted by name."""
@@ -156,8 +212,10 @@ class Workspace:
         relative to the folder they were ingested from (see `Ingestor.ingest_many`).
 
         Returns one result per file, in order; a file that cannot be read, embedded or stored fails on its
-        own (status "failed", with the reason) and a set `cancel` marks the rest "cancelled": nothing raises.
+        own (status "failed", with the reason) and a set `cancel` marks the rest "cancelled". Raises only
+        PermissionDeniedError, when the user is not the collection's owner or an admin.
         """
+        self.access.require_manage(self.user, self.collection, "add documents to it")
         try:
             self._recover_quietly()
             return self.ingestor.ingest_many(files, progress, cancel, named_by_path=named_by_path)
@@ -173,7 +231,9 @@ class Workspace:
 
     def delete(self, sha256: str) -> None:
         """Remove the document `sha256` (nothing if it is not in the collection). Raises StoreError when
-        Chroma or the catalog refuse; the document is then removed when the workspace next opens."""
+        Chroma or the catalog refuse; the document is then removed when the workspace next opens.
+        Raises PermissionDeniedError when the user is not the collection's owner or an admin."""
+        self.access.require_manage(self.user, self.collection, "delete its documents")
         try:
             self.ingestor.delete(sha256)
         finally:

@@ -9,6 +9,7 @@ schema, migration and every statement. `Collections` asks it for the registry's 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -42,6 +43,29 @@ CREATE TABLE IF NOT EXISTS collections (
     created_at TEXT NOT NULL
 );
 """
+# Who may read a collection (`store.access`): its owner, and the users and groups it is shared with. A collection
+# without an owner row (made before sign-in existed, or by the CLI) belongs to the admins. API keys are stored as
+# the SHA-256 of the secret: the secret itself is shown once, when the key is made. Created where missing.
+_ACCESS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collection_owners (
+    collection TEXT PRIMARY KEY,
+    owner TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collection_shares (
+    collection TEXT NOT NULL,
+    grantee TEXT NOT NULL,
+    PRIMARY KEY (collection, grantee)
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    label TEXT NOT NULL,
+    secret_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
 # Catalog versions (SQLite's user_version): 0 named a document by its file name alone, whatever folder it
 # came from; 1 names it by its path relative to the ingested folder. Rows from version 0 keep their name
 # and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor).
@@ -58,6 +82,17 @@ class DocumentRecord:
     source: str
     added_at: str
     legacy_name: bool = False  # named before documents were named by path: the name is only a file name
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_id: str  # the public part of the key, shown in lists
+    user_id: str
+    groups: tuple[str, ...]  # the user's groups when the key was made: the key acts with them
+    label: str
+    secret_sha256: str
+    created_at: str
+    revoked_at: str | None
 
 
 @dataclass(frozen=True)
@@ -79,6 +114,7 @@ class Catalog:
         with self._connect() as db:
             _migrate(db)
             db.executescript(_COLLECTIONS_SCHEMA)
+            db.executescript(_ACCESS_SCHEMA)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self._path, self._failure)
@@ -215,6 +251,8 @@ class Catalog:
             ]
             db.execute(f"DELETE FROM documents WHERE collection IN ({marks})", sorted(physical))  # noqa: S608
             db.execute("DELETE FROM collections WHERE name = ?", (name,))
+            db.execute("DELETE FROM collection_owners WHERE collection = ?", (name,))
+            db.execute("DELETE FROM collection_shares WHERE collection = ?", (name,))
             still_used = {
                 row[0]
                 for row in db.execute(
@@ -223,6 +261,62 @@ class Catalog:
                 )
             }
         return [source for source in sources if source not in still_used]
+
+    # Access: owners, shares and API keys (`store.access` holds the rules).
+
+    def owner(self, collection: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT owner FROM collection_owners WHERE collection = ?", (collection,)).fetchone()
+        return row[0] if row else None
+
+    def set_owner(self, collection: str, owner: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO collection_owners VALUES (?, ?)", (collection, owner))
+
+    def shares(self, collection: str) -> list[str]:
+        """The grantees (`user:<id>`, `group:<name>`) `collection` is shared with, sorted."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT grantee FROM collection_shares WHERE collection = ? ORDER BY grantee", (collection,)
+            )
+            return [row[0] for row in rows]
+
+    def add_share(self, collection: str, grantee: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO collection_shares VALUES (?, ?)", (collection, grantee))
+
+    def remove_share(self, collection: str, grantee: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM collection_shares WHERE collection = ? AND grantee = ?", (collection, grantee))
+
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.key_id,
+                    record.user_id,
+                    json.dumps(list(record.groups)),
+                    record.label,
+                    record.secret_sha256,
+                    record.created_at,
+                    record.revoked_at,
+                ),
+            )
+
+    def api_keys(self, *, user_id: str | None = None, key_id: str | None = None) -> list[ApiKeyRecord]:
+        """The keys of `user_id`, or the key `key_id` (revoked ones included), oldest first."""
+        column, value = ("user_id", user_id) if user_id is not None else ("key_id", key_id)
+        with self._connect() as db:
+            rows = db.execute(f"SELECT * FROM api_keys WHERE {column} = ? ORDER BY created_at", (value,))  # noqa: S608
+            return [ApiKeyRecord(**{**dict(row), "groups": tuple(json.loads(row["groups"]))}) for row in rows]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        with self._connect() as db:
+            db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (datetime.now(UTC).isoformat(timespec="seconds"), key_id),
+            )
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from chromadb.api import ClientAPI
 
 from app.config import Settings
+from app.store.access import Access, AdminRule
 from app.store.catalog import Catalog
 from app.store.chroma import VectorIndex, open_client
 from app.store.collections import Collections
@@ -60,6 +61,11 @@ class DataFolder:
     @cached_property
     def catalog(self) -> Catalog:
         return Catalog(self.settings.catalog_path)
+
+    @cached_property
+    def access(self) -> Access:
+        """Owners, shares and API keys of this folder's collections, with the admins of the settings."""
+        return Access(self.catalog, AdminRule(self.settings.admin_user_ids, self.settings.admin_group_names))
 
     @cached_property
     def collections(self) -> Collections:
