@@ -123,6 +123,16 @@ def test_reindex_command_reports_both_sizes_and_the_settings_to_keep(
     assert status.returncode == 0 and "128-d" in status.stdout and "documents:  1" in status.stdout
 
 
+def test_a_reindex_flag_the_model_cannot_take_is_named_in_the_error(open_workspace, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_cli import run_cli
+
+    open_workspace()
+    result = run_cli(data_dir, "reindex", "-q", "--dimensions", "512")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "EMBEDDING_DIMENSIONS=512 is larger than the 384-d vectors" in result.stderr
+    assert "Here it came from --dimensions 512: change that flag." in result.stderr
+
+
 def test_a_lost_source_fails_the_reindex_by_name_and_nothing_switches(
     open_workspace, report_pdf: bytes, embedding_128
 ) -> None:  # type: ignore[no-untyped-def]
