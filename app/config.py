@@ -253,6 +253,12 @@ class Settings(BaseSettings):
         validation_alias="ALLOW_ANONYMOUS",
         description="Serve without sign-in on a non-loopback address (everyone is an admin then); off by default.",
     )
+    mcp_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="RAG_API_KEY",
+        description="The API key `python -m app mcp` (stdio) acts with: a key made in the app's sidebar; no default, "
+        "never logged. Over HTTP each request sends its own key instead.",
+    )
 
     @field_validator("embedding_dimensions", mode="before")
     @classmethod

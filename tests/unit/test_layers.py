@@ -39,6 +39,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("view", "retrieval"),
     ("__main__", "cli"),
     ("cli", "eval"),
+    ("cli", "mcp_server"),  # `python -m app mcp` starts the MCP server
     ("main", "status"),
 }
 
