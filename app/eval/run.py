@@ -125,16 +125,19 @@ class Evaluation:
 
     def workspace(self, config: EvalConfig) -> Workspace:
         """The workspace of the index `config` needs, built (or brought up to date) in the cache."""
+        if config.dimensions not in self._embeddings:
+            sized = self.settings.model_copy(update={"embedding_dimensions": config.dimensions})
+            self._embeddings[config.dimensions] = cached_embedding(sized, self.cache_dir)
+        embedding = self._embeddings[config.dimensions]
         settings = self.settings.model_copy(
             update={
                 "embedding_dimensions": config.dimensions,
                 "late_chunking": config.late_chunking,
-                "token_store": True,
+                # Kept for the +rerank configs, where the model gives token vectors (multilingual-e5 does not).
+                "token_store": embedding.has_token_vectors,
             }
         )
-        if config.dimensions not in self._embeddings:
-            self._embeddings[config.dimensions] = cached_embedding(settings, self.cache_dir)
-        workspace = cached_workspace(settings, self._embeddings[config.dimensions], self.cache_dir, self.dataset.name)
+        workspace = cached_workspace(settings, embedding, self.cache_dir, self.dataset.name)
         self._ingest(workspace)
         return workspace
 
