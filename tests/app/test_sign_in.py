@@ -98,3 +98,31 @@ def test_sign_in_settings_that_never_reached_streamlit_are_reported(monkeypatch:
     assert "Sign-in is set up but Streamlit did not receive it." in plain(app.error[0].value)
     assert "python -m app.ui.launch" in plain(app.info[0].value)
     assert not [b for b in app.button if b.key == "sign-in"]
+
+
+@pytest.mark.usefixtures("no_sign_in")
+def test_the_owner_shares_a_collection_lists_the_share_and_removes_it() -> None:
+    app = run_app()  # sign-in off: the local admin manages every collection
+    app.text_input(key="share-with").set_value("group:biology")
+    [share] = [b for b in app.button if b.label == "Share"]
+    share.click()
+    app.run()
+    assert not app.exception, app.exception
+    assert "Shared with group:biology." in plain(all_text(app))
+    assert [t.value for t in app.text if t.value.startswith(("group:", "user:"))] == ["group:biology"]
+
+    app.text_input(key="share-with").set_value("ana@example.com")
+    [share] = [b for b in app.button if b.label == "Share"]
+    share.click()
+    app.run()
+    assert [t.value for t in app.text if t.value.startswith(("group:", "user:"))] == [
+        "group:biology",
+        "user:ana@example.com",
+    ]
+    [remove] = [b for b in app.button if b.key == "unshare-group:biology"]
+    remove.click()
+    app.run()
+    assert not app.exception, app.exception
+    assert [t.value for t in app.text if t.value.startswith(("group:", "user:"))] == ["user:ana@example.com"]
+    assert not [b for b in app.button if b.key and b.key.startswith("revoke-")], "no API keys without sign-in"
+    assert "API keys" not in [e.label for e in app.expander]
