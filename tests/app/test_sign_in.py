@@ -10,6 +10,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from app.ui.exposure import SIGN_IN_VARIABLES
+from tests.app.test_sidebar import rendered
 from tests.app.test_streamlit_app import APP, TIMEOUT, all_text, run_app
 
 SIGN_IN = {
@@ -88,6 +89,8 @@ def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_button(monkeypatch
     assert [b.key for b in app.button] == ["sign-in"]
     assert "Sign in to see your documents." in all_text(app)
     assert not app.chat_input and not app.sidebar.caption and not app.selectbox
+    page = rendered(app)
+    assert SIGN_IN["OIDC_CLIENT_SECRET"] not in page and SIGN_IN["AUTH_COOKIE_SECRET"] not in page
 
 
 @pytest.mark.usefixtures("no_sign_in")
