@@ -1,7 +1,7 @@
 """`python -m app`: ingest files, ask questions and show the index status from a terminal.
 
 Imports point one way: this module builds the parser from the command modules (`workspace_commands`,
-`index_commands`, `eval_commands`), which share `progress`; none of them imports this one. Heavy
+`index_commands`, `eval_commands`, `api_commands`), which share `progress`; none of them imports this one. Heavy
 libraries (torch, Chroma, LlamaIndex) are imported by the command that runs, so `--help` stays fast.
 """
 
@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from app.cli.api_commands import add_api_command
 from app.cli.eval_commands import add_eval_command
 from app.cli.index_commands import add_index_commands
 from app.cli.workspace_commands import add_workspace_commands
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_workspace_commands(sub)
     add_eval_command(sub)
     add_index_commands(sub)
+    add_api_command(sub)
     return parser
 
 

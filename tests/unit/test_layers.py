@@ -39,6 +39,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("view", "retrieval"),
     ("__main__", "cli"),
     ("cli", "eval"),
+    ("cli", "api"),  # `serve-api` starts the HTTP API (imported when the command runs)
     ("main", "status"),
 }
 
