@@ -260,6 +260,13 @@ class Settings(BaseSettings):
         "never logged. Over HTTP each request sends its own key instead.",
     )
 
+    api_host: str = Field(
+        "127.0.0.1",
+        validation_alias="API_HOST",
+        description="Address `python -m app serve-api` listens on (`0.0.0.0` for every interface).",
+    )
+    api_port: int = Field(8600, ge=1, le=65535, validation_alias="API_PORT", description="Port of the HTTP API.")
+
     @field_validator("embedding_dimensions", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:

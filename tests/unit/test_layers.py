@@ -40,6 +40,7 @@ SIDEWAYS: set[tuple[str, str]] = {
     ("__main__", "cli"),
     ("cli", "eval"),
     ("cli", "mcp_server"),  # `python -m app mcp` starts the MCP server
+    ("cli", "api"),  # `serve-api` starts the HTTP API (imported when the command runs)
     ("main", "status"),
     ("main", "ui"),  # the UI's sign-in, sharing and API-key panels live beside it
 }
