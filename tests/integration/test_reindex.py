@@ -165,3 +165,23 @@ def test_uploads_and_deletes_made_during_a_reindex_are_caught_up_before_the_swit
     served = Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
     assert {d.name for d in served.documents()} == {"report.pdf", "notes.docx", "late.txt"}
     assert served.index.count() == sum(d.chunks for d in served.documents())
+
+
+def test_a_reindex_never_takes_over_another_collections_index(data_dir, embedding) -> None:  # type: ignore[no-untyped-def]
+    # A collection named like a reindex target (possible before such names were refused) keeps its own index.
+    from app.store.access import User
+    from app.store.data_folder import DataFolder
+
+    alice = Workspace(load_settings(collection="delta"), embedding=embedding, user=User("alice@x.org"))
+    alice.ingest([("plans.txt", b"Delta private: layoffs of 40 people are planned for June.")])
+    DataFolder(load_settings()).collections.ensure("delta--mine")  # an old name, registered as it was then
+    mallory = Workspace(load_settings(collection="delta--mine", chunk_size=100), embedding=embedding)
+    mallory.ingest([("bait.txt", b"Nothing to see here.")])
+
+    report = reindex(load_settings(collection="delta", chunk_size=100), embedding=embedding)
+    assert report.switched and report.new.collection not in ("delta--mine", "delta")
+    assert [
+        d.name for d in Workspace(load_settings(collection="delta--mine", chunk_size=100), embedding).documents()
+    ] == ["bait.txt"]
+    reopened = Workspace(load_settings(collection="delta", chunk_size=100), embedding=embedding)
+    assert [d.name for d in reopened.documents()] == ["plans.txt"]
