@@ -27,7 +27,7 @@ class Workspaces:
         self.settings = settings
         self.embedding = embedding or build_embedding(settings)
         self.data = DataFolder(settings)
-        self._open: dict[str, Workspace] = {}
+        self._open: dict[tuple[str, str, str], Workspace] = {}
         self._lock = threading.Lock()
 
     def authenticate(self, api_key: str | None) -> User:
@@ -44,20 +44,20 @@ class Workspaces:
         Raises NotFoundError when it does not exist or `user` may not read it (the two look the same),
         FingerprintMismatchError when it was built with another embedding configuration."""
         name = collection.strip()
-        if self.data.collections.get(name) is None or not self.data.access.can_read(user, name):
+        record = self.data.collections.get(name)
+        if record is None or not self.data.access.can_read(user, name):
             raise missing_collection(name)
+        # Keyed by the registry row too: a collection deleted and made again, or switched to a new index by a
+        # reindex, elsewhere (the UI, the CLI) is opened afresh, not served from the old index.
+        key = (record.name, record.physical, record.created_at)
         with self._lock:
-            if name not in self._open:
+            if key not in self._open:
                 settings = self.settings.model_copy(update={"collection": check_collection_name(name)})
-                self._open[name] = Workspace(settings, embedding=self.embedding, user=LOCAL_ADMIN)
-            workspace = self._open[name]
+                self._open = {k: w for k, w in self._open.items() if k[0] != name}
+                self._open[key] = Workspace(settings, embedding=self.embedding, user=LOCAL_ADMIN)
+            workspace = self._open[key]
         return workspace.for_user(user)
 
     def create(self, user: User, collection: str) -> Workspace:
         """A new, empty collection owned by `user`. Raises ConfigError for an invalid or taken name."""
         return self.get(user, self.data.access.create(user, self.data.collections, collection))
-
-    def forget(self, collection: str) -> None:
-        """Drop the open workspace of a deleted collection, so a new one of that name starts empty."""
-        with self._lock:
-            self._open.pop(collection, None)

@@ -29,7 +29,7 @@ from app.api.schemas import (
     UploadResponse,
     UploadResult,
 )
-from app.errors import AppError, NotFoundError, UnreadableFileError
+from app.errors import AppError, AuthenticationError, NotFoundError, UnreadableFileError
 from app.store.access import User
 from app.workspace import Workspace
 from app.workspaces import Workspaces
@@ -43,6 +43,11 @@ def current_user(
     """The user the request's API key acts as. Raises AuthenticationError (401) for a missing, unknown or
     revoked key."""
     workspaces: Workspaces = request.app.state.workspaces
+    header = request.headers.get("authorization", "").strip()
+    if credentials is None and header:  # a key sent another way (`Basic`, no scheme) is not taken
+        raise AuthenticationError(
+            "The Authorization header is not 'Bearer <key>'.", "Send the API key as 'Authorization: Bearer <key>'."
+        )
     return workspaces.authenticate(credentials.credentials if credentials else None)
 
 

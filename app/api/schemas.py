@@ -22,7 +22,7 @@ class ChatMessage(BaseModel):
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "\n".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
+            return "\n".join(str(part.get("text") or "") for part in self.content if part.get("type") == "text")
         return self.content or ""
 
 

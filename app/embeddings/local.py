@@ -39,7 +39,10 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
     _model: Any = PrivateAttr(default=None)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _files: LocalModelFiles = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # Held for every use of the model and of the tokenizer: a Hugging Face fast tokenizer keeps its padding and
+    # truncation as state of the object, set at each call, so a `tokenize` in one thread (splitting a document)
+    # can turn padding off between another thread's setting it and its padded batch.
+    _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _cache: VectorCache | None = PrivateAttr(default=None)
     # The last question's hidden states: its dense vector and its rerank token vectors share one pass.
     _last_query: tuple[str, FloatArray, FloatArray] | None = PrivateAttr(default=None)
@@ -100,7 +103,8 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
     def special_tokens_per_text(self) -> int:
         if self._tokenizer is None:  # a settings check before any text: counted without loading torch
             return self._files.special_tokens_per_text
-        return len(self._tokenizer("")["input_ids"])
+        with self._lock:
+            return len(self._tokenizer("")["input_ids"])
 
     @property
     def query_prefix(self) -> str:
@@ -121,7 +125,9 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
     def tokenize(self, text: str) -> list[str]:
         """Sub-word pieces without special tokens: the unit chunk sizes are counted in."""
         # Whole documents go through here to be split: no "longer than the maximum length" warning.
-        return list(self._loaded_tokenizer().tokenize(text, add_special_tokens=False, verbose=False))
+        tokenizer = self._loaded_tokenizer()
+        with self._lock:
+            return list(tokenizer.tokenize(text, add_special_tokens=False, verbose=False))
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))

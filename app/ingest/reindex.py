@@ -101,9 +101,7 @@ def index_size(client: ClientAPI, catalog: Catalog, name: str) -> IndexSize:
     return IndexSize(name, stored_fingerprint(client, name), len(documents), sum(d.chunks for d in documents))
 
 
-def _existing_match(
-    client: ClientAPI, logical: str, fingerprint: IndexFingerprint, others: set[str]
-) -> str | None:
+def _existing_match(client: ClientAPI, logical: str, fingerprint: IndexFingerprint, others: set[str]) -> str | None:
     """A collection of this logical name already built with `fingerprint` (e.g. the one before the last reindex).
     `others` are the logical and physical names of every other collection: never taken, whatever they are called."""
     for collection in client.list_collections():

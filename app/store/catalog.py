@@ -232,7 +232,8 @@ class Catalog:
         with self._connect() as db:
             db.execute(
                 "INSERT OR IGNORE INTO collections VALUES (?, ?, ?)",
-                (name, name, datetime.now(UTC).isoformat(timespec="seconds")),
+                # To the microsecond: with the name, it tells a collection made again apart from the deleted one.
+                (name, name, datetime.now(UTC).isoformat(timespec="microseconds")),
             )
 
     def set_physical(self, name: str, physical: str) -> None:

@@ -93,6 +93,9 @@ def test_a_missing_or_unknown_key_gets_401_with_a_json_error(api: Api) -> None:
         assert "Authorization: Bearer" in error["hint"]
         response = client.get("/v1/collections", headers={"Authorization": "Bearer jrag_000000000000_" + "x" * 40})
         assert error_of(response, 401)["message"] == "The API key is not valid."
+        for header in ("Basic jrag_000000000000_" + "x" * 40, "jrag_000000000000_" + "x" * 40):
+            wrong_scheme = client.get("/v1/collections", headers={"Authorization": header})
+            assert error_of(wrong_scheme, 401)["message"] == "The Authorization header is not 'Bearer <key>'."
 
 
 def test_another_users_collection_gets_404_like_a_missing_one(api: Api) -> None:
@@ -189,11 +192,15 @@ def test_an_empty_question_is_a_400_and_is_not_searched(api: Api) -> None:
         blank = client.post("/v1/chat/completions", json=ask("   ?! "))
         blank_stream = client.post("/v1/chat/completions", json={**ask(""), "stream": True})
         blank_search = client.post("/v1/search", json={"collection": "alice-notes", "query": " "})
+        null_part = client.post(
+            "/v1/chat/completions",
+            json={"model": "alice-notes", "messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]},
+        )
         last_is_answer = client.post(
             "/v1/chat/completions",
             json={"model": "alice-notes", "messages": [{"role": "assistant", "content": "Hello, ask me."}]},
         )
-    for response in (blank, blank_stream, blank_search):
+    for response in (blank, blank_stream, blank_search, null_part):
         assert error_of(response, 400)["type"] == "empty_question_error"
     assert "no question" in error_of(last_is_answer, 400)["message"]
 

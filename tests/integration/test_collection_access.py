@@ -71,3 +71,17 @@ def test_a_user_opening_a_new_collection_owns_it(data_dir: Path, embedding) -> N
     assert bob.collection_owner() == "bob@example.com" and bob.can_manage()
     with pytest.raises(NotFoundError):
         Workspace(load_settings(collection="bob-cases"), embedding=embedding, user=ALICE)
+
+
+def test_a_collection_deleted_and_made_again_elsewhere_is_served_afresh(alice_workspace: Workspace, embedding) -> None:  # type: ignore[no-untyped-def]
+    pool = Workspaces(alice_workspace.settings, embedding)
+    assert pool.get(ALICE, "alice-notes").documents()[0].name == "payroll.txt"
+    alice_workspace.delete_collection("alice-notes")  # in the UI, while the API holds it open
+    bob = Workspace(load_settings(collection="alice-notes"), embedding=embedding, user=BOB)
+    bob.ingest([("cases.txt", b"The appeal hearing is set for the third of March in the district court.")])
+
+    with pytest.raises(NotFoundError):
+        pool.get(ALICE, "alice-notes")
+    served = pool.get(BOB, "alice-notes")
+    assert [record.name for record in served.documents()] == ["cases.txt"]
+    assert served.retrieve("When is the appeal hearing?")[0].file_name == "cases.txt"
