@@ -20,6 +20,7 @@ from app.ingest.progress import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
+from app.store.language import language_name
 from app.view.context import TextContext, marked_markdown
 from app.view.highlight import closest_sentences
 from app.view.page_image import PageRender
@@ -82,7 +83,10 @@ def show_results(results: list[IngestResult]) -> None:
             st.info(f"{name}: {detail}")
         else:
             extra = f" ({detail})" if detail else ""
-            st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{extra}")
+            language = f", {language_name(result.language)}" if result.language else ""
+            st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{language}{extra}")
+        if result.notice:
+            st.warning(f"{name}: {escape_markdown(result.notice)}")
 
 
 def _request_cancel() -> None:
@@ -190,7 +194,8 @@ def documents_panel(workspace: Workspace) -> None:
 
     for record in workspace.documents():
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
+        language = f", {language_name(record.language)}" if record.language else ""
+        left.text(f"{record.name} ({_count(record.chunks, 'chunk')}{language})")
         if right.button(
             "",
             icon=":material/delete:",

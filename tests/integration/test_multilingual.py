@@ -68,6 +68,20 @@ def ingested(open_e5_workspace: Callable[..., Workspace]) -> Callable[..., Works
     return open_e5_workspace
 
 
+def test_each_document_is_listed_in_its_language_and_the_multilingual_model_gives_no_notice(
+    open_e5_workspace: Callable[..., Workspace],
+) -> None:
+    workspace = open_e5_workspace()
+    results = workspace.ingest([(f"{language}.txt", text.encode()) for language, (text, _) in DOCUMENTS.items()])
+
+    assert {result.file_name: (result.language, result.notice) for result in results} == {
+        f"{language}.txt": (language, "") for language in DOCUMENTS
+    }
+    assert {record.name: record.language for record in workspace.documents()} == {
+        f"{language}.txt": language for language in DOCUMENTS
+    }
+
+
 @pytest.mark.parametrize("mode", ["keyword", "dense"])
 def test_a_question_in_each_language_finds_its_document(ingested: Callable[..., Workspace], mode: str) -> None:
     workspace = ingested(RETRIEVAL_MODE=mode)
