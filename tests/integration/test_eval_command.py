@@ -43,3 +43,15 @@ def test_eval_rejects_an_unknown_config_with_a_hint(tmp_path, data_dir, capsys) 
     data = write_beir(tmp_path / "tiny")
     assert main(["eval", "--data", str(data), "--config", "dense+magic", "--cache", str(tmp_path / "c")]) == 2
     assert "Unknown eval config" in capsys.readouterr().err
+
+
+def test_eval_runs_on_the_multilingual_model_which_has_no_token_vectors(
+    tmp_path, data_dir, capsys, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("EMBEDDING_MODEL", "multilingual-e5-small")
+    data = write_beir(tmp_path / "tiny")
+    out = tmp_path / "out"
+    args = ["eval", "--data", str(data), "--split", "test", "--cache", str(tmp_path / "cache"), "--out", str(out)]
+    assert main([*args, "--config", "hybrid"]) == 0
+    [result] = json.loads((out / "results.json").read_text())
+    assert result["ndcg_at_10"] == pytest.approx(1.0) and result["queries"] == 4
