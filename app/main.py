@@ -194,8 +194,8 @@ def documents_panel(workspace: Workspace) -> None:
 
     for record in workspace.documents():
         left, right = st.columns([5, 1], vertical_alignment="center")
-        language = f", {language_name(record.language)}" if record.language else ""
-        left.text(f"{record.name} ({_count(record.chunks, 'chunk')}{language})")
+        language = f" · {language_name(record.language)}" if record.language else ""
+        left.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
         if right.button(
             "",
             icon=":material/delete:",

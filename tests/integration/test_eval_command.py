@@ -46,7 +46,10 @@ def test_eval_rejects_an_unknown_config_with_a_hint(tmp_path, data_dir, capsys) 
 
 
 def test_eval_runs_on_the_multilingual_model_which_has_no_token_vectors(
-    tmp_path, data_dir, capsys, monkeypatch  # type: ignore[no-untyped-def]
+    tmp_path,
+    data_dir,
+    capsys,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("EMBEDDING_MODEL", "multilingual-e5-small")
     data = write_beir(tmp_path / "tiny")

@@ -132,3 +132,13 @@ def test_batching_and_truncation_keep_unit_vectors_of_the_same_direction(e5_embe
     short = np.asarray(E5Embedding(dimensions=128).get_text_embedding_batch(texts))
     assert short.shape == (len(texts), 128)
     assert np.allclose(short, batched[:, :128] / np.linalg.norm(batched[:, :128], axis=1, keepdims=True), atol=1e-5)
+
+
+def test_the_not_found_threshold_is_the_models_unless_set(
+    open_e5_workspace: Callable[..., Workspace], open_workspace: Callable[..., Workspace]
+) -> None:
+    from app.embeddings.tuning import E5, MINILM
+
+    assert open_e5_workspace().not_found_threshold == E5.not_found_threshold
+    assert open_workspace(COLLECTION_NAME="english").not_found_threshold == MINILM.not_found_threshold
+    assert open_e5_workspace(NOT_FOUND_THRESHOLD=0.5).not_found_threshold == 0.5
