@@ -142,3 +142,11 @@ def test_the_not_found_threshold_is_the_models_unless_set(
     assert open_e5_workspace().not_found_threshold == E5.not_found_threshold
     assert open_workspace(COLLECTION_NAME="english").not_found_threshold == MINILM.not_found_threshold
     assert open_e5_workspace(NOT_FOUND_THRESHOLD=0.5).not_found_threshold == 0.5
+
+
+def test_an_off_topic_question_is_not_found_with_the_e5_threshold(ingested: Callable[..., Workspace]) -> None:
+    question = "How long should I bake sourdough bread?"
+    answer = ingested().ask(question)
+    assert answer.mode == "not_found"
+    # Every e5 similarity is high: MiniLM's threshold would have answered from an unrelated passage.
+    assert ingested(NOT_FOUND_THRESHOLD=0.26).ask(question).mode == "extractive"
