@@ -21,7 +21,7 @@ The model loads on first use (under a second), not on import: `status` and `--he
 
 from __future__ import annotations
 
-import threading
+import itertools
 from functools import cache
 from typing import Any
 
@@ -34,7 +34,8 @@ _LETTERS = regex.compile(r"\p{L}")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 # py3langid names some Chinese varieties apart; all are written in Han characters and read as Chinese here.
 _CHINESE_VARIETIES = frozenset({"wuu", "yue", "zh"})
-_MIN_LETTERS = 2
+DOCUMENT_MIN_LETTERS = 20
+"""Fewer letters than this (a table of figures, a caption) say too little to name a document's language."""
 
 _NAMES = {
     "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "az": "Azerbaijani", "be": "Belarusian",
@@ -53,12 +54,11 @@ _NAMES = {
     "uz": "Uzbek", "vi": "Vietnamese", "xh": "Xhosa", "zh": "Chinese", "zu": "Zulu",
 }  # fmt: skip
 
-_lock = threading.Lock()
 
-
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, min_letters: int = 2) -> str | None:
     """The ISO 639-1 code of the language `text` is written in ("zh", "en", ...), from its first
-    SAMPLE_CHARACTERS characters; None when it has fewer than two letters (numbers, symbols, empty).
+    SAMPLE_CHARACTERS characters; None when it has fewer than `min_letters` letters (numbers, symbols,
+    empty: a document asks for more, DOCUMENT_MIN_LETTERS, so a sheet of figures gets no language).
 
     A text of a few words is told less surely than a paragraph (a question of three words may come out
     as a neighbouring language); Han text without kana is never called Japanese.
@@ -67,10 +67,10 @@ def detect_language(text: str) -> str | None:
         ImportError: py3langid is not installed (a broken install).
     """
     sample = text[:SAMPLE_CHARACTERS]
-    if len(_LETTERS.findall(sample[:200])) < _MIN_LETTERS and len(_LETTERS.findall(sample)) < _MIN_LETTERS:
+    if len(list(itertools.islice(_LETTERS.finditer(sample), min_letters))) < max(min_letters, 1):
         return None
-    with _lock:  # the identifier keeps no state between calls, but set_languages would change it: one at a time
-        code = str(_identifier().classify(sample)[0])
+    # The identifier is this module's own and never changed after loading (no set_languages): threads share it.
+    code = str(_identifier().classify(sample)[0])
     if code in _CHINESE_VARIETIES or (code == "ja" and _KANA.search(sample) is None):
         return "zh"
     return code

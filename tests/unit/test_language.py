@@ -76,3 +76,9 @@ def test_the_notice_names_the_language_the_model_and_the_reindex_command() -> No
 )
 def test_no_notice_when_the_model_reads_the_language_or_it_is_not_known(language: str | None, model: str) -> None:
     assert language_notice(language, model) == ""
+
+
+def test_a_document_needs_more_letters_than_a_question_to_be_given_a_language() -> None:
+    assert detect_language("Taxes 2024", 20) is None
+    assert detect_language("Taxes 2024") == detect_language("Taxes 2024", 2) is not None
+    assert detect_language(PARAGRAPHS["zh"], 20) == "zh"
