@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP) tesseract
-	$(BIN)/streamlit run app/main.py --server.address $(HOST) --server.port $(PORT) \
+	# The launcher hands the sign-in settings (OIDC_*) to Streamlit, then runs `streamlit run app/main.py`.
+	$(BIN)/python -m app.ui.launch --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 lint: $(STAMP)

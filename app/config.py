@@ -257,6 +257,19 @@ class Settings(BaseSettings):
         validation_alias="ALLOW_ANONYMOUS",
         description="Serve without sign-in on a non-loopback address (everyone is an admin then); off by default.",
     )
+    mcp_api_key: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="RAG_API_KEY",
+        description="The API key `python -m app mcp` (stdio) acts with: a key made in the app's sidebar; no default, "
+        "never logged. Over HTTP each request sends its own key instead.",
+    )
+
+    api_host: str = Field(
+        "127.0.0.1",
+        validation_alias="API_HOST",
+        description="Address `python -m app serve-api` listens on (`0.0.0.0` for every interface).",
+    )
+    api_port: int = Field(8600, ge=1, le=65535, validation_alias="API_PORT", description="Port of the HTTP API.")
 
     @field_validator("embedding_dimensions", mode="before")
     @classmethod

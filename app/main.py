@@ -20,11 +20,15 @@ from app.ingest.progress import IngestProgress
 from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
+from app.store.access import LOCAL_ADMIN, User
 from app.store.language import language_name
+from app.ui.sharing import api_keys_panel, share_panel
+from app.ui.sign_in import session_user, sign_in_panel
 from app.view.context import TextContext, marked_markdown
 from app.view.highlight import closest_sentences
 from app.view.page_image import PageRender
 from app.workspace import Workspace
+from app.workspaces import Workspaces
 
 # Per-session choices, not part of which index is open: changing them must not reopen the workspace.
 SESSION_FIELDS = {"top_k", "retrieval_mode", "rerank"}
@@ -49,10 +53,41 @@ def load_embedding(settings_key: str, _settings: Settings) -> Embedding:
 
 
 @st.cache_resource(show_spinner="Opening the index…")
-def open_workspace(settings_key: str, _settings: Settings) -> Workspace:
+def open_workspace(settings_key: str, _settings: Settings, _owner: User = LOCAL_ADMIN) -> Workspace:
+    """The collection `_settings.collection`, opened once for every session, acting as the admin: each session
+    takes its user's view (`for_user`). A collection that does not exist yet is created, owned by `_owner`."""
     # Keyed by the settings' JSON: a change of settings (or collection) opens another workspace.
     embedding = load_embedding(_settings.model_dump_json(include=EMBEDDING_FIELDS), _settings)
-    return Workspace(_settings, embedding=embedding)
+    return Workspace(_settings, embedding=embedding, user=_owner).for_user(LOCAL_ADMIN)
+
+
+@st.cache_resource(show_spinner=False)
+def open_workspaces(settings_key: str, _settings: Settings) -> Workspaces:
+    """Every collection of the data folder: which ones a user may read (opens none)."""
+    embedding = load_embedding(_settings.model_dump_json(include=EMBEDDING_FIELDS), _settings)
+    return Workspaces(_settings, embedding=embedding)
+
+
+def readable_collections(settings: Settings, user: User) -> list[str]:
+    key = settings.model_dump_json(exclude=SESSION_FIELDS | {"collection"})
+    return open_workspaces(key, settings).collection_names(user)
+
+
+def choose_collection(settings: Settings, user: User) -> str | None:
+    """This session's collection: its last choice if `user` may still read it, else the configured one (which
+    an admin may open, creating it), else the first one `user` may read; None when they may read none."""
+    names = readable_collections(settings, user)
+    chosen = st.session_state.get("collection")
+    if chosen in names:
+        return str(chosen)
+    if user.is_admin or settings.collection in names:
+        return settings.collection
+    return names[0] if names else None
+
+
+def user_workspace(settings: Settings, user: User) -> Workspace:
+    """`user`'s view of the collection `settings.collection` (NotFoundError if they may not read it)."""
+    return open_workspace(settings.model_dump_json(exclude=SESSION_FIELDS), settings, user).for_user(user)
 
 
 @st.cache_data(ttl=60, show_spinner="Checking the services…")
@@ -150,12 +185,15 @@ def collections_panel(workspace: Workspace) -> None:
         st.session_state["collection"] = choice
         st.session_state["last_results"] = []  # upload results of the other collection
         st.rerun()
-    with st.expander("New or delete collection"):
+    share_panel(workspace)
+    with st.expander("New or delete collection" if workspace.can_manage() else "New collection"):
         name = st.text_input("New collection name", key="new-collection-name")
         if st.button("Create", key="create-collection", icon=":material/add:"):
             st.session_state["collection"] = workspace.create_collection(name)
             st.session_state["last_results"] = []
             st.rerun()
+        if not workspace.can_manage():  # the service refuses it too
+            return
         if st.session_state.get("confirm-delete") != current:
             if st.button(f"Delete '{current}'", key="remove-collection", icon=":material/delete:"):
                 st.session_state["confirm-delete"] = current
@@ -181,20 +219,27 @@ def collections_panel(workspace: Workspace) -> None:
 
 
 def documents_panel(workspace: Workspace) -> None:
+    """The collection's documents; its owner and admins also upload and delete (the service refuses others)."""
     status_slot = st.empty()  # filled last, so counts include this run's uploads
-    uploads = st.file_uploader(
-        "Add documents",
-        accept_multiple_files=True,
-        help=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}",
-        key=f"uploader-{workspace.collection}",
-    )
+    manage = workspace.can_manage()
+    uploads = None
+    if manage:
+        uploads = st.file_uploader(
+            "Add documents",
+            accept_multiple_files=True,
+            help=f"Supported: {', '.join(SUPPORTED_SUFFIXES)}",
+            key=f"uploader-{workspace.collection}",
+        )
     if uploads:
         index_new_uploads(workspace, list(uploads))
     show_results(st.session_state.get("last_results", []))
 
     for record in workspace.documents():
-        left, right = st.columns([5, 1], vertical_alignment="center")
         language = f" · {language_name(record.language)}" if record.language else ""
+        if not manage:
+            st.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
+            continue
+        left, right = st.columns([5, 1], vertical_alignment="center")
         left.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
         if right.button(
             "",
@@ -251,14 +296,36 @@ def guarded(action: Callable[[], None]) -> None:
 
 def sidebar(workspace: Workspace) -> None:
     with st.sidebar:
+        sign_in_panel(workspace.settings, workspace.user)
         st.header("Collection")
         guarded(lambda: collections_panel(workspace))
         st.header("Documents")
         guarded(lambda: documents_panel(workspace))
         st.header("Retrieval")
         retrieval_panel(workspace.settings)
+        if workspace.settings.sign_in_configured:  # a key acts as a signed-in user
+            guarded(lambda: api_keys_panel(workspace))
         with st.expander("Status of the services"):
             guarded(lambda: status_panel(workspace))
+
+
+def first_collection(settings: Settings, user: User) -> None:
+    """For a user who may read no collection yet: say so, and let them make their own."""
+    with st.sidebar:
+        sign_in_panel(settings, user)
+    st.info(
+        "You have no collection yet. Create one for your documents, or ask a colleague to share theirs with you "
+        "(they type your e-mail address or one of your groups under Share)."
+    )
+    name = st.text_input("New collection name", key="first-collection-name")
+    if st.button("Create collection", key="create-first-collection", icon=":material/add:", type="primary"):
+        try:
+            created = user_workspace(settings.model_copy(update={"collection": name.strip()}), user)
+        except AppError as error:
+            show_error(error)
+            return
+        st.session_state["collection"] = created.collection
+        st.rerun()
 
 
 def download_buttons(workspace: Workspace, sources: list[Passage], turn_key: str) -> None:
@@ -433,10 +500,13 @@ def answer_highlights(workspace: Workspace, text: str, sources: list[Passage]) -
         return {}
 
 
-def offer_reindex(settings: Settings, error: FingerprintMismatchError) -> None:
+def offer_reindex(settings: Settings, error: FingerprintMismatchError, user: User) -> None:
     """The banner shown when the configured embedding model is not the one the index was built with."""
     st.warning(escape_markdown(error.message))
     st.info(escape_markdown(error.hint))
+    if not user.is_admin:
+        st.info("Ask an admin to re-index it.")
+        return
     if not st.button("Re-index all documents", key="reindex", type="primary"):
         return
     bar = st.progress(0.0, text="Starting…")
@@ -467,11 +537,20 @@ def main() -> None:
     st.set_page_config(page_title="Chat with your documents", page_icon="📄", layout="wide")
     st.title("Chat with your documents")
     try:
-        chosen = st.session_state.get("collection")
-        settings = load_settings(**({"collection": chosen} if chosen else {}))
-        workspace = open_workspace(settings.model_dump_json(exclude=SESSION_FIELDS), settings)
+        settings = load_settings()
+    except AppError as error:
+        show_error(error)
+        st.stop()
+    user = session_user(settings)
+    try:
+        chosen = choose_collection(settings, user)
+        if chosen is None:
+            first_collection(settings, user)
+            st.stop()
+        settings = settings.model_copy(update={"collection": chosen})
+        workspace = user_workspace(settings, user)
     except FingerprintMismatchError as error:
-        offer_reindex(settings, error)
+        offer_reindex(settings, error, user)
         st.stop()
     except AppError as error:
         show_error(error)

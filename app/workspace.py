@@ -26,6 +26,7 @@ from app.embeddings.pooling import FloatArray
 from app.embeddings.tuning import model_tuning
 from app.errors import StoreError
 from app.ingest import reindex as reindexing
+from app.ingest.chunking import safe_file_name
 from app.ingest.from_settings import build_ingestor, read_options_for
 from app.ingest.pipeline import IngestResult
 from app.ingest.progress import ProgressCallback
@@ -222,6 +223,14 @@ class Workspace:
             return self.ingestor.ingest_many(files, progress, cancel, named_by_path=named_by_path)
         finally:
             self._sync_derived_indexes()
+
+    def check_uploads(self, files: Sequence[tuple[str, int]]) -> None:
+        """Refuse a batch of uploads, given as (name, size in bytes), before reading any of it: raises
+        PermissionDeniedError when the user may not add documents, UnreadableFileError (the text `ingest`
+        reports) for the first file over MAX_UPLOAD_MB."""
+        self.access.require_manage(self.user, self.collection, "add documents to it")
+        for name, size in files:
+            self.ingestor.check_size(safe_file_name(name), size)
 
     def _recover_quietly(self) -> None:
         """Finish what an earlier failure could not clean up (e.g. the Chroma server was down then)."""

@@ -37,6 +37,7 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import urllib.request, sys; r = urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4); sys.exit(0 if r.read().strip() == b'ok' else 1)"]
 
-# 0.0.0.0 inside the container; what the host exposes is decided by the compose file's `ports`.
-CMD ["streamlit", "run", "app/main.py", "--server.address", "0.0.0.0", "--server.port", "8501", \
+# 0.0.0.0 inside the container; what the host exposes is decided by the compose file's `ports`. The launcher
+# hands the OIDC_* settings to Streamlit and refuses to start here without them unless ALLOW_ANONYMOUS=true.
+CMD ["python", "-m", "app.ui.launch", "--server.address", "0.0.0.0", "--server.port", "8501", \
      "--server.headless", "true", "--browser.gatherUsageStats", "false"]

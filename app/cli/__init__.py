@@ -1,8 +1,8 @@
 """`python -m app`: ingest files, ask questions and show the index status from a terminal.
 
 Imports point one way: this module builds the parser from the command modules (`workspace_commands`,
-`index_commands`, `eval_commands`), which share `progress`; none of them imports this one. Heavy
-libraries (torch, Chroma, LlamaIndex) are imported by the command that runs, so `--help` stays fast.
+`index_commands`, `eval_commands`, `mcp_commands`, `api_commands`), which share `progress`; none of them imports
+this one. Heavy libraries (torch, Chroma, LlamaIndex) are imported by the command that runs, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from app.cli.api_commands import add_api_command
 from app.cli.eval_commands import add_eval_command
 from app.cli.index_commands import add_index_commands
+from app.cli.mcp_commands import add_mcp_command
 from app.cli.workspace_commands import add_workspace_commands
 from app.config import load_settings
 from app.errors import AppError
@@ -26,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_workspace_commands(sub)
     add_eval_command(sub)
     add_index_commands(sub)
+    add_mcp_command(sub)
+    add_api_command(sub)
     return parser
 
 

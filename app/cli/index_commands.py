@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from app.cli.progress import cancel_on_interrupt, print_progress
 from app.config import Settings, load_settings
+from app.errors import ConfigError
 
 if TYPE_CHECKING:
     from app.ingest.reindex import IndexSize
@@ -48,11 +51,27 @@ def _explicit(settings: Settings) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in settings.model_fields_set}
 
 
+@contextmanager
+def _blaming_flags(environment: dict[str, str]) -> Iterator[None]:
+    """A settings error about a value a flag gave names the flag, not only the variable."""
+    try:
+        yield
+    except ConfigError as exc:
+        flags = [
+            f"--{flag.replace('_', '-')} {environment[variable] or 'full'}"
+            for flag, (_, variable) in _TARGET_FLAGS.items()
+            if variable in environment and variable in exc.message
+        ]
+        if not flags:
+            raise
+        raise ConfigError(exc.message, f"{exc.hint} Here it came from {', '.join(flags)}: change that flag.") from exc
+
+
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     from app.ingest.reindex import reindex
 
     target, environment = target_settings(settings, args)
-    with cancel_on_interrupt() as cancel:  # the same Ctrl-C behaviour as `ingest`
+    with cancel_on_interrupt() as cancel, _blaming_flags(environment):  # the same Ctrl-C behaviour as `ingest`
         report = reindex(target, progress=None if args.quiet else print_progress, cancel=cancel)
     if not args.quiet and report.results:
         print(file=sys.stderr)

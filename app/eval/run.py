@@ -125,14 +125,18 @@ class Evaluation:
 
     def workspace(self, config: EvalConfig) -> Workspace:
         """The workspace of the index `config` needs, built (or brought up to date) in the cache."""
-        settings = self.settings.model_copy(
-            update={"embedding_dimensions": config.dimensions, "late_chunking": config.late_chunking}
-        )
         if config.dimensions not in self._embeddings:
-            self._embeddings[config.dimensions] = cached_embedding(settings, self.cache_dir)
+            sized = self.settings.model_copy(update={"embedding_dimensions": config.dimensions})
+            self._embeddings[config.dimensions] = cached_embedding(sized, self.cache_dir)
         embedding = self._embeddings[config.dimensions]
-        # Token vectors kept on disk make a +rerank config cheap; a model without them (e5) cannot keep any.
-        settings = settings.model_copy(update={"token_store": embedding.has_token_vectors})
+        settings = self.settings.model_copy(
+            update={
+                "embedding_dimensions": config.dimensions,
+                "late_chunking": config.late_chunking,
+                # Kept for the +rerank configs, where the model gives token vectors (multilingual-e5 does not).
+                "token_store": embedding.has_token_vectors,
+            }
+        )
         workspace = cached_workspace(settings, embedding, self.cache_dir, self.dataset.name)
         self._ingest(workspace)
         return workspace

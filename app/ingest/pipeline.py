@@ -190,12 +190,17 @@ class Ingestor:
         tracker.report("done")
         return result
 
-    def _ingest(self, file_name: str, data: bytes, tracker: FileProgress) -> IngestResult:
-        if len(data) > self._max_bytes:
+    def check_size(self, file_name: str, size: int) -> None:
+        """Raises UnreadableFileError when the file `file_name` of `size` bytes is over the upload limit
+        (MAX_UPLOAD_MB)."""
+        if size > self._max_bytes:
             raise UnreadableFileError(
-                f"'{file_name}' is {len(data) / 1e6:.1f} MB, over the {self._max_bytes / 1e6:.0f} MB limit.",
+                f"'{file_name}' is {size / 1e6:.1f} MB, over the {self._max_bytes / 1e6:.0f} MB limit.",
                 "Split the file or raise MAX_UPLOAD_MB.",
             )
+
+    def _ingest(self, file_name: str, data: bytes, tracker: FileProgress) -> IngestResult:
+        self.check_size(file_name, len(data))
         sha = content_sha256(data)
         known = self._catalog.find(self._collection, sha256=sha)
         if known is not None:

@@ -101,11 +101,12 @@ def index_size(client: ClientAPI, catalog: Catalog, name: str) -> IndexSize:
     return IndexSize(name, stored_fingerprint(client, name), len(documents), sum(d.chunks for d in documents))
 
 
-def _existing_match(client: ClientAPI, logical: str, fingerprint: IndexFingerprint) -> str | None:
-    """A collection of this logical name already built with `fingerprint` (e.g. the one before the last reindex)."""
+def _existing_match(client: ClientAPI, logical: str, fingerprint: IndexFingerprint, others: set[str]) -> str | None:
+    """A collection of this logical name already built with `fingerprint` (e.g. the one before the last reindex).
+    `others` are the logical and physical names of every other collection: never taken, whatever they are called."""
     for collection in client.list_collections():
         name = collection.name if hasattr(collection, "name") else str(collection)
-        if name != logical and not name.startswith(f"{logical}--"):
+        if name in others or (name != logical and not name.startswith(f"{logical}--")):
             continue
         try:
             if stored_fingerprint(client, name) == fingerprint:
@@ -140,7 +141,8 @@ def reindex(
     if old.fingerprint == fingerprint:
         return ReindexReport(logical, old, old, switched=False)
 
-    new_name = _existing_match(client, logical, fingerprint) or physical_name(logical, fingerprint)
+    others = {name for record in collections.records() if record.name != logical for name in record.names}
+    new_name = _existing_match(client, logical, fingerprint, others) or physical_name(logical, fingerprint)
     index = data.open_index(new_name, fingerprint, client)
     token_store = TokenStore(data.token_folder(new_name)) if settings.token_store else None
     ingestor = build_ingestor(data, embedding, index, token_store)

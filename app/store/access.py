@@ -56,9 +56,10 @@ class AdminRule:
     users: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
 
-    def user(self, user_id: str, groups: Iterable[str] = (), name: str = "") -> User:
-        group_set = frozenset(groups)
-        return User(user_id, group_set, user_id in self.users or bool(group_set & self.groups), name)
+    def user(self, id_: str, groups: Iterable[str] = (), name: str = "") -> User:
+        group_set, id_ = frozenset(groups), user_id(id_)
+        admins = {user_id(admin) for admin in self.users}
+        return User(id_, group_set, id_ in admins or bool(group_set & self.groups), name)
 
     def user_from_claims(self, claims: Mapping[str, object], groups_claim: str = "groups") -> User:
         """The user an ID token's claims describe: `email` (unless `email_verified` is false), else `sub`.
@@ -66,8 +67,8 @@ class AdminRule:
         Raises AuthenticationError when the claims name nobody (no `email` and no `sub`)."""
         email = claims.get("email")
         verified = claims.get("email_verified", True) is not False
-        user_id = email if isinstance(email, str) and email and verified else claims.get("sub")
-        if not isinstance(user_id, str) or not user_id:
+        subject = email if isinstance(email, str) and email and verified else claims.get("sub")
+        if not isinstance(subject, str) or not subject:
             raise AuthenticationError(
                 "The sign-in provider did not say who you are (no e-mail address or subject in the ID token).",
                 "Ask the administrator to include the `email` or `sub` claim.",
@@ -75,19 +76,30 @@ class AdminRule:
         raw_groups = claims.get(groups_claim) or []
         groups = [raw_groups] if isinstance(raw_groups, str) else raw_groups if isinstance(raw_groups, list) else []
         name = claims.get("name")
-        return self.user(user_id, (str(group) for group in groups), name if isinstance(name, str) else "")
+        return self.user(subject, (str(group) for group in groups), name if isinstance(name, str) else "")
+
+
+def user_id(value: str) -> str:
+    """A user id as stored and compared: e-mail addresses in lower case (providers and people vary the case),
+    subject ids as they are."""
+    value = value.strip()
+    return value.lower() if "@" in value else value
 
 
 def grantee_of(text: str) -> str:
     """`user:<id>` or `group:<name>` from what a person typed: an e-mail or id, `group:<name>` or `user:<id>`.
 
-    Raises ConfigError for an empty name."""
+    Raises ConfigError for an empty name, or several names at once (commas, spaces)."""
     text = text.strip()
     kind, name = (_GROUP, text[len(_GROUP) :]) if text.startswith(_GROUP) else (_USER, text.removeprefix(_USER))
     name = name.strip()
     if not name:
         raise ConfigError("Nobody to share with.", "Type a user's e-mail address, or group:<name> for a group.")
-    return kind + name
+    if re.search(r"[\s,;]", name):
+        raise ConfigError(
+            f"'{name}' is not one user or group.", "Share with one e-mail address or group:<name> at a time."
+        )
+    return kind + (user_id(name) if kind == _USER else name)
 
 
 class Access:
@@ -134,8 +146,14 @@ class Access:
         """Register the new collection `name`, owned by `user` (the local admin leaves it to the admins), and
         return its name, stripped. Raises ConfigError for an invalid or taken name."""
         name = check_collection_name(name)
-        if collections.get(name) is not None:
+        if "--" in name:  # `<collection>--<hash>` names the index a reindex builds: a new name must not take one
+            raise ConfigError(
+                f"'{name}' cannot name a new collection: '--' is kept for the indexes a reindex builds.",
+                "Use a single dash.",
+            )
+        if any(name in record.names for record in collections.records()):
             raise ConfigError(f"A collection named '{name}' already exists.", "Pick another name, or switch to it.")
+        self._catalog.forget_access(name)  # nothing a deleted collection of that name had carries over
         collections.ensure(name)
         if user != LOCAL_ADMIN:
             self._catalog.set_owner(name, user.id)
@@ -148,8 +166,12 @@ class Access:
     def share(self, user: User, collection: str, with_whom: str) -> str:
         """Share `collection` with a user or `group:<name>`; returns the grantee as stored.
         Raises NotFoundError, PermissionDeniedError (not the owner or an admin), ConfigError (empty name)."""
+        if self._catalog.collection_record(collection) is None:
+            raise missing_collection(collection)
         self.require_manage(user, collection, "share it")
         grantee = grantee_of(with_whom)
+        if grantee == _USER + (self.owner(collection) or ""):
+            raise ConfigError(f"{with_whom.strip()} owns '{collection}' and can read it already.", "")
         self._catalog.add_share(collection, grantee)
         return grantee
 

@@ -104,6 +104,11 @@ class CollectionRecord:
     physical: str  # the Chroma collection holding its vectors
     created_at: str
 
+    @property
+    def names(self) -> set[str]:
+        """The logical name and the Chroma collection it uses."""
+        return {self.name, self.physical}
+
 
 class Catalog:
     """The documents of every index of a data folder and the registry of its collections.
@@ -284,6 +289,12 @@ class Catalog:
                 "SELECT grantee FROM collection_shares WHERE collection = ? ORDER BY grantee", (collection,)
             )
             return [row[0] for row in rows]
+
+    def forget_access(self, collection: str) -> None:
+        """Drop the owner and shares a name may still have (a new collection of that name starts with none)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM collection_owners WHERE collection = ?", (collection,))
+            db.execute("DELETE FROM collection_shares WHERE collection = ?", (collection,))
 
     def add_share(self, collection: str, grantee: str) -> None:
         with self._connect() as db:

@@ -8,6 +8,7 @@
       tokens/<physical>/   the token vectors of each Chroma collection (TOKEN_STORE=true)
       page_images/<sha>/   rendered pages and word boxes of a kept PDF (the Sources panel's page view)
       write.lock           held by whoever writes to an index of this folder
+      streamlit-secrets.toml  the sign-in settings as Streamlit reads them (0600, rewritten by app.ui.launch)
 
 Every module that needs a path or a store of the folder asks this class; none joins paths by hand.
 """
@@ -57,6 +58,11 @@ class DataFolder:
     def lock_path(self) -> Path:
         """The file whose lock serialises writes to any index of this folder, across processes."""
         return self.root / "write.lock"
+
+    @property
+    def streamlit_secrets_path(self) -> Path:
+        """Streamlit's secrets file holding the `[auth]` table `st.login` reads (written by `app.ui.launch`)."""
+        return self.root / "streamlit-secrets.toml"
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -36,15 +36,16 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def streamlit_app(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[str]:
-    """A real `streamlit run` of app/main.py on a free loopback port, stopped by its PID."""
+def streamlit_app(tmp_path_factory: pytest.TempPathFactory, port: int | None = None, **settings: str) -> Iterator[str]:
+    """The app started as `make run` starts it (`python -m app.ui.launch`, which execs `streamlit run
+    app/main.py`) on a loopback port (default: a free one), stopped by its PID."""
     data_dir = tmp_path_factory.mktemp("browser-data")
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_BASE", "LLM_API_BASE")}
     env.update(DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1", **settings)
     server = start_server(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
+            sys.executable, "-m", "app.ui.launch",
             "--server.address", "127.0.0.1", "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],

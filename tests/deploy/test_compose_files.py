@@ -114,14 +114,58 @@ def published_ports(spec: dict[str, Any]) -> list[tuple[str, str]]:
     return published
 
 
+# The front ends, published on every interface: the app (sign-in), the HTTP API and the MCP server (API keys).
+FRONT_ENDS = {"app": "8501", "api": "8600", "mcp": "8700"}
+
+
 @pytest.mark.parametrize("name", FILES)
-def test_only_the_app_port_is_published_on_all_interfaces(name: str) -> None:
+def test_only_the_front_ends_are_published_on_all_interfaces(name: str) -> None:
     services: dict[str, dict[str, Any]] = load_compose(name)["services"]
-    assert published_ports(services["app"]) == [("", "8501")]
+    for key, port in FRONT_ENDS.items():
+        assert published_ports(services[key]) == [("", port)], key
     for key, spec in services.items():
         assert spec.get("network_mode") != "host", key
-        if key != "app":
+        if key not in FRONT_ENDS:
             assert all(ip == "127.0.0.1" for ip, _ in published_ports(spec)), f"{key} is reachable from outside"
+
+
+def command_port(spec: dict[str, Any]) -> str:
+    command = [str(arg) for arg in spec["command"]]
+    return command[command.index("--port") + 1]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_api_and_mcp_services_serve_the_apps_data_with_its_settings(name: str) -> None:
+    services: dict[str, dict[str, Any]] = load_compose(name)["services"]
+    app = services["app"]
+    everywhere = "0.0.0.0"  # noqa: S104 - inside the container; the published ports decide what the host exposes
+    expected = {
+        "api": ["python", "-m", "app", "serve-api", "--host", everywhere, "--port", "8600"],
+        "mcp": ["python", "-m", "app", "mcp", "--http", "--host", everywhere, "--port", "8700"],
+    }
+    for key, command in expected.items():
+        spec = services[key]
+        assert spec["command"] == command, key
+        assert spec["image"] == app["image"] and spec["build"] == app["build"], key
+        assert environment(spec) == environment(app), f"{key}: another index configuration than the app's"
+        assert "app-data:/data" in spec["volumes"] and "app-data:/data" in app["volumes"], key
+        assert spec["depends_on"] == app["depends_on"], key
+        published = published_ports(spec)[0][1]
+        assert spec["ports"] == [f"{published}:{command_port(spec)}"], key
+        # The image's own healthcheck asks Streamlit (8501): each overrides it with a probe of its own port.
+        probe = spec["healthcheck"]["test"]
+        assert probe[:3] == ["CMD", "python", "-c"] and "8501" not in probe[3], key
+        port = command_port(spec)
+        assert f"127.0.0.1', {port})" in probe[3] or f"127.0.0.1:{port}/" in probe[3], key
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_no_service_holds_a_secret_of_its_own(name: str) -> None:
+    """Keys and secrets come from .env (or secret files): with no variable set, every one of them is empty."""
+    secret = ("KEY", "SECRET", "TOKEN", "PASSWORD")
+    for key, spec in load_compose(name)["services"].items():
+        held = {var: value for var, value in environment(spec).items() if any(s in var for s in secret) and value}
+        assert not held, f"{key} sets {sorted(held)} in the compose file"
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -213,7 +257,7 @@ def test_the_app_asks_the_llm_server_for_the_model_it_serves(name: str) -> None:
 
 def test_simple_keeps_chroma_embedded_and_the_llm_optional() -> None:
     app = environment(service("simple", "app"))
-    assert set(load_compose("simple")["services"]) == {"vllm-embedding", "app"}
+    assert set(load_compose("simple")["services"]) == {"vllm-embedding", "app", "api", "mcp"}
     assert "CHROMA_HOST" not in app and app["LLM_API_BASE"] == ""
     assert Settings(**app).llm_api_base is None  # empty: extractive answers
 

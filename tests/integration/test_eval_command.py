@@ -45,16 +45,13 @@ def test_eval_rejects_an_unknown_config_with_a_hint(tmp_path, data_dir, capsys) 
     assert "Unknown eval config" in capsys.readouterr().err
 
 
-def test_eval_runs_on_the_multilingual_model_which_has_no_token_vectors(
-    tmp_path,
-    data_dir,
-    capsys,
-    monkeypatch,  # type: ignore[no-untyped-def]
-) -> None:
+def test_eval_runs_on_the_multilingual_model_which_gives_no_token_vectors(
+    tmp_path, data_dir, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("EMBEDDING_MODEL", "multilingual-e5-small")
     data = write_beir(tmp_path / "tiny")
     out = tmp_path / "out"
     args = ["eval", "--data", str(data), "--split", "test", "--cache", str(tmp_path / "cache"), "--out", str(out)]
     assert main([*args, "--config", "hybrid"]) == 0
-    [result] = json.loads((out / "results.json").read_text())
+    (result,) = json.loads((out / "results.json").read_text())
     assert result["ndcg_at_10"] == pytest.approx(1.0) and result["queries"] == 4

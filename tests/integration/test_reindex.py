@@ -123,6 +123,16 @@ def test_reindex_command_reports_both_sizes_and_the_settings_to_keep(
     assert status.returncode == 0 and "128-d" in status.stdout and "documents:  1" in status.stdout
 
 
+def test_a_reindex_flag_the_model_cannot_take_is_named_in_the_error(open_workspace, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_cli import run_cli
+
+    open_workspace()
+    result = run_cli(data_dir, "reindex", "-q", "--dimensions", "512")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "EMBEDDING_DIMENSIONS=512 is larger than the 384-d vectors" in result.stderr
+    assert "Here it came from --dimensions 512: change that flag." in result.stderr
+
+
 def test_a_lost_source_fails_the_reindex_by_name_and_nothing_switches(
     open_workspace, report_pdf: bytes, embedding_128
 ) -> None:  # type: ignore[no-untyped-def]
@@ -155,3 +165,23 @@ def test_uploads_and_deletes_made_during_a_reindex_are_caught_up_before_the_swit
     served = Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
     assert {d.name for d in served.documents()} == {"report.pdf", "notes.docx", "late.txt"}
     assert served.index.count() == sum(d.chunks for d in served.documents())
+
+
+def test_a_reindex_never_takes_over_another_collections_index(data_dir, embedding) -> None:  # type: ignore[no-untyped-def]
+    # A collection named like a reindex target (possible before such names were refused) keeps its own index.
+    from app.store.access import User
+    from app.store.data_folder import DataFolder
+
+    alice = Workspace(load_settings(collection="delta"), embedding=embedding, user=User("alice@x.org"))
+    alice.ingest([("plans.txt", b"Delta private: layoffs of 40 people are planned for June.")])
+    DataFolder(load_settings()).collections.ensure("delta--mine")  # an old name, registered as it was then
+    mallory = Workspace(load_settings(collection="delta--mine", chunk_size=100), embedding=embedding)
+    mallory.ingest([("bait.txt", b"Nothing to see here.")])
+
+    report = reindex(load_settings(collection="delta", chunk_size=100), embedding=embedding)
+    assert report.switched and report.new.collection not in ("delta--mine", "delta")
+    assert [
+        d.name for d in Workspace(load_settings(collection="delta--mine", chunk_size=100), embedding).documents()
+    ] == ["bait.txt"]
+    reopened = Workspace(load_settings(collection="delta", chunk_size=100), embedding=embedding)
+    assert [d.name for d in reopened.documents()] == ["plans.txt"]

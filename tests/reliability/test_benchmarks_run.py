@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 REDUCED = {
+    "api_load": ["--chunks", "40", "--clients", "3", "--seconds", "5"],
     "ingest": ["--limit", "12", "--mixed-files", "4"],
     "memory": ["--limit", "8"],
     "page_view": ["--pages", "10"],

@@ -141,3 +141,47 @@ def test_deleting_a_collection_forgets_its_owner_and_shares(tmp_path: Path) -> N
     catalog.drop_collection("gone", {"gone"})
     catalog.register_collection("gone")
     assert catalog.owner("gone") is None and catalog.shares("gone") == []
+
+
+def test_a_new_collection_cannot_be_named_like_the_index_a_reindex_builds(access: Access, tmp_path: Path) -> None:
+    collections = Collections(Catalog(tmp_path / "catalog.sqlite3"), tmp_path / "sources")
+    with pytest.raises(ConfigError, match="'--' is kept for the indexes a reindex builds"):
+        access.create(BOB, collections, "alice-notes--b1ffc2be8e")
+
+
+def test_a_new_collection_cannot_take_the_name_of_another_collections_index(access: Access, tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    catalog.set_physical("alice-notes", "alice-notes-v2")
+    with pytest.raises(ConfigError, match="already exists"):
+        access.create(BOB, Collections(catalog, tmp_path / "sources"), "alice-notes-v2")
+
+
+def test_a_collection_that_does_not_exist_cannot_be_shared(access: Access) -> None:
+    with pytest.raises(NotFoundError):
+        access.share(access.admins.user("root@example.com"), "payroll", "bob@example.com")
+
+
+def test_a_new_collection_of_a_deleted_name_starts_with_no_shares(access: Access, tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    catalog.add_share("payroll", "user:bob@example.com")  # left by an older version's delete
+    access.create(CAROL, Collections(catalog, tmp_path / "sources"), "payroll")
+    assert access.shares("payroll") == [] and not access.can_read(BOB, "payroll")
+
+
+@pytest.mark.parametrize("several", ["bob@example.com, carol@example.com", "group:a b", "bob@example.com;carol"])
+def test_several_names_in_one_share_are_refused(access: Access, several: str) -> None:
+    with pytest.raises(ConfigError, match="one e-mail address or group"):
+        access.share(ALICE, "alice-notes", several)
+    assert access.shares("alice-notes") == []
+
+
+def test_sharing_with_the_owner_is_refused(access: Access) -> None:
+    with pytest.raises(ConfigError, match="owns 'alice-notes'"):
+        access.share(ALICE, "alice-notes", "Alice@Example.com")
+
+
+def test_e_mail_addresses_match_whatever_their_case(access: Access) -> None:
+    access.share(ALICE, "alice-notes", "Bob@Example.COM")
+    assert access.shares("alice-notes") == ["user:bob@example.com"]
+    assert access.can_read(AdminRule().user_from_claims({"email": "BOB@example.com"}), "alice-notes")
+    assert AdminRule(frozenset({"Root@Example.com"})).user("root@example.com").is_admin

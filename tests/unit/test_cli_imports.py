@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "chromadb", "llama_index")
+HEAVY = ("torch", "transformers", "chromadb", "llama_index", "fastapi", "uvicorn")
 
 
 def imported_after(code: str, **env: str) -> set[str]:
