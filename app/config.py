@@ -133,8 +133,12 @@ class Settings(BaseSettings):
         "`rrf` (reciprocal rank).",
     )
     rrf_k: float = Field(10.0, gt=0, validation_alias="RRF_K", description="Reciprocal-rank fusion constant k.")
-    keyword_weight: float = Field(
-        0.6, ge=0, validation_alias="KEYWORD_WEIGHT", description="Weight of the BM25 list in fusion (dense = 1)."
+    keyword_weight: float | None = Field(
+        None,
+        ge=0,
+        validation_alias="KEYWORD_WEIGHT",
+        description="Weight of the BM25 list in fusion (dense = 1); unset = the embedding model's measured default "
+        "(app/embeddings/tuning.py).",
     )
     keyword_context: float = Field(
         0.5,
@@ -156,13 +160,13 @@ class Settings(BaseSettings):
         validation_alias="TOKEN_STORE",
         description="Keep token vectors on disk (float16) once computed, so a rerank encodes each chunk once.",
     )
-    not_found_threshold: float = Field(
-        0.26,
+    not_found_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
         validation_alias="NOT_FOUND_THRESHOLD",
-        description="Below this cosine similarity of the best passage, answer 'not found in your documents' "
-        "(measured by benchmarks/not_found_threshold.py for the packaged model); 0 disables the check.",
+        description="Below this cosine similarity of the best passage, answer 'not found in your documents'; "
+        "0 disables the check; unset = the embedding model's measured default (app/embeddings/tuning.py).",
     )
 
     llm_api_base: str | None = Field(

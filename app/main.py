@@ -21,6 +21,7 @@ from app.ingest.readers import SUPPORTED_SUFFIXES
 from app.retrieval.passage import Passage
 from app.status import ComponentStatus, check_services
 from app.store.access import LOCAL_ADMIN, User
+from app.store.language import language_name
 from app.ui.sharing import api_keys_panel, share_panel
 from app.ui.sign_in import session_user, sign_in_panel
 from app.view.context import TextContext, marked_markdown
@@ -117,7 +118,10 @@ def show_results(results: list[IngestResult]) -> None:
             st.info(f"{name}: {detail}")
         else:
             extra = f" ({detail})" if detail else ""
-            st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{extra}")
+            language = f", {language_name(result.language)}" if result.language else ""
+            st.success(f"{name}: {result.status}, {_count(result.chunks, 'chunk')}{language}{extra}")
+        if result.notice:
+            st.warning(f"{name}: {escape_markdown(result.notice)}")
 
 
 def _request_cancel() -> None:
@@ -231,11 +235,12 @@ def documents_panel(workspace: Workspace) -> None:
     show_results(st.session_state.get("last_results", []))
 
     for record in workspace.documents():
+        language = f" · {language_name(record.language)}" if record.language else ""
         if not manage:
-            st.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
+            st.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
             continue
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.text(f"{record.name} ({_count(record.chunks, 'chunk')})")
+        left.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
         if right.button(
             "",
             icon=":material/delete:",

@@ -23,6 +23,7 @@ from app.chat.question import FittedQuestion, fit_question, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
+from app.embeddings.tuning import model_tuning
 from app.errors import StoreError
 from app.ingest import reindex as reindexing
 from app.ingest.chunking import safe_file_name
@@ -259,9 +260,15 @@ class Workspace:
         """The BM25 index over exactly the `ready` documents' chunks (default: those ready now)."""
         return self.keyword.sync(self.index, self.ready_chunks() if ready is None else ready)
 
+    @property
+    def not_found_threshold(self) -> float:
+        """NOT_FOUND_THRESHOLD, or when unset the value measured for the embedding model (0 = no check)."""
+        threshold = self.settings.not_found_threshold
+        return model_tuning(self.embedding.model_name).not_found_threshold if threshold is None else threshold
+
     def search_options(self, **overrides: object) -> SearchOptions:
         """Retrieval options from the settings, with per-question overrides (e.g. from the sidebar)."""
-        return SearchOptions.from_settings(self.settings, **overrides)
+        return SearchOptions.from_settings(self.settings, self.embedding.model_name, **overrides)
 
     def retriever(self, options: SearchOptions | None = None) -> SearchRetriever:
         options = options or self.search_options()
@@ -321,7 +328,7 @@ class Workspace:
             embedding=self.embedding,
             llm=self.llm,
             history=history,
-            not_found_threshold=self.settings.not_found_threshold,
+            not_found_threshold=self.not_found_threshold,
             search_query=query.text,
             embedded_query=query.embedded,
             notice=query.notice(keyword_search=options.mode != "dense"),

@@ -27,7 +27,7 @@ from app.store.keyword import KeywordIndex, KeywordRecord
 
 KS = (10, 30, 60)
 RRF_WEIGHTS = (0.5, 0.75, 1.0, 1.5)
-SCORE_WEIGHTS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.85, 1.0)
+SCORE_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.85, 1.0)
 # (k1, b, context share): the app's default; the same without context; the textbook parameters.
 BM25_VARIANTS = ((0.9, 0.4, 0.5), (0.9, 0.4, 0.0), (1.2, 0.75, 0.0))
 

@@ -155,7 +155,15 @@ def create_app(workspaces: Workspaces) -> FastAPI:
         return UploadResponse(
             collection=workspace.collection,
             results=[
-                UploadResult(file=r.file_name, status=r.status, chunks=r.chunks, message=r.message) for r in results
+                UploadResult(
+                    file=r.file_name,
+                    status=r.status,
+                    chunks=r.chunks,
+                    message=r.message,
+                    language=r.language,
+                    notice=r.notice,
+                )
+                for r in results
             ],
         )
 

@@ -90,10 +90,17 @@ class DocumentInfo(BaseModel):
     name: str
     chunks: int
     added_at: str
+    language: str | None = Field(None, description="ISO 639-1 code of the document's text; null: not known.")
 
     @classmethod
     def of(cls, record: DocumentRecord) -> DocumentInfo:
-        return cls(sha256=record.sha256, name=record.name, chunks=record.chunks, added_at=record.added_at)
+        return cls(
+            sha256=record.sha256,
+            name=record.name,
+            chunks=record.chunks,
+            added_at=record.added_at,
+            language=record.language,
+        )
 
 
 class DocumentList(BaseModel):
@@ -108,6 +115,8 @@ class UploadResult(BaseModel):
     status: str
     chunks: int
     message: str
+    language: str | None = Field(None, description="ISO 639-1 code of the document's text; null: not detected.")
+    notice: str = Field("", description="Set when the embedding model does not read that language, with the fix.")
 
 
 class UploadResponse(BaseModel):

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
+from app.chat.question import question_language
 from app.config import Settings
 from app.retrieval.passage import Passage
+from app.store.language import language_name
 
 if TYPE_CHECKING:
     from llama_index.llms.openai_like import OpenAILike
@@ -20,6 +22,13 @@ SYSTEM_PROMPT = (
 )
 
 HISTORY_TURNS = 4
+
+
+def language_instruction(language: str | None) -> str:
+    """The system prompt's last sentence: answer in the question's language (`language`, ISO 639-1), named
+    when it was detected, described when not (None)."""
+    which = f"{language_name(language)}, the language of the question" if language else "the language of the question"
+    return f"Answer in {which}, even where the sources are in another language."
 
 
 def build_llm(settings: Settings) -> OpenAILike | None:
@@ -44,11 +53,13 @@ def build_llm(settings: Settings) -> OpenAILike | None:
 def build_messages(
     question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]] = ()
 ) -> list[ChatMessage]:
-    """System prompt, the last few turns, then the question with its numbered sources."""
+    """System prompt (asking for the question's language, detected and named), the last few turns, then the
+    question with its numbered sources."""
     sources = "\n\n".join(
         f"[{number}] {passage.citation}\n{passage.text}" for number, passage in enumerate(passages, start=1)
     )
-    messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT)]
+    language = language_instruction(question_language(question, history))
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content=f"{SYSTEM_PROMPT} {language}")]
     for role, content in list(history)[-2 * HISTORY_TURNS :]:
         messages.append(ChatMessage(role=MessageRole(role), content=content))
     messages.append(ChatMessage(role=MessageRole.USER, content=f"Sources:\n\n{sources}\n\nQuestion: {question}"))

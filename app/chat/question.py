@@ -1,12 +1,15 @@
-"""A question as retrieval reads it: refused when empty, cut to what the embedding model reads when too long."""
+"""A question as retrieval reads it: refused when empty, cut to what the embedding model reads when too long;
+and the language it is asked in, which the answer is written in."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.errors import EmptyQuestionError
+from app.store.language import detect_language
 
 _SPACE = re.compile(r"\s+")
 # A cut further than this from the next space is in text without spaces (Chinese, Japanese, Thai, a URL):
@@ -100,3 +103,23 @@ def fit_question(text: str, model: TokenCounter) -> FittedQuestion:
     if inside_a_word and space is not None and space.start() - fits < _LONGEST_WORD and text[space.end() :].strip():
         fits = space.end()
     return FittedQuestion(text, text[fits:].strip(), tokens, room)
+
+
+_FEW_LETTERS = 8  # fewer than this ("and 2020?", "और 2020 में?") tells too little: the previous question helps
+
+
+def question_language(question: str, history: Sequence[tuple[str, str]] = ()) -> str | None:
+    """The ISO 639-1 code of the language `question` is asked in, or None when it cannot be told.
+
+    A follow-up of a few letters ("and in 2020?") is read together with the previous question of
+    `history` (`(role, content)` pairs, oldest first), which says more about the language of the talk.
+
+    Raises:
+        ImportError: py3langid is not installed (a broken install).
+    """
+    letters = sum(character.isalpha() for character in question)
+    if letters < _FEW_LETTERS:
+        previous = next((content for role, content in reversed(history) if role == "user"), "")
+        if previous:
+            return detect_language(f"{previous}\n{question}")
+    return detect_language(question)

@@ -61,7 +61,10 @@ def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
     for result in results:
         detail = f" ({result.message})" if result.message else ""
         pages = f", {result.pages} pages" if result.pages else ""
-        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{pages}{detail}")
+        language = f", {result.language}" if result.language else ""
+        print(f"{result.status:<8} {result.file_name}: {result.chunks} chunks{pages}{language}{detail}")
+        if result.notice:
+            print(f"         note: {result.notice}")
     for line in failures:
         print(line)
     statuses = ("indexed", "replaced", "skipped", "cancelled")

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from app.embeddings import Embedding
+from app.embeddings.languages import MULTILINGUAL_MODEL, model_languages
 from app.errors import AppError, IngestCancelledError, UnreadableFileError
 from app.ingest.chunking import (
     chunk_id,
@@ -36,6 +38,7 @@ from app.ingest.transaction import DocumentWriter
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import DOC_KEY, VectorIndex
 from app.store.files import index_write_lock
+from app.store.language import DOCUMENT_MIN_LETTERS, SAMPLE_CHARACTERS, detect_language, language_name
 from app.store.token_store import StagedTokens, TokenStore
 
 # Re-exported: front ends and tests import these from here.
@@ -59,6 +62,37 @@ class IngestResult:
     chunks: int = 0
     message: str = ""
     pages: int = 0
+    language: str | None = None  # ISO 639-1 code of the document's text ("zh"); None: not detected
+    # Set when the embedding model does not read the document's language: what that costs and the fix.
+    notice: str = ""
+
+
+def language_notice(language: str | None, model_name: str) -> str:
+    """The notice for a document in `language` embedded by `model_name`: "" when the model reads it (or
+    either is unknown), else what dense search loses and how to move the index to the multilingual model."""
+    if language is None:
+        return ""
+    languages = model_languages(model_name)
+    if languages.reads(language):
+        return ""
+    return (
+        f"written in {language_name(language)}, which the embedding model '{model_name}' does not read "
+        f"({languages.summary}): questions find it by its words only, not by meaning. To search it by meaning, "
+        f"move the index to the multilingual model: `python -m app reindex --model {MULTILINGUAL_MODEL}`, then "
+        f"set EMBEDDING_MODEL={MULTILINGUAL_MODEL}"
+    )
+
+
+def _document_language(documents: Sequence[Document]) -> str | None:
+    """The language of a document's text, from its beginning (None for a document without text)."""
+    sample: list[str] = []
+    size = 0
+    for document in documents:
+        if size >= SAMPLE_CHARACTERS:
+            break
+        sample.append(document.text)
+        size += len(document.text)
+    return detect_language("\n".join(sample), DOCUMENT_MIN_LETTERS)
 
 
 def _image_nodes(
@@ -174,6 +208,7 @@ class Ingestor:
 
         parsed = parse_file(data, file_name, replace(self._read_options, on_page=tracker.page_read))
         tracker.pages = parsed.pages
+        language = _document_language(parsed.documents)
         label = document_label(file_name, parsed.title)
         nodes = split_into_chunks(
             parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter, label=label
@@ -191,16 +226,16 @@ class Ingestor:
             )
             tracker.batch.check_cancel()
             tracker.report("storing", len(nodes), len(nodes))
-            stored, previous = self._writer.store(file_name, sha, data, nodes, embeddings, tokens)
+            stored, previous = self._writer.store(file_name, sha, data, nodes, embeddings, tokens, language)
         if not stored:  # another writer was faster
-            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
+            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged", language=language)
         notes = "; ".join(parsed.notes)
+        notice = language_notice(language, self._embedding.model_name)
         if previous is not None:
             replaced = f"replaced the earlier version ({previous.chunks} chunks)"
-            return IngestResult(
-                file_name, "replaced", len(nodes), "; ".join(filter(None, [replaced, notes])), parsed.pages
-            )
-        return IngestResult(file_name, "indexed", len(nodes), notes, parsed.pages)
+            notes = "; ".join(filter(None, [replaced, notes]))
+        status: Literal["indexed", "replaced"] = "replaced" if previous is not None else "indexed"
+        return IngestResult(file_name, status, len(nodes), notes, parsed.pages, language, notice)
 
     def _staged_tokens(self, sha: str) -> contextlib.AbstractContextManager[StagedTokens | None]:
         """Where the embedding step puts token vectors until the write commits (none without a token store)."""
@@ -211,7 +246,9 @@ class Ingestor:
     def _already_indexed(self, known: DocumentRecord, file_name: str) -> IngestResult:
         """The result for bytes the collection holds already: stored once, whatever names they come under."""
         if known.name == file_name:
-            return IngestResult(file_name, "skipped", known.chunks, "already indexed, unchanged")
+            return IngestResult(
+                file_name, "skipped", known.chunks, "already indexed, unchanged", language=known.language
+            )
         if known.legacy_name and known.name == PurePosixPath(file_name).name:
             self._writer.rename(known.sha256, file_name)
             message = f"already indexed, unchanged; now named by its path (was '{known.name}')"
@@ -228,10 +265,12 @@ class Ingestor:
     ) -> IngestResult:
         """Store a document whose chunks and vectors were made elsewhere (import-collection), with the same
         journal, lock and kept source as an upload. `data` is its source: what a reindex re-reads."""
-        stored, _ = self._writer.store(file_name, content_sha256(data), data, nodes, embeddings)
+        language = detect_language("\n".join(node.text for node in nodes)[:SAMPLE_CHARACTERS], DOCUMENT_MIN_LETTERS)
+        stored, _ = self._writer.store(file_name, content_sha256(data), data, nodes, embeddings, language=language)
         if not stored:
-            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged")
-        return IngestResult(file_name, "indexed", len(nodes))
+            return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged", language=language)
+        notice = language_notice(language, self._embedding.model_name)
+        return IngestResult(file_name, "indexed", len(nodes), language=language, notice=notice)
 
     def delete(self, sha: str) -> None:
         """Remove a document from the index, the catalog and (unless shared) the kept sources."""

@@ -18,6 +18,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
 from app.config import Fusion, RetrievalMode, Settings
 from app.embeddings.protocol import Embedding
+from app.embeddings.tuning import model_tuning
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
@@ -38,8 +39,9 @@ class SearchOptions:
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: object) -> SearchOptions:
+    def from_settings(cls, settings: Settings, model_name: str = "", /, **overrides: object) -> SearchOptions:
         """The options the settings choose, with per-question `overrides` by field name (e.g. from the sidebar).
+        KEYWORD_WEIGHT unset takes the default measured for the embedding model named `model_name`.
 
         Raises:
             TypeError: an override names no field of SearchOptions.
@@ -50,7 +52,9 @@ class SearchOptions:
             "candidates": settings.retrieval_candidates,
             "fusion": settings.fusion,
             "rrf_k": settings.rrf_k,
-            "keyword_weight": settings.keyword_weight,
+            "keyword_weight": (
+                model_tuning(model_name).keyword_weight if settings.keyword_weight is None else settings.keyword_weight
+            ),
             "rerank": settings.rerank,
             "rerank_weight": settings.rerank_weight,
         }

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS documents (
     source TEXT NOT NULL,
     added_at TEXT NOT NULL,
     legacy_name INTEGER NOT NULL DEFAULT 0,
+    language TEXT,
     PRIMARY KEY (collection, sha256)
 );
 """
@@ -68,8 +69,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
 """
 # Catalog versions (SQLite's user_version): 0 named a document by its file name alone, whatever folder it
 # came from; 1 names it by its path relative to the ingested folder. Rows from version 0 keep their name
-# and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor).
-_VERSION = 1
+# and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor). 2 adds the
+# language a document is written in (`language`, an ISO 639-1 code); rows from before have NULL: not known.
+_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class DocumentRecord:
     source: str
     added_at: str
     legacy_name: bool = False  # named before documents were named by path: the name is only a file name
+    language: str | None = None  # ISO 639-1 code ("zh") detected at ingest; None: not known (no text, or older)
 
 
 @dataclass(frozen=True)
@@ -171,13 +174,14 @@ class Catalog:
         )
         return rows[0] if rows else None
 
-    def begin(self, collection: str, sha256: str, name: str, source: str) -> None:
-        """Journal a document before any of its chunks are written."""
+    def begin(self, collection: str, sha256: str, name: str, source: str, language: str | None = None) -> None:
+        """Journal a document before any of its chunks are written; `language` is its ISO 639-1 code, if known."""
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO documents (collection, sha256, name, chunks, status, source, added_at) "
-                "VALUES (?, ?, ?, 0, 'indexing', ?, ?)",
-                (collection, sha256, name, source, datetime.now(UTC).isoformat(timespec="seconds")),
+                "INSERT OR REPLACE INTO documents "
+                "(collection, sha256, name, chunks, status, source, added_at, language) "
+                "VALUES (?, ?, ?, 0, 'indexing', ?, ?, ?)",
+                (collection, sha256, name, source, datetime.now(UTC).isoformat(timespec="seconds"), language),
             )
 
     def rename(self, collection: str, sha256: str, name: str) -> None:
@@ -344,4 +348,6 @@ def _migrate(db: sqlite3.Connection) -> None:
         if "legacy_name" not in columns:
             db.execute("ALTER TABLE documents ADD COLUMN legacy_name INTEGER NOT NULL DEFAULT 0")
             db.execute("UPDATE documents SET legacy_name = 1")
+        if "language" not in columns:  # NULL for every row indexed before: not known until it is indexed again
+            db.execute("ALTER TABLE documents ADD COLUMN language TEXT")
     db.execute(f"PRAGMA user_version = {_VERSION}")

@@ -268,3 +268,15 @@ def test_health_and_docs_need_no_key(api: Api) -> None:
         assert client.get("/docs").status_code == 200
         paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/chat/completions", "/v1/search", "/v1/collections", "/v1/models"} <= set(paths)
+
+
+def test_an_upload_reports_the_documents_language_and_the_notice_and_the_list_shows_it(api: Api) -> None:
+    chinese = "长城是中国古代修建的防御工程。它东起山海关，西至嘉峪关，全长两万多公里。".encode()
+    with api.client("alice") as client:
+        response = client.post("/v1/collections/alice-scratch/documents", files=[("files", ("wall.txt", chinese))])
+        assert response.status_code == 200, response.text
+        (result,) = response.json()["results"]
+        (document,) = client.get("/v1/collections/alice-scratch/documents").json()["documents"]
+        client.delete(f"/v1/collections/alice-scratch/documents/{document['sha256']}")
+    assert result["language"] == document["language"] == "zh"
+    assert "python -m app reindex --model multilingual-e5-small" in result["notice"]  # the API serves MiniLM here

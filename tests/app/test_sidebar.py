@@ -57,7 +57,7 @@ def test_create_switch_and_delete_a_collection(report_pdf: bytes) -> None:
     assert not any("report.pdf" in name for name in document_names(app)), "a new collection starts empty"
 
     upload(app, "puffins.pdf", make_pdf(["Puffins nest in burrows on rocky islands."]))
-    assert any("puffins.pdf (1 chunk)" in name for name in document_names(app))
+    assert "puffins.pdf (1 chunk) · English" in document_names(app), "each document is listed with its language"
     app.selectbox[0].set_value("documents")
     app.run()
     assert any("report.pdf (3 chunks)" in name for name in document_names(app))

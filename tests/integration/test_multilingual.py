@@ -68,6 +68,20 @@ def ingested(open_e5_workspace: Callable[..., Workspace]) -> Callable[..., Works
     return open_e5_workspace
 
 
+def test_each_document_is_listed_in_its_language_and_the_multilingual_model_gives_no_notice(
+    open_e5_workspace: Callable[..., Workspace],
+) -> None:
+    workspace = open_e5_workspace()
+    results = workspace.ingest([(f"{language}.txt", text.encode()) for language, (text, _) in DOCUMENTS.items()])
+
+    assert {result.file_name: (result.language, result.notice) for result in results} == {
+        f"{language}.txt": (language, "") for language in DOCUMENTS
+    }
+    assert {record.name: record.language for record in workspace.documents()} == {
+        f"{language}.txt": language for language in DOCUMENTS
+    }
+
+
 @pytest.mark.parametrize("mode", ["keyword", "dense"])
 def test_a_question_in_each_language_finds_its_document(ingested: Callable[..., Workspace], mode: str) -> None:
     workspace = ingested(RETRIEVAL_MODE=mode)
@@ -118,3 +132,21 @@ def test_batching_and_truncation_keep_unit_vectors_of_the_same_direction(e5_embe
     short = np.asarray(E5Embedding(dimensions=128).get_text_embedding_batch(texts))
     assert short.shape == (len(texts), 128)
     assert np.allclose(short, batched[:, :128] / np.linalg.norm(batched[:, :128], axis=1, keepdims=True), atol=1e-5)
+
+
+def test_the_not_found_threshold_is_the_models_unless_set(
+    open_e5_workspace: Callable[..., Workspace], open_workspace: Callable[..., Workspace]
+) -> None:
+    from app.embeddings.tuning import E5, MINILM
+
+    assert open_e5_workspace().not_found_threshold == E5.not_found_threshold
+    assert open_workspace(COLLECTION_NAME="english").not_found_threshold == MINILM.not_found_threshold
+    assert open_e5_workspace(NOT_FOUND_THRESHOLD=0.5).not_found_threshold == 0.5
+
+
+def test_an_off_topic_question_is_not_found_with_the_e5_threshold(ingested: Callable[..., Workspace]) -> None:
+    question = "How long should I bake sourdough bread?"
+    answer = ingested().ask(question)
+    assert answer.mode == "not_found"
+    # Every e5 similarity is high: MiniLM's threshold would have answered from an unrelated passage.
+    assert ingested(NOT_FOUND_THRESHOLD=0.26).ask(question).mode == "extractive"

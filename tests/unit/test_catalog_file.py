@@ -16,15 +16,15 @@ def _columns(path: Path, table: str) -> list[str]:
         return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
-def test_a_new_catalog_file_holds_both_tables_with_their_columns_at_version_1(tmp_path: Path) -> None:
+def test_a_new_catalog_file_holds_both_tables_with_their_columns_at_version_2(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite3"
     Catalog(path)
     assert _columns(path, "documents") == [
-        "collection", "sha256", "name", "chunks", "status", "source", "added_at", "legacy_name",
+        "collection", "sha256", "name", "chunks", "status", "source", "added_at", "legacy_name", "language",
     ]  # fmt: skip
     assert _columns(path, "collections") == ["name", "physical", "created_at"]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_collections_registered_through_one_catalog_are_seen_through_another(tmp_path: Path) -> None:
