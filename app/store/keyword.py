@@ -37,8 +37,8 @@ class KeywordRecord:
 
 
 # Saved indexes made with another tokenization are rebuilt: 1 = bm25s words; 2 = with CJK bigrams;
-# 3 = app/store/tokens.py (words of every script).
-TOKENIZER_VERSION = 3
+# 3 = app/store/tokens.py (words of every script); 4 = no empty terms (a word its stemmer strips to nothing).
+TOKENIZER_VERSION = 4
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -223,5 +223,8 @@ class KeywordIndex:
 
 def _scores(bm25: bm25s.BM25, terms: list[str], mask: np.ndarray | None) -> np.ndarray:
     """BM25 of every chunk for the query terms (terms the index never saw count for nothing)."""
-    scores: np.ndarray = bm25.get_scores_from_ids(bm25.get_tokens_ids(terms), weight_mask=mask)
+    # bm25s keeps "" in its vocabulary without a row of scores (it asks for an empty query's id otherwise).
+    rows = len(bm25.scores["indptr"]) - 1
+    ids = [token_id for token_id in bm25.get_tokens_ids(terms) if token_id < rows]
+    scores: np.ndarray = bm25.get_scores_from_ids(ids, weight_mask=mask)
     return scores.astype(np.float32, copy=False)

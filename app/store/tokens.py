@@ -99,7 +99,8 @@ def _word_terms(words: list[str]) -> list[str]:
             by_language.setdefault(language, []).append(word)
     # BM25 reads a bag of terms: stemming each language's words in one call is faster and loses nothing.
     for language, same in by_language.items():
-        terms += _stemmer(language).stemWords(same)
+        # A stemmer may strip a short word to nothing (Greek "όταν" -> ""): the word as written stands for it.
+        terms += [stem or word for word, stem in zip(same, _stemmer(language).stemWords(same), strict=True)]
     return terms
 
 

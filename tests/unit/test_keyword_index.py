@@ -8,7 +8,7 @@ from pathlib import Path
 import bm25s
 import pytest
 
-from app.store.keyword import KeywordIndex, KeywordRecord, _tokenize, context_texts
+from app.store.keyword import TOKENIZER_VERSION, KeywordIndex, KeywordRecord, _tokenize, context_texts
 
 PUMP_MANUAL = [
     KeywordRecord("a-00000", "manual", "Pump seals wear out without any warning at all."),
@@ -91,7 +91,9 @@ def test_index_saved_with_another_context_share_is_rebuilt_and_replaced(tmp_path
     KeywordIndex(tmp_path, context=0.5).ensure("v1", records)
 
     assert built == [1]
-    assert [entry.name for entry in tmp_path.iterdir()] == ["v1-k1=0.9-b=0.4-context=0.5-text=2-tokens=3"]
+    assert [entry.name for entry in tmp_path.iterdir()] == [
+        f"v1-k1=0.9-b=0.4-context=0.5-text=2-tokens={TOKENIZER_VERSION}"
+    ]
 
 
 def test_filter_leaves_out_other_documents_even_when_their_neighbours_match(tmp_path: Path) -> None:

@@ -77,3 +77,19 @@ def test_korean_runs_become_character_pairs() -> None:
 
 def test_full_width_latin_and_digits_read_as_their_ascii_forms() -> None:
     assert keyword_terms("ＡＢＣ１２３") == ["abc123"]
+
+
+def test_a_word_its_stemmer_strips_to_nothing_is_kept_as_written() -> None:
+    # Greek Snowball stems "όταν" (when) to "": an empty term must never reach the index or a query.
+    terms = keyword_terms("Πόσα δευτερόλεπτα έμεναν όταν έληξε ο αγώνας;")
+    assert "" not in terms and "όταν" in terms
+
+
+def test_a_question_with_any_term_the_index_holds_without_scores_is_searched(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # bm25s keeps "" in its vocabulary with no row of scores; asking for it raised instead of scoring.
+    built = KeywordIndex(tmp_path, context=0.5)
+    built.ensure("v1", lambda: [KeywordRecord("c1", "d1", "The Broncos won the AFC championship game.")])
+    assert built.search("Πόσο χρόνος όταν Broncos AFC;", top_k=3)[0][0] == "c1"
+    from app.store.keyword import _scores
+
+    assert _scores(built._bm25, [""], None).tolist() == [0.0]  # type: ignore[arg-type]
