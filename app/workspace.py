@@ -41,6 +41,7 @@ from app.store.data_folder import DataFolder
 from app.store.files import index_write_lock
 from app.store.fingerprint import fingerprint_for
 from app.store.keyword import KeywordIndex
+from app.store.language import detect_language
 from app.store.token_store import TokenStore
 from app.view.context import SourceView, view_source
 from app.workspace_status import WorkspaceStatus
@@ -295,6 +296,8 @@ class Workspace:
         return self._passages(fit_question(require_question(question), self.embedding), options)
 
     def _passages(self, query: FittedQuestion, options: SearchOptions) -> list[Passage]:
+        if options.mode == "hybrid":  # a question in a language none of the documents are in: dense only
+            options = options.for_languages(detect_language(query.text), self.catalog.languages(self.index.name))
         # Keyword search and the rerank read query_str whole; the dense search only the embedded part.
         bundle = QueryBundle(query.text, embedding=self.embedding.get_query_embedding(query.embedded))
         return [Passage.from_node(hit) for hit in self.retriever(options).retrieve(bundle)]

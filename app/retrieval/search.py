@@ -10,7 +10,7 @@ ranked it, so scores mean the same thing in every mode (and a relevance threshol
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -37,6 +37,17 @@ class SearchOptions:
     keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
+
+    def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
+        """These options for a question in language `question` over documents in `documents` (ISO 639-1 codes;
+        None or empty: not known). Hybrid becomes dense when the question's language is none of the documents':
+        its words cannot match theirs, and what does match (a Spanish word stemmed as English, a name) only
+        pushes unrelated passages up. On XQuAD dev with multilingual-e5-small, questions in 11 languages on
+        English paragraphs, dense beat hybrid in 10 of 11 (Spanish 0.929 against 0.717; README, Every language).
+        """
+        if self.mode != "hybrid" or question is None or not documents or question in documents:
+            return self
+        return replace(self, mode="dense")
 
     @classmethod
     def from_settings(cls, settings: Settings, model_name: str = "", /, **overrides: object) -> SearchOptions:

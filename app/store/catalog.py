@@ -145,6 +145,16 @@ class Catalog:
             "SELECT * FROM documents WHERE collection = ? AND status = 'ready' ORDER BY name", collection
         )
 
+    def languages(self, collection: str) -> set[str]:
+        """The languages (ISO 639-1 codes) of the collection's ready documents, those not known left out."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT language FROM documents WHERE collection = ? AND status = 'ready' "
+                "AND language IS NOT NULL",
+                (collection,),
+            )
+            return {row[0] for row in rows}
+
     def ready_chunks(self, collection: str) -> dict[str, int]:
         """sha256 -> chunk count of the ready documents: what every search checks, so it skips the records."""
         with self._connect() as db:

@@ -11,6 +11,7 @@ import pytest
 from app.config import load_settings
 from app.embeddings import build_embedding
 from app.embeddings.e5 import E5Embedding
+from app.retrieval.search import SearchOptions, SearchRetriever
 from app.workspace import Workspace, fingerprint_for
 
 # Per language: a sentence that answers the question, a sentence on another topic, the question.
@@ -150,3 +151,29 @@ def test_an_off_topic_question_is_not_found_with_the_e5_threshold(ingested: Call
     assert answer.mode == "not_found"
     # Every e5 similarity is high: MiniLM's threshold would have answered from an unrelated passage.
     assert ingested(NOT_FOUND_THRESHOLD=0.26).ask(question).mode == "extractive"
+
+
+def test_a_question_in_another_language_than_the_documents_is_searched_by_meaning_only(
+    open_workspace: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = open_workspace()
+    workspace.ingest(
+        [
+            ("meeting.txt", b"The committee meeting takes place every Tuesday morning in the main hall."),
+            ("budget.txt", b"The annual budget was approved by the board after a long debate about costs."),
+        ]
+    )
+    assert {record.language for record in workspace.documents()} == {"en"}
+    searched: list[str] = []
+    real_retriever = workspace.retriever
+
+    def recording_retriever(options: SearchOptions | None = None) -> SearchRetriever:
+        searched.append(options.mode if options else "default")
+        return real_retriever(options)
+
+    monkeypatch.setattr(workspace, "retriever", recording_retriever)
+    hybrid = workspace.search_options(mode="hybrid")
+    spanish = workspace.retrieve("¿Cuándo es la reunión del comité?", options=hybrid)
+    english = workspace.retrieve("When does the committee meet?", options=hybrid)
+    assert searched == ["dense", "hybrid"]
+    assert spanish and english[0].file_name == "meeting.txt"

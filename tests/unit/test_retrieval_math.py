@@ -105,3 +105,23 @@ def test_batched_maxsim_equals_one_product_per_document_float16_and_empty_includ
     assert maxsim_many(query, docs) == pytest.approx([maxsim(query, doc) for doc in docs], abs=1e-5)
     assert maxsim_many(query, []) == []
     assert maxsim_many(np.zeros((0, 8)), docs) == [0.0] * 4
+
+
+@pytest.mark.parametrize(
+    ("question", "documents", "mode"),
+    [
+        ("es", {"en"}, "dense"),  # a Spanish question on English documents: dense only
+        ("zh", {"en", "de"}, "dense"),
+        ("en", {"en"}, "hybrid"),  # the documents' own language: both lists
+        ("de", {"en", "de"}, "hybrid"),  # some documents share it
+        (None, {"en"}, "hybrid"),  # the question's language cannot be told
+        ("es", set(), "hybrid"),  # no document's language is known
+    ],
+)
+def test_hybrid_becomes_dense_only_for_a_question_in_none_of_the_documents_languages(
+    question: str | None, documents: set[str], mode: str
+) -> None:
+    from app.retrieval.search import SearchOptions
+
+    assert SearchOptions(mode="hybrid").for_languages(question, documents).mode == mode
+    assert SearchOptions(mode="keyword").for_languages(question, documents).mode == "keyword"
