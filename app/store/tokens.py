@@ -15,7 +15,8 @@ A text is cut into runs of one kind of script, and each run becomes terms its ow
 
 The language is known from the script alone: no model, and a question in the same script is read the
 same way. Latin-script languages other than English get English rules (a German chunk is stemmed as
-English): per-document language detection is the next step (issue 19, item 3).
+English). Each document's language is now detected and stored (`app/store/language.py`), but these
+terms do not use it yet: stemming a Latin-script document by its own language is still to do.
 
 Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
 """
