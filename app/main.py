@@ -236,11 +236,12 @@ def documents_panel(workspace: Workspace) -> None:
 
     for record in workspace.documents():
         language = f" · {language_name(record.language)}" if record.language else ""
+        line = f"{record.name} ({_count(record.chunks, 'chunk')}){language}"
         if not manage:
-            st.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
+            st.text(line)
             continue
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.text(f"{record.name} ({_count(record.chunks, 'chunk')}){language}")
+        left.text(line)
         if right.button(
             "",
             icon=":material/delete:",
