@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(
         8, ge=1, validation_alias="EMBEDDING_BATCH_SIZE", description="Texts per forward pass of the local model."
     )
+    model_cache_dir: Path | None = Field(
+        None,
+        validation_alias="MODEL_CACHE_DIR",
+        description="Where the local model's ONNX copy is made once (default: DATA_DIR/models).",
+    )
 
     chunk_size: int = Field(
         200, ge=32, validation_alias="CHUNK_SIZE", description="Chunk length in embedding-model tokens."
@@ -317,6 +322,10 @@ class Settings(BaseSettings):
     @property
     def resolved_chroma_path(self) -> Path:
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def resolved_model_cache_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def catalog_path(self) -> Path:

@@ -25,6 +25,7 @@ from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
 from app.embeddings.tuning import model_tuning
 from app.errors import StoreError
+from app.files import index_write_lock
 from app.ingest import reindex as reindexing
 from app.ingest.chunking import safe_file_name
 from app.ingest.from_settings import build_ingestor, read_options_for
@@ -38,7 +39,6 @@ from app.store.access import LOCAL_ADMIN, User
 from app.store.catalog import ApiKeyRecord, DocumentRecord
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
-from app.store.files import index_write_lock
 from app.store.fingerprint import fingerprint_for
 from app.store.keyword import KeywordIndex
 from app.store.language import detect_language

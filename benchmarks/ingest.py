@@ -149,8 +149,13 @@ def main() -> None:
     texts = read_corpus(args.data, limit) if args.data else synthetic_texts(args.limit or 500, words=(120, 260))
     source = str(args.data) if args.data else "synthetic abstracts (seed 0)"
     load_start = time.perf_counter()
-    embedding = LocalEmbedding(threads=settings.embedding_threads, model_batch_size=settings.embedding_batch_size)
-    print(f"Model: {embedding.model_name}, loaded in {time.perf_counter() - load_start:.1f} s (not counted below)")
+    embedding = LocalEmbedding(
+        threads=settings.embedding_threads,
+        model_batch_size=settings.embedding_batch_size,
+        model_cache=str(settings.resolved_model_cache_dir),  # as the app runs it: on its ONNX copy
+    )
+    loaded = time.perf_counter() - load_start
+    print(f"Model: {embedding.model_name} on {embedding.runtime.name}, loaded in {loaded:.1f} s (not counted below)")
     print(
         f"Settings: EMBEDDING_THREADS={settings.embedding_threads} "
         f"EMBEDDING_BATCH_SIZE={settings.embedding_batch_size} "

@@ -12,6 +12,9 @@ import pytest
 # Nothing in the tests may reach a model hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# One ONNX copy of the local model for the whole run and every process it starts (made once, ~15 s), kept in
+# the checkout rather than in each test's data folder.
+os.environ.setdefault("MODEL_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "models"))
 
 PAGES = [
     "The Atlantic puffin nests in burrows on rocky islands in the North Atlantic. "
@@ -54,10 +57,10 @@ def report_pdf() -> bytes:
 
 @pytest.fixture(scope="session")
 def embedding():  # type: ignore[no-untyped-def]
-    """The packaged MiniLM, loaded once per test session."""
+    """The packaged MiniLM as the app runs it (on its ONNX copy), loaded once per test session."""
     from app.embeddings.local import LocalEmbedding
 
-    return LocalEmbedding()
+    return LocalEmbedding(model_cache=os.environ["MODEL_CACHE_DIR"])
 
 
 @pytest.fixture

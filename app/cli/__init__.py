@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if getattr(args, "standalone", False):
             return int(args.run(settings, args))
+        if getattr(args, "preload", None):
+            args.preload(settings)  # work that can run beside the imports below (see `add_workspace_commands`)
         from app.workspace import Workspace
 
         return int(args.run(Workspace(settings), args))

@@ -82,6 +82,14 @@ def cmd_ingest(workspace: Workspace, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _start_loading_models(settings: Settings) -> None:
+    from app.embeddings import load_model_in_background
+    from app.store.language import load_in_background
+
+    load_in_background()
+    load_model_in_background(settings)
+
+
 def cmd_ask(workspace: Workspace, args: argparse.Namespace) -> int:
     answer = workspace.ask(args.question, top_k=args.top_k)
     if args.json:
@@ -132,7 +140,8 @@ def add_workspace_commands(sub: Any) -> None:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer and its sources as JSON")
     ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default: TOP_K)")
-    ask.set_defaults(run=cmd_ask)
+    # The question's language identifier and the embedding model load in threads while the workspace imports.
+    ask.set_defaults(run=cmd_ask, preload=_start_loading_models)
 
     status = sub.add_parser("status", help="which index, model and dimension; how many documents and chunks")
     status.set_defaults(run=cmd_status, standalone=True)

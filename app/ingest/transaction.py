@@ -15,9 +15,9 @@ from pathlib import Path, PurePosixPath
 from llama_index.core.schema import TextNode
 
 from app.errors import StoreError
+from app.files import index_write_lock, write_atomically
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import VectorIndex
-from app.store.files import index_write_lock, write_atomically
 from app.store.token_store import StagedTokens
 
 log = logging.getLogger(__name__)

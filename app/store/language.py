@@ -22,7 +22,7 @@ The model loads on first use (under a second), not on import: `status` and `--he
 from __future__ import annotations
 
 import itertools
-from functools import cache
+import threading
 from typing import Any
 
 import regex
@@ -81,8 +81,27 @@ def language_name(code: str) -> str:
     return _NAMES.get(code, code)
 
 
-@cache
-def _identifier() -> Any:
-    import py3langid.langid
+_loading = threading.Lock()
+_loaded: list[Any] = []  # the identifier, once loaded
 
-    return py3langid.langid.LanguageIdentifier.from_model_file(py3langid.langid.MODEL_FILE)
+
+def load_in_background() -> None:
+    """Start loading the identifier in a daemon thread, for a command that will detect a language soon.
+
+    Its ~0.9 s are mostly LZMA decompression and numpy, which release the GIL: on a second core they
+    run beside the imports of the command (`ask` starts with ~3 s of them) instead of after them.
+    The package itself (and numpy) is imported here, in the caller's thread: two threads importing one
+    package at once can see it half made.
+    """
+    import py3langid.langid  # noqa: F401
+
+    threading.Thread(target=_identifier, name="language-identifier", daemon=True).start()
+
+
+def _identifier() -> Any:
+    with _loading:  # a caller that comes while the background thread loads waits for it, not loads twice
+        if not _loaded:
+            import py3langid.langid
+
+            _loaded.append(py3langid.langid.LanguageIdentifier.from_model_file(py3langid.langid.MODEL_FILE))
+        return _loaded[0]

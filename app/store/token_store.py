@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.embeddings.pooling import FloatArray
-from app.store.files import atomic_file
+from app.files import atomic_file
 
 log = logging.getLogger(__name__)
 

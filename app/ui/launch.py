@@ -18,8 +18,8 @@ from pathlib import Path
 
 from app.config import Settings, load_settings
 from app.errors import AppError
+from app.files import write_atomically
 from app.store.data_folder import DataFolder
-from app.store.files import write_atomically
 from app.ui.exposure import auth_secrets, check_sign_in, secrets_toml
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"

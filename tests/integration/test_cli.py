@@ -63,6 +63,37 @@ def test_ingest_ask_status_across_processes(tmp_path: Path, upload_folder: Path)
     assert "documents:  2" in status.stdout and "384-d" in status.stdout and "all-MiniLM-L6-v2" in status.stdout
 
 
+def test_ask_runs_the_model_without_torch_once_its_onnx_copy_exists(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "cats.txt").write_text("Cats sleep sixteen hours a day. They hunt at dawn.")
+    (folder / "ovens.txt").write_text("The oven reaches 550 degrees on the pizza setting.")
+    data = tmp_path / "index"
+    assert run_cli(data, "ingest", "--quiet", str(folder)).returncode == 0  # makes the copy if the run has none
+    probe = (
+        "import contextlib, io, json, sys\nfrom app.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(['ask', '--json', 'How long do cats sleep?'])\n"
+        "print(json.dumps({'code': code, 'answer': json.loads(out.getvalue()),"
+        " 'modules': sorted({m.split('.')[0] for m in sys.modules})}))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_BASE", "LLM_API_BASE")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**environment, "DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["code"] == 0 and report["answer"]["sources"][0]["file"] == "cats.txt"
+    assert sorted({"torch", "transformers"} & set(report["modules"])) == []
+    assert "onnxruntime" in report["modules"]
+
+
 def test_cli_reports_a_fingerprint_mismatch_without_a_traceback(tmp_path: Path, upload_folder: Path) -> None:
     data = tmp_path / "index"
     assert run_cli(data, "ingest", "-q", str(upload_folder / "report.pdf")).returncode == 0

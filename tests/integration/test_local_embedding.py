@@ -125,3 +125,76 @@ def test_the_local_model_reads_text_and_gives_token_vectors_but_no_images(embedd
     assert (embedding.query_prefix, embedding.passage_prefix) == ("", "")
     with pytest.raises(EmbeddingError, match="has no image path"):
         embedding.embed_image(b"\x89PNG")
+
+
+def test_the_app_runs_the_local_model_on_its_onnx_copy(embedding: LocalEmbedding) -> None:
+    assert embedding.runtime.name == "onnxruntime"
+
+
+def test_the_onnx_copy_gives_what_torch_gives(embedding: LocalEmbedding) -> None:
+    on_torch = LocalEmbedding()  # no model cache: the model runs on torch
+    assert on_torch.runtime.name == "torch"
+    long_text = "The pump turns at 3000 rpm and the valve stays shut. " * 60  # cut to the model's 256 tokens
+    texts = [*TEXTS, long_text, "Ünïcödé: 北京市 and ﬁnance", ""]
+    for text in texts:
+        assert embedding.tokenize(text) == on_torch.tokenize(text), text
+    assert embedding.special_tokens_per_text == on_torch.special_tokens_per_text == 2
+    np.testing.assert_allclose(embedding.embed_dense(texts), on_torch.embed_dense(texts), atol=1e-5)
+    for ours, theirs in zip(embedding.embed_tokens(texts), on_torch.embed_tokens(texts), strict=True):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, atol=1e-4)
+    spans = [(0, 9), (10, 30), (4000, 4100)]  # the last one lies past the model's window
+    for ours, theirs in zip(
+        embedding.encode_spans(long_text, spans), on_torch.encode_spans(long_text, spans), strict=True
+    ):
+        assert (ours is None) == (theirs is None)
+        if ours is not None and theirs is not None:
+            np.testing.assert_allclose(ours[0], theirs[0], atol=1e-4)
+
+
+def linked_model_folder(folder: Path, *, without: str = "") -> Path:
+    """The packaged model under another path (its files linked, not copied), so it gets its own ONNX copy."""
+    folder.mkdir()
+    for file in packaged_model_dir().iterdir():
+        if file.name != without:
+            (folder / file.name).symlink_to(file)
+    return folder
+
+
+def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
+    folder = linked_model_folder(tmp_path / "model", without="tokenizer.json")
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    assert model.runtime.name == "torch"
+    assert list((tmp_path / "cache").glob("*")) == []
+    assert model.embed_dense(["Cats sleep sixteen hours a day."])[0].shape == (384,)
+
+
+def test_a_model_whose_export_fails_runs_on_torch_and_is_not_exported_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.embeddings import onnx_copy
+
+    attempts: list[Path] = []
+
+    def failing_export(folder: Path, target: Path, max_tokens: int) -> None:
+        attempts.append(folder)
+        raise RuntimeError("Unsupported operator: aten::frobnicate")
+
+    monkeypatch.setattr(onnx_copy, "_export", failing_export)
+    folder = linked_model_folder(tmp_path / "model")
+    for _ in range(2):
+        model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+        assert model.runtime.name == "torch"
+    assert len(attempts) == 1
+    (note,) = (tmp_path / "cache").glob("*.failed")
+    assert "aten::frobnicate" in note.read_text()
+    assert list((tmp_path / "cache").glob("*.onnx")) == []
+
+
+def test_a_model_cache_that_cannot_be_written_costs_speed_not_the_model(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    folder = linked_model_folder(tmp_path / "model")
+    model = LocalEmbedding(model_path=folder, model_cache=str(blocker / "models"))
+    assert model.runtime.name == "torch"
+    assert model.embed_dense(["Cats sleep sixteen hours a day."])[0].shape == (384,)

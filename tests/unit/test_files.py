@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store.files import atomic_file, write_atomically
+from app.files import atomic_file, write_atomically
 
 
 def test_an_atomic_write_replaces_the_file_whole(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 # Bottom to top. A module may import from its own package and from any lower layer.
 LAYERS: list[set[str]] = [
-    {"config", "errors", "urls"},
+    {"config", "errors", "urls", "files"},
     {"store", "embeddings"},
     {"ingest", "retrieval", "chat", "view"},
     {"workspace", "workspace_status", "workspaces"},  # the service
