@@ -48,8 +48,9 @@ def ensure_copy(folder: Path, cache_dir: Path, max_tokens: int) -> Path | None:
     """The checked ONNX copy of `folder`, made now if there is none; None where it cannot be made.
 
     None, after a warning in the log: the folder has no `tokenizer.json` (onnxruntime's side tokenizes
-    with it), the exporter is not installed or fails, or the copy disagrees with torch. Never raises
-    for the model; raises OSError if `cache_dir` cannot be written.
+    with it), the exporter is not installed (tried again by the next process) or fails, or the copy
+    disagrees with torch (a `.failed` note: not tried again; delete it to retry). Never raises for
+    the model; raises OSError if `cache_dir` cannot be written.
     """
     target = copy_path(folder, cache_dir)
     failed = target.with_suffix(".failed")
@@ -63,6 +64,9 @@ def ensure_copy(folder: Path, cache_dir: Path, max_tokens: int) -> Path | None:
         log.info("Making an ONNX copy of the embedding model %s (once, about 15 s)", folder)
         try:
             _export(folder, target, max_tokens)
+        except ImportError as exc:  # the installation's fault, not the model's: tried again once it is fixed
+            log.warning("The embedding model runs on torch: its ONNX copy needs %s (reinstall the app)", exc.name)
+            return None
         except Exception as exc:  # noqa: BLE001 - any exporter failure means: stay on torch
             log.warning("The embedding model %s runs on torch: its ONNX copy failed (%s)", folder, exc)
             target.unlink(missing_ok=True)
@@ -135,7 +139,7 @@ def _check(reference: TorchRuntime, onnx_file: Path, folder: Path, max_tokens: i
     """Raises ValueError if the two runtimes disagree on any real token of the probe batch."""
     from app.embeddings.runtimes import OnnxRuntime
 
-    copy = OnnxRuntime(onnx_file, folder / "tokenizer.json", max_tokens, threads=1)
+    copy = OnnxRuntime(onnx_file, folder / "tokenizer.json", max_tokens, threads=1, shared=False)
     if copy.tokenize(PROBE[1]) != reference.tokenize(PROBE[1]):
         raise ValueError("the tokenizer.json pieces differ from the transformers tokenizer's")
     want, got = reference.forward(PROBE), copy.forward(PROBE)

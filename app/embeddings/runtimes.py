@@ -60,14 +60,19 @@ def onnx_session(onnx_file: Path, threads: int) -> Any:
     key = (str(onnx_file), threads)
     with _sessions_lock:
         if key not in _sessions:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3  # errors only: no notes about unused initializers on stderr
-            _sessions[key] = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+            _sessions[key] = new_session(onnx_file, threads)
         return _sessions[key]
+
+
+def new_session(onnx_file: Path, threads: int) -> Any:
+    """A session of its own (not kept for other callers), e.g. to check a copy before it is published."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: no notes about unused initializers on stderr
+    return onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
 
 
 def load_session_in_background(onnx_file: Path, threads: int) -> None:
@@ -83,10 +88,13 @@ class OnnxRuntime:
 
     name = "onnxruntime"
 
-    def __init__(self, onnx_file: Path, tokenizer_file: Path, max_tokens: int, threads: int) -> None:
+    def __init__(
+        self, onnx_file: Path, tokenizer_file: Path, max_tokens: int, threads: int, *, shared: bool = True
+    ) -> None:
         from tokenizers import Tokenizer
 
-        self._session = onnx_session(onnx_file, threads)
+        # shared: the process's one session of this file (`onnx_session`); else a session of its own.
+        self._session = onnx_session(onnx_file, threads) if shared else new_session(onnx_file, threads)
         self._inputs = {node.name for node in self._session.get_inputs()}
         # Two instances, so that no call changes the other's settings: the whole text (counting, splitting)
         # and the model's window (the forward pass). sentence-transformers saves some with padding on.

@@ -198,3 +198,40 @@ def test_a_model_cache_that_cannot_be_written_costs_speed_not_the_model(tmp_path
     model = LocalEmbedding(model_path=folder, model_cache=str(blocker / "models"))
     assert model.runtime.name == "torch"
     assert model.embed_dense(["Cats sleep sixteen hours a day."])[0].shape == (384,)
+
+
+def test_a_missing_exporter_package_is_tried_again_once_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.embeddings import onnx_copy
+
+    attempts: list[Path] = []
+
+    def exporter_not_installed(folder: Path, target: Path, max_tokens: int) -> None:
+        attempts.append(folder)
+        raise ImportError("No module named 'onnxscript'", name="onnxscript")
+
+    monkeypatch.setattr(onnx_copy, "_export", exporter_not_installed)
+    folder = linked_model_folder(tmp_path / "model")
+    for _ in range(2):
+        assert LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache")).runtime.name == "torch"
+    assert len(attempts) == 2, "the installation's fault: no note that would stop the next try"
+    assert list((tmp_path / "cache").glob("*.failed")) == []
+
+
+def test_a_model_folder_gets_its_onnx_copy_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.embeddings import onnx_copy
+
+    folder = linked_model_folder(tmp_path / "model")
+    copy = onnx_copy.ensure_copy(folder, tmp_path / "cache", max_tokens=256)  # the real export and its check
+    assert copy is not None and copy.is_file() and copy.parent == tmp_path / "cache"
+    assert [p.name for p in (tmp_path / "cache").iterdir() if p.suffix in (".partial", ".failed")] == []
+
+    def no_second_export(*args: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_copy, "_export", no_second_export)
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    assert model.runtime.name == "onnxruntime"
+    reference = LocalEmbedding(model_path=folder)
+    np.testing.assert_allclose(model.embed_dense(TEXTS), reference.embed_dense(TEXTS), atol=1e-5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.embeddings.local import packaged_model_dir
 from app.embeddings.pooling import maxsim
 from app.ingest.chunking import document_label
 from app.store.chunk_text import LABEL_KEY, searchable_text
@@ -107,9 +108,17 @@ def test_late_chunk_vectors_pool_the_chunk_tokens_of_a_shared_pass(embedding) ->
     chunks = ["The coolant pump turns at 3000 rpm.", "It was serviced in May.", "Its seals were replaced."]
     pairs = late_chunk(embedding, chunks, lambda text: len(embedding.tokenize(text)), budget=250)
     text, spans = merge_chunks(chunks)
-    encoded = embedding._tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
+    # The reference: the whole text through the model on torch, outside the app's code.
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = str(packaged_model_dir())
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    encoded = tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
     offsets = encoded.pop("offset_mapping")[0].numpy()
-    states = embedding._model(**encoded).last_hidden_state[0].detach().float().numpy()
+    with torch.inference_mode():
+        model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+        states = model(**encoded).last_hidden_state[0].float().numpy()
     for (dense, tokens), (start, end) in zip(pairs, spans, strict=True):
         inside = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] < end) & (offsets[:, 1] > start)
         np.testing.assert_allclose(dense, l2_normalize(states[inside].mean(axis=0)), atol=1e-5)
