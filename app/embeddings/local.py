@@ -87,7 +87,11 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
                 log.warning("The embedding model runs on torch: MODEL_CACHE_DIR cannot be written (%s)", exc)
                 copy = None
             if copy is not None:
-                return OnnxRuntime(copy, folder / "tokenizer.json", self.max_tokens, self.threads)
+                try:
+                    return OnnxRuntime(copy, folder / "tokenizer.json", self.max_tokens, self.threads)
+                except Exception as exc:  # noqa: BLE001 - a damaged copy: torch now, a new copy next time
+                    log.warning("The embedding model runs on torch: its ONNX copy %s is unreadable (%s)", copy, exc)
+                    copy.unlink(missing_ok=True)
         return TorchRuntime(folder, self.max_tokens, self.threads)
 
     @classmethod

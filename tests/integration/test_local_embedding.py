@@ -235,3 +235,16 @@ def test_a_model_folder_gets_its_onnx_copy_once(tmp_path: Path, monkeypatch: pyt
     assert model.runtime.name == "onnxruntime"
     reference = LocalEmbedding(model_path=folder)
     np.testing.assert_allclose(model.embed_dense(TEXTS), reference.embed_dense(TEXTS), atol=1e-5)
+
+
+def test_a_damaged_onnx_copy_runs_on_torch_and_is_made_again(tmp_path: Path) -> None:
+    from app.embeddings.onnx_copy import copy_path
+
+    folder = linked_model_folder(tmp_path / "model")
+    damaged = copy_path(folder, tmp_path / "cache")
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"\x08\x07not a model")  # e.g. a disk that lost blocks
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    assert model.runtime.name == "torch"
+    assert model.embed_dense(["Cats sleep sixteen hours a day."])[0].shape == (384,)
+    assert not damaged.exists(), "removed, so that the next start makes a good copy"
