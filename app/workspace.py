@@ -258,8 +258,10 @@ class Workspace:
         self.data.prune_page_images()
 
     def keyword_index(self, ready: Mapping[str, int] | None = None) -> KeywordIndex:
-        """The BM25 index over exactly the `ready` documents' chunks (default: those ready now)."""
-        return self.keyword.sync(self.index, self.ready_chunks() if ready is None else ready)
+        """The BM25 index over exactly the `ready` documents' chunks (default: those ready now), each document's
+        Latin-script words stemmed by its language."""
+        ready = self.ready_chunks() if ready is None else ready
+        return self.keyword.sync(self.index, ready, self.catalog.ready_languages(self.index.name))
 
     @property
     def not_found_threshold(self) -> float:

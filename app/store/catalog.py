@@ -155,6 +155,16 @@ class Catalog:
             )
             return {row[0] for row in rows}
 
+    def ready_languages(self, collection: str) -> dict[str, str]:
+        """sha256 -> language (ISO 639-1) of the ready documents whose language is known."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT sha256, language FROM documents WHERE collection = ? AND status = 'ready' "
+                "AND language IS NOT NULL",
+                (collection,),
+            )
+            return {sha: language for sha, language in rows}
+
     def ready_chunks(self, collection: str) -> dict[str, int]:
         """sha256 -> chunk count of the ready documents: what every search checks, so it skips the records."""
         with self._connect() as db:

@@ -34,21 +34,22 @@ class KeywordRecord:
     chunk_id: str
     doc_sha: str
     text: str
+    language: str | None = None  # the document's (ISO 639-1), for stemming Latin-script words
 
 
 # Saved indexes made with another tokenization are rebuilt: 1 = bm25s words; 2 = with CJK bigrams;
-# 3 = app/store/tokens.py (words of every script); 4 = no empty terms (a word its stemmer strips to nothing).
-TOKENIZER_VERSION = 4
+# 3 = app/store/tokens.py (words of every script); 4 = no empty terms (a word its stemmer strips to nothing);
+# 5 = Latin-script words stemmed by their document's language.
+TOKENIZER_VERSION = 5
 
 
-def _tokenize(texts: Sequence[str]) -> list[list[str]]:
-    terms = [keyword_terms(text) for text in texts]
+def _tokenize(texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[list[str]]:
+    languages = languages or [None] * len(texts)
+    terms = [
+        keyword_terms(text, [language] if language else ()) for text, language in zip(texts, languages, strict=True)
+    ]
     # bm25s cannot build a vocabulary of nothing; a term no question yields stands in for it.
     return terms if any(terms) else [[""] for _ in texts]
-
-
-def _query_terms(query: str) -> list[str]:
-    return keyword_terms(query)
 
 
 def context_texts(records: Sequence[KeywordRecord]) -> list[str]:
@@ -73,15 +74,19 @@ class ChunkSource(Protocol):
     def chunks(self) -> list[tuple[str, str, str]]: ...
 
 
-def read_records(source: ChunkSource, ready: Mapping[str, int], attempts: int = 3) -> list[KeywordRecord]:
-    """The `ready` documents' chunks (sha256 -> chunk count), each document's count checked against it.
+def read_records(
+    source: ChunkSource, ready: Mapping[str, int], languages: Mapping[str, str] | None = None, attempts: int = 3
+) -> list[KeywordRecord]:
+    """The `ready` documents' chunks (sha256 -> chunk count), each document's count checked against it,
+    with its document's language from `languages` (sha256 -> ISO 639-1 code; a document not in it has none).
 
     `chunks()` reads the collection in pages; another process deleting a document meanwhile shifts
     the pages and can skip other documents' chunks, so a short count means reading again (at most
     `attempts` reads; the last one is used, short or not, and logged).
     """
     for attempt in range(1, attempts + 1):
-        records = [KeywordRecord(*chunk) for chunk in source.chunks() if chunk[1] in ready]
+        known = languages or {}
+        records = [KeywordRecord(*chunk, known.get(chunk[1])) for chunk in source.chunks() if chunk[1] in ready]
         found = Counter(record.doc_sha for record in records)
         short = [sha for sha, expected in ready.items() if found[sha] < expected]
         if not short:
@@ -90,11 +95,12 @@ def read_records(source: ChunkSource, ready: Mapping[str, int], attempts: int = 
     return records
 
 
-def corpus_version(documents: Iterable[tuple[str, int]]) -> str:
-    """A name for the set of (document sha256, chunk count) pairs an index covers."""
+def corpus_version(documents: Iterable[tuple[str, int]], languages: Mapping[str, str] | None = None) -> str:
+    """A name for the set of (document sha256, chunk count) pairs an index covers, and their languages."""
     digest = hashlib.sha256()
+    known = languages or {}
     for sha, chunks in sorted(documents):
-        digest.update(f"{sha}:{chunks}\n".encode())
+        digest.update(f"{sha}:{chunks}:{known.get(sha, '')}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -122,6 +128,7 @@ class KeywordIndex:
         self._context_bm25: bm25s.BM25 | None = None
         self._ids: list[str] = []
         self._docs: list[str] = []
+        self._languages: list[str] = []  # of the documents covered: a question's Latin words get their stems
 
     def ensure(self, version: str, records: Callable[[], list[KeywordRecord]]) -> None:
         """Make the index cover `version`: load it from disk, or build it from `records()` and save it."""
@@ -140,19 +147,23 @@ class KeywordIndex:
             self._version = version
             self._prune(keep=version)
 
-    def sync(self, source: ChunkSource, ready: Mapping[str, int]) -> KeywordIndex:
+    def sync(
+        self, source: ChunkSource, ready: Mapping[str, int], languages: Mapping[str, str] | None = None
+    ) -> KeywordIndex:
         """This index, made to cover exactly the `ready` documents' chunks (sha256 -> chunk count) of
-        `source`: loaded from disk, or rebuilt by reading `source` when the ready documents changed."""
-        self.ensure(corpus_version(ready.items()), lambda: read_records(source, ready))
+        `source`, each stemmed by its document's language in `languages` (sha256 -> ISO 639-1 code):
+        loaded from disk, or rebuilt by reading `source` when the ready documents changed."""
+        self.ensure(corpus_version(ready.items(), languages), lambda: read_records(source, ready, languages))
         return self
 
     def search(self, query: str, top_k: int, allowed_docs: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks with no query term in them or their context are left out."""
         with self._lock:
             bm25, context_bm25, ids, docs = self._bm25, self._context_bm25, self._ids, self._docs
+            languages = self._languages
         if bm25 is None or not ids or top_k <= 0:
             return []
-        terms = _query_terms(query)
+        terms = keyword_terms(query, languages)
         mask = None
         if allowed_docs is not None:
             mask = np.fromiter((doc in allowed_docs for doc in docs), dtype=np.float32, count=len(docs))
@@ -167,16 +178,19 @@ class KeywordIndex:
     def _build(self, records: list[KeywordRecord]) -> None:
         self._ids = [record.chunk_id for record in records]
         self._docs = [record.doc_sha for record in records]
+        # A document of no known language was stemmed by English rules: a question needs them too.
+        self._languages = sorted({record.language or "en" for record in records})
         self._bm25 = self._context_bm25 = None
         if not records:
             return
-        self._bm25 = self._new_bm25([record.text for record in records])
+        languages = [record.language for record in records]
+        self._bm25 = self._new_bm25([record.text for record in records], languages)
         if self._context > 0:
-            self._context_bm25 = self._new_bm25(context_texts(records))
+            self._context_bm25 = self._new_bm25(context_texts(records), languages)  # a neighbour is of one document
 
-    def _new_bm25(self, texts: list[str]) -> bm25s.BM25:
+    def _new_bm25(self, texts: list[str], languages: list[str | None]) -> bm25s.BM25:
         bm25 = bm25s.BM25(k1=self._k1, b=self._b)
-        bm25.index(_tokenize(texts), show_progress=False)
+        bm25.index(_tokenize(texts, languages), show_progress=False)
         return bm25
 
     def _save(self, path: Path) -> None:
@@ -187,7 +201,8 @@ class KeywordIndex:
                 self._bm25.save(str(staging / "chunks"), show_progress=False)
             if self._context_bm25 is not None:
                 self._context_bm25.save(str(staging / "context"), show_progress=False)
-            (staging / "chunks.json").write_text(json.dumps({"ids": self._ids, "docs": self._docs}))
+            listing = {"ids": self._ids, "docs": self._docs, "languages": self._languages}
+            (staging / "chunks.json").write_text(json.dumps(listing))
             try:
                 staging.rename(path)  # atomic: readers see a whole index or none
             except OSError:
@@ -203,6 +218,7 @@ class KeywordIndex:
         try:
             chunks = json.loads(listing.read_text())
             self._ids, self._docs = list(chunks["ids"]), list(chunks["docs"])
+            self._languages = list(chunks["languages"])
             self._bm25 = self._context_bm25 = None
             if self._ids:
                 self._bm25 = bm25s.BM25.load(str(path / "chunks"), show_progress=False)

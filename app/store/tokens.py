@@ -13,10 +13,13 @@ A text is cut into runs of one kind of script, and each run becomes terms its ow
   stop words and Snowball stemmer of the script's main language: English for Latin, Russian for
   Cyrillic, Arabic, Hindi for Devanagari, Greek.
 
-The language is known from the script alone: no model, and a question in the same script is read the
-same way. Latin-script languages other than English get English rules (a German chunk is stemmed as
-English). Each document's language is now detected and stored (`app/store/language.py`), but these
-terms do not use it yet: stemming a Latin-script document by its own language is still to do.
+Latin script is shared by many languages: its words take the Snowball stemmer and stop words of the
+text's language where it is given (a document's detected language, `app/store/language.py`) and
+PyStemmer has one (German, French, Spanish, Italian, Portuguese, Dutch, the Nordic languages, Finnish,
+Hungarian, Romanian, Turkish, Indonesian, ...), else English's. A question is read with every language
+its collection's documents are in (each of its Latin words gives one term per language, duplicates
+dropped): its own detected language would miss the documents' stems whenever a short question is told
+as a neighbouring language.
 
 Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cache
 from typing import Any
 
@@ -33,7 +36,7 @@ import bm25s.stopwords
 import regex
 import Stemmer
 
-TOKENIZATION = "scripts-1"
+TOKENIZATION = "scripts-2"
 """Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
@@ -46,13 +49,39 @@ _SEGMENTED = regex.compile(rf"[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
-_SCRIPTS = [
-    (regex.compile(r"\p{Latin}"), "english", frozenset(bm25s.stopwords.STOPWORDS_EN)),
+_LATIN = regex.compile(r"\p{Latin}")
+_SCRIPTS = [  # every script but Latin (below): one language's stemmer and stop words each
     (regex.compile(r"\p{Cyrillic}"), "russian", frozenset(bm25s.stopwords.STOPWORDS_RUSSIAN)),
     (regex.compile(r"\p{Arabic}"), "arabic", frozenset()),
     (regex.compile(r"\p{Devanagari}"), "hindi", frozenset()),
     (regex.compile(r"\p{Greek}"), "greek", frozenset()),
 ]
+# Latin-script languages by ISO 639-1 code: PyStemmer's Snowball stemmer, and bm25s' stop words where it has them.
+_LATIN_LANGUAGES: dict[str, tuple[str, frozenset[str]]] = {
+    "en": ("english", frozenset(bm25s.stopwords.STOPWORDS_EN)),
+    "de": ("german", frozenset(bm25s.stopwords.STOPWORDS_GERMAN)),
+    "fr": ("french", frozenset(bm25s.stopwords.STOPWORDS_FRENCH)),
+    "es": ("spanish", frozenset(bm25s.stopwords.STOPWORDS_SPANISH)),
+    "it": ("italian", frozenset(bm25s.stopwords.STOPWORDS_ITALIAN)),
+    "pt": ("portuguese", frozenset(bm25s.stopwords.STOPWORDS_PORTUGUESE)),
+    "nl": ("dutch", frozenset(bm25s.stopwords.STOPWORDS_DUTCH)),
+    "sv": ("swedish", frozenset(bm25s.stopwords.STOPWORDS_SWEDISH)),
+    "no": ("norwegian", frozenset(bm25s.stopwords.STOPWORDS_NORWEGIAN)),
+    "nb": ("norwegian", frozenset(bm25s.stopwords.STOPWORDS_NORWEGIAN)),
+    "da": ("danish", frozenset(bm25s.stopwords.STOPWORDS_DANISH)),
+    "tr": ("turkish", frozenset(bm25s.stopwords.STOPWORDS_TURKISH)),
+    "fi": ("finnish", frozenset()),
+    "hu": ("hungarian", frozenset()),
+    "ro": ("romanian", frozenset()),
+    "id": ("indonesian", frozenset()),
+    "ca": ("catalan", frozenset()),
+    "eu": ("basque", frozenset()),
+    "ga": ("irish", frozenset()),
+    "lt": ("lithuanian", frozenset()),
+    "cs": ("czech", frozenset()),
+    "pl": ("polish", frozenset()),
+    "et": ("estonian", frozenset()),
+}
 # Sudachi's part-of-speech classes that carry no content: particles, auxiliary verbs, symbols, blanks.
 _JAPANESE_FUNCTION_WORDS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
 
@@ -60,15 +89,22 @@ _JAPANESE_FUNCTION_WORDS = frozenset({"助詞", "助動詞", "補助記号", "�
 _local = threading.local()
 
 
-def keyword_terms(text: str) -> list[str]:
+def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     """The terms BM25 indexes for `text` (and looks up for a question), in no particular order (a bag of terms).
+
+    `languages` (ISO 639-1 codes) choose the stemmers of Latin-script words: a document's own language, or
+    every language of the documents a question is asked of; English for a language with no stemmer here.
 
     Raises:
         ImportError: a segmenter package of this module is not installed (a broken install).
     """
+    # A language with no stemmer here reads its Latin-script words (names, loans) by English rules, as does text
+    # of no known language: a question must get each rule its documents' words were stemmed by.
+    english = _LATIN_LANGUAGES["en"]
+    latin = sorted({_LATIN_LANGUAGES.get(code, english) for code in languages} or {english})  # by stemmer name
     text = unicodedata.normalize("NFKC", text).casefold()
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
-        return _word_terms(_WORDS.findall(text))
+        return _word_terms(_WORDS.findall(text), latin)
     japanese = _KANA.search(text) is not None
     terms: list[str] = []
     words: list[str] = []
@@ -83,15 +119,20 @@ def keyword_terms(text: str) -> list[str]:
             terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
         else:
             words.append(piece)
-    return terms + _word_terms(words)
+    return terms + _word_terms(words, latin)
 
 
-def _word_terms(words: list[str]) -> list[str]:
-    """Words of two characters or more, stop words left out, stemmed by the language of their script."""
+def _word_terms(words: list[str], latin: list[tuple[str, frozenset[str]]]) -> list[str]:
+    """Words of two characters or more, stop words left out, stemmed by the language of their script (Latin
+    words by each of the `latin` stemmers: one term per distinct stem)."""
     terms: list[str] = []
     by_language: dict[str, list[str]] = {}
+    latin_words: list[str] = []
     for word in words:
         if len(word) < 2:
+            continue
+        if _LATIN.match(word[0]):
+            latin_words.append(word)
             continue
         language, stopwords = _language_of(word[0])
         if language is None:
@@ -100,9 +141,21 @@ def _word_terms(words: list[str]) -> list[str]:
             by_language.setdefault(language, []).append(word)
     # BM25 reads a bag of terms: stemming each language's words in one call is faster and loses nothing.
     for language, same in by_language.items():
-        # A stemmer may strip a short word to nothing (Greek "όταν" -> ""): the word as written stands for it.
-        terms += [stem or word for word, stem in zip(same, _stemmer(language).stemWords(same), strict=True)]
+        terms += _stems(language, same)
+    if len(latin) == 1:
+        language, stopwords = latin[0]
+        return terms + _stems(language, [word for word in latin_words if word not in stopwords])
+    # A question over documents in several languages: each word's distinct stems; a stop word of any of them
+    # is left out ("die" is German's article before it is an English verb).
+    for word in latin_words:
+        if not any(word in stopwords for _, stopwords in latin):
+            terms += sorted({stem for language, _ in latin for stem in _stems(language, [word])})
     return terms
+
+
+def _stems(language: str, words: list[str]) -> list[str]:
+    # A stemmer may strip a short word to nothing (Greek "όταν" -> ""): the word as written stands for it.
+    return [stem or word for word, stem in zip(words, _stemmer(language).stemWords(words), strict=True)]
 
 
 def _bigrams(run: str) -> list[str]:

@@ -31,6 +31,20 @@ def test_the_language_is_stored_with_each_document_and_a_model_that_cannot_read_
     }
 
 
+def test_keyword_search_stems_each_document_by_its_own_language(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace(RETRIEVAL_MODE="keyword")
+    german, english = workspace.ingest(
+        [
+            ("altstadt.txt", "Die Häuser der Altstadt wurden um 1900 aus rotem Backstein gebaut.".encode()),
+            ("harbour.txt", b"The harbour cranes were painted yellow in the spring of 1987."),
+        ]
+    )
+    assert (german.language, english.language) == ("de", "en")
+    # "Haus" is a form of "Häuser" only to a German stemmer (English rules keep both as written).
+    assert [p.file_name for p in workspace.retrieve("Wie alt ist das Haus?")] == ["altstadt.txt"]
+    assert [p.file_name for p in workspace.retrieve("Which crane was painted?")] == ["harbour.txt"]
+
+
 def test_a_catalog_from_before_languages_opens_with_unknown_languages_and_new_documents_get_theirs(
     open_workspace,  # type: ignore[no-untyped-def]
 ) -> None:

@@ -93,3 +93,47 @@ def test_a_question_with_any_term_the_index_holds_without_scores_is_searched(tmp
     from app.store.keyword import _scores
 
     assert _scores(built._bm25, [""], None).tolist() == [0.0]  # type: ignore[arg-type]
+
+
+def test_latin_script_words_take_the_stemmer_of_their_documents_language() -> None:
+    assert keyword_terms("Die Häuser wurden gebaut", ["de"]) == ["haus", "wurd", "gebaut"]
+    assert keyword_terms("Die Häuser wurden gebaut") == ["die", "häuser", "wurden", "gebaut"]  # English rules
+    assert keyword_terms("les maisons", ["fr"]) == keyword_terms("la maison", ["fr"]) == ["maison"]
+    assert keyword_terms("running cats", ["vi"]) == ["run", "cat"]  # no Vietnamese stemmer: English rules
+
+
+def test_a_question_over_documents_in_two_languages_gets_the_stems_of_both() -> None:
+    assert keyword_terms("the houses and die Häuser", ["de", "en"]) == ["hous", "haus", "häuser"]
+
+
+def test_a_german_question_finds_the_german_passage_by_another_form_of_its_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    records = [
+        KeywordRecord("de-1", "d1", "Die Häuser der Altstadt wurden im Jahr 1900 gebaut.", "de"),
+        KeywordRecord("de-2", "d2", "Der Bahnhof liegt am Rand der Stadt.", "de"),
+        KeywordRecord("en-1", "d3", "The houses of the old town were built in 1900.", "en"),
+        KeywordRecord("en-2", "d4", "The station lies at the edge of the town.", "en"),
+    ]
+    built = KeywordIndex(tmp_path / "both", context=0)
+    built.ensure("v1", lambda: records)
+    assert built.search("Wann wurde das Haus gebaut?", top_k=4)[0][0] == "de-1"
+    assert built.search("When was the house built?", top_k=4)[0][0] == "en-1"
+    # Stemmed as English, "Häuser" and "Haus" are two words: a German question for "Haus" misses the passage.
+    english_rules = KeywordIndex(tmp_path / "english", context=0)
+    english_rules.ensure("v1", lambda: [KeywordRecord(r.chunk_id, r.doc_sha, r.text) for r in records])
+    hits = dict(english_rules.search("Haus", top_k=4))
+    assert "de-1" not in hits
+    assert "de-1" in dict(built.search("Haus", top_k=4))
+
+
+def test_a_question_gets_english_rules_too_where_a_document_was_stemmed_by_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A document of no known language (indexed before languages were detected) and one in a language with no
+    # stemmer here (Vietnamese) were stemmed as English: a question must meet them with English rules as well.
+    assert keyword_terms("running", ["vi", "de"]) == ["run", "running"]
+    records = [
+        KeywordRecord("es-1", "d1", "Las ciudades más grandes del país están en la costa.", "es"),
+        KeywordRecord("old-1", "d2", "The running club meets at dawn.", None),
+    ]
+    built = KeywordIndex(tmp_path, context=0)
+    built.ensure("v1", lambda: records)
+    assert built.search("runs", top_k=2)[0][0] == "old-1"
+    assert built.search("ciudad", top_k=2)[0][0] == "es-1"
