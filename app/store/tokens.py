@@ -17,9 +17,9 @@ Latin script is shared by many languages: its words take the Snowball stemmer an
 text's language where it is given (a document's detected language, `app/store/language.py`) and
 PyStemmer has one (German, French, Spanish, Italian, Portuguese, Dutch, the Nordic languages, Finnish,
 Hungarian, Romanian, Turkish, Indonesian, ...), else English's. A question is read with every language
-its collection's documents are in (each of its Latin words gives one term per language, duplicates
-dropped): its own detected language would miss the documents' stems whenever a short question is told
-as a neighbouring language.
+its collection's documents are in (each of its Latin words gives one term per language whose stop word
+it is not, duplicates dropped): its own detected language would miss the documents' stems whenever a
+short question is told as a neighbouring language.
 
 Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
 """
@@ -36,7 +36,7 @@ import bm25s.stopwords
 import regex
 import Stemmer
 
-TOKENIZATION = "scripts-2"
+TOKENIZATION = "scripts-3"
 """Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
@@ -50,6 +50,7 @@ _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _LATIN = regex.compile(r"\p{Latin}")
+_DOTTED_I = "i\u0307"  # "İ".casefold()
 _SCRIPTS = [  # every script but Latin (below): one language's stemmer and stop words each
     (regex.compile(r"\p{Cyrillic}"), "russian", frozenset(bm25s.stopwords.STOPWORDS_RUSSIAN)),
     (regex.compile(r"\p{Arabic}"), "arabic", frozenset()),
@@ -102,7 +103,9 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     # of no known language: a question must get each rule its documents' words were stemmed by.
     english = _LATIN_LANGUAGES["en"]
     latin = sorted({_LATIN_LANGUAGES.get(code, english) for code in languages} or {english})  # by stemmer name
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # Casefolding "İ" (Turkish capital dotted I) gives "i" and a combining dot above: without the dot, "İstanbul"
+    # and "istanbul" are one term, as they are in every other case.
+    text = unicodedata.normalize("NFKC", text).casefold().replace(_DOTTED_I, "i")
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
         return _word_terms(_WORDS.findall(text), latin)
     japanese = _KANA.search(text) is not None
@@ -145,11 +148,12 @@ def _word_terms(words: list[str], latin: list[tuple[str, frozenset[str]]]) -> li
     if len(latin) == 1:
         language, stopwords = latin[0]
         return terms + _stems(language, [word for word in latin_words if word not in stopwords])
-    # A question over documents in several languages: each word's distinct stems; a stop word of any of them
-    # is left out ("die" is German's article before it is an English verb).
+    # A question over documents in several languages: each word's distinct stems by the languages it is not a
+    # stop word of ("die" is German's article and an English verb: the English stem finds the English documents,
+    # where it was kept; the German ones never hold it). A stop word of every language is left out.
     for word in latin_words:
-        if not any(word in stopwords for _, stopwords in latin):
-            terms += sorted({stem for language, _ in latin for stem in _stems(language, [word])})
+        kept_by = [language for language, stopwords in latin if word not in stopwords]
+        terms += sorted({stem for language in kept_by for stem in _stems(language, [word])})
     return terms
 
 
