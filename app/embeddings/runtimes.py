@@ -14,6 +14,7 @@ special tokens and padding.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +76,20 @@ def new_session(onnx_file: Path, threads: int) -> Any:
     return onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
 
 
-def load_session_in_background(onnx_file: Path, threads: int) -> None:
-    """Start making `onnx_session(onnx_file, threads)` in a daemon thread: onnxruntime reads and optimizes the
-    graph in C++ (~0.2 s for MiniLM), beside the Python imports of a command that will embed soon."""
+def load_session_in_background(onnx_file: Path, threads: int) -> threading.Thread:
+    """Start making `onnx_session(onnx_file, threads)` in a daemon thread (returned, started): onnxruntime reads
+    and optimizes the graph in C++ (~0.2 s for MiniLM), beside the Python imports of a command that will embed
+    soon. A copy it cannot read is left to the model's own load, which tries again, says why in the log and
+    runs on torch: the thread prints nothing."""
     import onnxruntime  # noqa: F401 - imported in the caller's thread: two threads importing one package race
 
-    threading.Thread(target=onnx_session, args=(onnx_file, threads), name="onnx-session", daemon=True).start()
+    def load() -> None:
+        with contextlib.suppress(Exception):  # reported by the load that needs the session (LocalEmbedding)
+            onnx_session(onnx_file, threads)
+
+    thread = threading.Thread(target=load, name="onnx-session", daemon=True)
+    thread.start()
+    return thread
 
 
 class OnnxRuntime:

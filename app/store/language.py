@@ -21,6 +21,7 @@ The model loads on first use (under a second), not on import: `status` and `--he
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from typing import Any
@@ -95,7 +96,12 @@ def load_in_background() -> None:
     """
     import py3langid.langid  # noqa: F401
 
-    threading.Thread(target=_identifier, name="language-identifier", daemon=True).start()
+    threading.Thread(target=_load_quietly, name="language-identifier", daemon=True).start()
+
+
+def _load_quietly() -> None:
+    with contextlib.suppress(Exception):  # a broken install: the detection that needs it raises it again
+        _identifier()
 
 
 def _identifier() -> Any:

@@ -1,11 +1,15 @@
-"""Where a local model's ONNX copy lives: one per model folder and version of its files."""
+"""Where a local model's ONNX copy lives (one per model folder and version of its files), and its loading."""
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
+import pytest
+
 from app.embeddings.onnx_copy import copy_path
+from app.embeddings.runtimes import load_session_in_background, onnx_session
 
 
 def model_folder(folder: Path) -> Path:
@@ -29,3 +33,19 @@ def test_two_folders_of_one_name_get_two_copies(tmp_path: Path) -> None:
     assert copy_path(one, tmp_path / "cache") != copy_path(other, tmp_path / "cache")
     assert copy_path(one, tmp_path / "cache").parent == tmp_path / "cache"
     assert copy_path(one, tmp_path / "cache").name.startswith("model-")
+
+
+def test_a_damaged_copy_loaded_in_the_background_prints_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `ask` loads the session beside its imports; the model's own load then reports the damage and runs on torch.
+    damaged = tmp_path / "model-0123.onnx"
+    damaged.write_bytes(b"not a protobuf")
+    uncaught: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+
+    load_session_in_background(damaged, threads=1).join(timeout=60)
+
+    assert uncaught == []
+    with pytest.raises(Exception, match=r"(?i)protobuf"):
+        onnx_session(damaged, threads=1)  # the load that needs it still learns why
