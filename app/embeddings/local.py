@@ -84,7 +84,7 @@ class LocalEmbedding(InProcessEmbedding, BaseEmbedding):
             try:
                 copy = ensure_copy(folder, Path(self.model_cache), self.max_tokens)
             except OSError as exc:  # a read-only or full cache folder costs speed, never the model
-                log.warning("The embedding model runs on torch: MODEL_CACHE_DIR cannot be written (%s)", exc)
+                log.warning("The embedding model runs on torch: its ONNX copy cannot be written (%s)", exc)
                 copy = None
             if copy is not None:
                 try:

@@ -1,6 +1,9 @@
 """The packaged MiniLM, loaded for real, against sentence-transformers as the reference."""
 
 import asyncio
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +251,30 @@ def test_a_damaged_onnx_copy_runs_on_torch_and_is_made_again(tmp_path: Path) -> 
     assert model.runtime.name == "torch"
     assert model.embed_dense(["Cats sleep sixteen hours a day."])[0].shape == (384,)
     assert not damaged.exists(), "removed, so that the next start makes a good copy"
+
+
+def test_a_copy_that_does_not_fit_on_the_disk_leaves_no_note_and_no_partial_file(tmp_path: Path) -> None:
+    # A file size limit stands in for a full disk: the 90 MB copy stops at 20 MB with an OSError (EFBIG).
+    folder = linked_model_folder(tmp_path / "model")
+    cache = tmp_path / "cache"
+    code = (
+        "import sys; from app.embeddings.local import LocalEmbedding;"
+        "print(LocalEmbedding(model_path=sys.argv[1], model_cache=sys.argv[2]).runtime.name)"
+    )
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000_000, resource.RLIM_INFINITY))
+
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(folder), str(cache)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit_file_size,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "torch"
+    assert "cannot be written" in run.stderr
+    left = sorted(p.suffix for p in cache.iterdir())
+    assert left == [".lock"], "no .failed note (the next start tries again), no .partial file (20 MB)"
