@@ -72,6 +72,9 @@ class LocalModelFiles:
 
         Named `model_name`, else the packaged model's hub name, or the folder's name for a folder given.
 
+        Its longest input is `sentence_bert_config.json`'s `max_seq_length`, within `tokenizer_config.json`'s
+        `model_max_length` and `config.json`'s position embeddings (both optional; 512 where neither says).
+
         Raises:
             ConfigError: the folder holds no model (no `config.json`), or `dimensions` is larger than
                 the model's vectors.
@@ -84,21 +87,19 @@ class LocalModelFiles:
                 "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
             )
         name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
-        full = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+        config = json.loads((folder / "config.json").read_text())
+        full = int(config["hidden_size"])
         if dimensions is not None and dimensions > full:
             raise ConfigError(
                 f"EMBEDDING_DIMENSIONS={dimensions} is larger than the {full}-d vectors of '{name}'.",
                 f"Use a size of at most {full}, or leave EMBEDDING_DIMENSIONS empty.",
             )
-        tokenizer_limit = json.loads((folder / "tokenizer_config.json").read_text()).get("model_max_length")
-        if not isinstance(tokenizer_limit, int):  # no limit in the config: the loaded tokenizer's default applies
-            tokenizer_limit = int(load_tokenizer(folder).model_max_length)
         return cls(
             folder=folder,
             model_name=name,
             dimension=dimensions or full,
             full_dimension=full,
-            max_tokens=_max_seq_length(folder, tokenizer_limit),
+            max_tokens=_max_seq_length(folder, _token_limit(folder, config)),
         )
 
     @cached_property
@@ -113,6 +114,23 @@ class LocalModelFiles:
             tokenizer.no_padding()  # sentence-transformers saves MiniLM's with padding to 128 switched on
             return len(tokenizer.encode("").ids)
         return len(load_tokenizer(self.folder)("")["input_ids"])
+
+
+_NO_LIMIT = 1_000_000  # transformers writes "no limit" as int(1e30): a limit this large is none
+# RoBERTa-style models number positions from the padding id + 1: those first positions hold no token.
+_OFFSET_POSITIONS = frozenset({"roberta", "xlm-roberta", "camembert"})
+
+
+def _token_limit(folder: Path, config: dict[str, Any]) -> int:
+    """The longest input the model can take: its tokenizer's `model_max_length` (`tokenizer_config.json`, which a
+    folder of one's own may lack, or leave unset), within the model's position embeddings (`config.json`)."""
+    tokenizer_config = folder / "tokenizer_config.json"
+    stated = json.loads(tokenizer_config.read_text()).get("model_max_length") if tokenizer_config.is_file() else None
+    positions = config.get("max_position_embeddings")
+    if isinstance(positions, int) and config.get("model_type") in _OFFSET_POSITIONS:
+        positions -= int(config.get("pad_token_id", 1)) + 1
+    limits = [value for value in (stated, positions) if isinstance(value, int) and 0 < value < _NO_LIMIT]
+    return min(limits, default=512)  # neither file says: BERT's 512, the common size
 
 
 def _max_seq_length(folder: Path, tokenizer_limit: int) -> int:

@@ -1,6 +1,7 @@
 """The packaged MiniLM, loaded for real, against sentence-transformers as the reference."""
 
 import asyncio
+import json
 import resource
 import subprocess
 import sys
@@ -162,6 +163,27 @@ def linked_model_folder(folder: Path, *, without: str = "") -> Path:
         if file.name != without:
             (folder / file.name).symlink_to(file)
     return folder
+
+
+def test_a_model_folder_without_a_stated_token_limit_reads_long_texts_up_to_its_positions(tmp_path: Path) -> None:
+    # A folder of one's own: no tokenizer_config.json, or one without model_max_length (transformers' default is
+    # then "no limit", 1e30), and no sentence_bert_config.json. The model has 512 positions (config.json).
+    bare = linked_model_folder(tmp_path / "bare", without="tokenizer_config.json")
+    (bare / "sentence_bert_config.json").unlink()
+    unlimited = linked_model_folder(tmp_path / "unlimited", without="tokenizer_config.json")
+    (unlimited / "sentence_bert_config.json").unlink()
+    stated = json.loads((packaged_model_dir() / "tokenizer_config.json").read_text())
+    del stated["model_max_length"]
+    (unlimited / "tokenizer_config.json").write_text(json.dumps(stated))
+    long_text = "The coolant pump was replaced. " * 200  # about 1,200 tokens
+
+    for folder in (bare, unlimited):
+        model = LocalEmbedding(model_path=folder)
+        assert model.max_tokens == 512
+        (vector,) = model.embed_dense([long_text])
+        assert vector.shape == (384,)
+    trained = linked_model_folder(tmp_path / "trained", without="tokenizer_config.json")
+    assert LocalEmbedding(model_path=trained).max_tokens == 256  # sentence_bert_config.json's, as before
 
 
 def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
