@@ -95,8 +95,8 @@ def describe_embedding(settings: Settings) -> ModelDescription:
 
 def load_model_in_background(settings: Settings) -> None:
     """For a command that will embed soon (`ask`): start loading the local model's ONNX copy, if it has one,
-    in a daemon thread, beside the command's imports. Does nothing for another backend or model, and
-    raises nothing: a wrong setting is reported when the model is built."""
+    in a thread, beside the command's imports (`load_session_in_background`). Does nothing for another
+    backend or model, and raises nothing: a wrong setting is reported when the model is built."""
     if settings.embedding_backend != "local" or settings.embedding_model == E5_SETTING:
         return
     from app.embeddings.onnx_copy import copy_path

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.embeddings.local import LocalEmbedding
 from tests.conftest import PAGE2_QUESTION, make_docx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +113,25 @@ def test_cli_reports_invalid_settings_readably(tmp_path: Path) -> None:
 def test_missing_path_is_reported_as_failed(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "index", "ingest", "-q", str(tmp_path / "nope.pdf"))
     assert result.returncode == 1 and "nope.pdf: cannot read it" in result.stdout
+
+
+def test_ask_ending_while_its_model_loads_exits_with_its_own_code(tmp_path: Path, embedding: LocalEmbedding) -> None:
+    # `ask` loads the ONNX session in a thread beside its imports; a command that ends first (an error, Ctrl-C)
+    # must not be aborted by onnxruntime ("terminate called without an active exception", exit code 134).
+    assert embedding.runtime.name == "onnxruntime"  # the run's copy exists: the session loads in the background
+    probe = (
+        "import sys\nfrom app.cli.workspace_commands import _start_loading_models\n"
+        "from app.config import load_settings\n_start_loading_models(load_settings())\nsys.exit(2)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_BASE", "LLM_API_BASE")}
+    for _ in range(3):  # it aborted every time
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env={**environment, "DATA_DIR": str(tmp_path / "index")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert (result.returncode, result.stderr) == (2, "")
