@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +38,11 @@ PROBE = ["A short probe.", "A longer probe text, so that one batch holds padding
 def copy_path(folder: Path, cache_dir: Path) -> Path:
     """Where the ONNX copy of `folder` lives (it may not exist yet): `cache_dir/<folder name>-<key>.onnx`."""
     digest = hashlib.sha256(f"{FORMAT}\x00{folder.resolve()}".encode())
+    # With MODEL_CACHE_DIR set to the model folder itself, the copy and its lock land among the files named here:
+    # counted, they would name another copy at every start, and each start would export again.
+    own = re.compile(rf"{re.escape(folder.name)}-[0-9a-f]{{16}}\.(onnx|lock|partial|failed)")
     for file in sorted(folder.iterdir()):
-        if file.is_file():
+        if file.is_file() and not own.fullmatch(file.name):
             stat = file.stat()
             digest.update(f"\x00{file.name}\x00{stat.st_size}\x00{stat.st_mtime_ns}".encode())
     return cache_dir / f"{folder.name}-{digest.hexdigest()[:16]}.onnx"

@@ -35,6 +35,17 @@ def test_two_folders_of_one_name_get_two_copies(tmp_path: Path) -> None:
     assert copy_path(one, tmp_path / "cache").name.startswith("model-")
 
 
+def test_a_copy_made_inside_its_own_model_folder_keeps_its_name(tmp_path: Path) -> None:
+    # MODEL_CACHE_DIR set to the model folder: the copy, its lock and its notes must not rename the next copy.
+    folder = model_folder(tmp_path / "model")
+    copy = copy_path(folder, folder)
+    for made in (copy, copy.with_suffix(".lock"), copy.with_suffix(".partial"), copy.with_suffix(".failed")):
+        made.write_bytes(b"made by the export")
+        assert copy_path(folder, folder) == copy, made.suffix
+    (folder / "tokenizer.json").write_text("{}")  # a file of the model still counts
+    assert copy_path(folder, folder) != copy
+
+
 def test_a_damaged_copy_loaded_in_the_background_prints_no_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
