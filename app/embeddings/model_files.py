@@ -76,8 +76,8 @@ class LocalModelFiles:
         `model_max_length` and `config.json`'s position embeddings (both optional; 512 where neither says).
 
         Raises:
-            ConfigError: the folder holds no model (no `config.json`), or `dimensions` is larger than
-                the model's vectors.
+            ConfigError: the folder holds no model (no `config.json`, or one without a vector size), or
+                `dimensions` is larger than the model's vectors.
         """
         folder = Path(model_path) if model_path else packaged_model_dir()
         if not (folder / "config.json").is_file():
@@ -88,7 +88,7 @@ class LocalModelFiles:
             )
         name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
         config = json.loads((folder / "config.json").read_text())
-        full = int(config["hidden_size"])
+        full = _hidden_size(config, folder)
         if dimensions is not None and dimensions > full:
             raise ConfigError(
                 f"EMBEDDING_DIMENSIONS={dimensions} is larger than the {full}-d vectors of '{name}'.",
@@ -114,6 +114,21 @@ class LocalModelFiles:
             tokenizer.no_padding()  # sentence-transformers saves MiniLM's with padding to 128 switched on
             return len(tokenizer.encode("").ids)
         return len(load_tokenizer(self.folder)("")["input_ids"])
+
+
+# The vector width is `hidden_size` in most configs; DistilBERT saves it as `dim`, T5-style models as `d_model`.
+_WIDTH_KEYS = ("hidden_size", "dim", "d_model")
+
+
+def _hidden_size(config: dict[str, Any], folder: Path) -> int:
+    for key in _WIDTH_KEYS:
+        if isinstance(config.get(key), int):
+            return int(config[key])
+    raise ConfigError(
+        f"The config.json of the local embedding model folder '{folder}' gives no vector size "
+        f"({', '.join(_WIDTH_KEYS)}).",
+        "Point EMBEDDING_MODEL at a sentence-transformers folder saved whole, or unset it for the packaged model.",
+    )
 
 
 _NO_LIMIT = 1_000_000  # transformers writes "no limit" as int(1e30): a limit this large is none

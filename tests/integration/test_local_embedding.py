@@ -186,6 +186,32 @@ def test_a_model_folder_without_a_stated_token_limit_reads_long_texts_up_to_its_
     assert LocalEmbedding(model_path=trained).max_tokens == 256  # sentence_bert_config.json's, as before
 
 
+def test_a_distilbert_folder_runs_on_its_onnx_copy_as_on_torch(tmp_path: Path) -> None:
+    # DistilBERT's config.json names its width `dim` (no `hidden_size`) and its model takes no token_type_ids.
+    from transformers import DistilBertConfig, DistilBertModel
+
+    folder = tmp_path / "distilbert"
+    config = DistilBertConfig(vocab_size=30522, dim=64, hidden_dim=128, n_layers=2, n_heads=2)  # MiniLM's vocabulary
+    DistilBertModel(config).save_pretrained(folder)  # random weights: made here, nothing downloaded
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        (folder / name).symlink_to(packaged_model_dir() / name)
+
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    reference = LocalEmbedding(model_path=folder)
+
+    assert (model.dimension, model.max_tokens, model.runtime.name) == (64, 512, "onnxruntime")
+    texts = [*TEXTS, "A long text about pumps. " * 150]
+    np.testing.assert_allclose(model.embed_dense(texts), reference.embed_dense(texts), atol=1e-5)
+
+
+def test_a_model_config_without_a_vector_size_is_a_config_error(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "mystery"}')
+    with pytest.raises(ConfigError, match="no vector size"):
+        LocalEmbedding(model_path=folder)
+
+
 def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
     folder = linked_model_folder(tmp_path / "model", without="tokenizer.json")
     model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
