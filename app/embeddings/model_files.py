@@ -76,8 +76,8 @@ class LocalModelFiles:
         `model_max_length` and `config.json`'s position embeddings (both optional; 512 where neither says).
 
         Raises:
-            ConfigError: the folder holds no model (no `config.json`, or one without a vector size), or
-                `dimensions` is larger than the model's vectors.
+            ConfigError: the folder holds no model (no `config.json`, no weights file, or a config without
+                a vector size), or `dimensions` is larger than the model's vectors.
         """
         folder = Path(model_path) if model_path else packaged_model_dir()
         if not (folder / "config.json").is_file():
@@ -85,6 +85,11 @@ class LocalModelFiles:
                 f"The local embedding model folder '{folder}' holds no model (config.json is missing).",
                 "Unset EMBEDDING_MODEL to use the packaged all-MiniLM-L6-v2, or point it at a "
                 "sentence-transformers folder. Model ids such as 'BAAI/bge-m3' need EMBEDDING_BACKEND=vllm.",
+            )
+        if not any((folder / weights).is_file() for weights in _WEIGHT_FILES):
+            raise ConfigError(
+                f"The local embedding model folder '{folder}' holds no weights ({' or '.join(_WEIGHT_FILES)}).",
+                "Copy the whole sentence-transformers folder, weights included, or unset EMBEDDING_MODEL.",
             )
         name = model_name or (PACKAGED_MODEL_NAME if model_path is None else folder.name)
         config = json.loads((folder / "config.json").read_text())
@@ -116,6 +121,13 @@ class LocalModelFiles:
         return len(load_tokenizer(self.folder)("")["input_ids"])
 
 
+# What transformers loads weights from, whole or in shards (the index file names the shards).
+_WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
 # The vector width is `hidden_size` in most configs; DistilBERT saves it as `dim`, T5-style models as `d_model`.
 _WIDTH_KEYS = ("hidden_size", "dim", "d_model")
 

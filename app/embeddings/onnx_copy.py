@@ -54,8 +54,8 @@ def ensure_copy(folder: Path, cache_dir: Path, max_tokens: int) -> Path | None:
     None, after a warning in the log: the folder has no `tokenizer.json` (onnxruntime's side tokenizes
     with it), the exporter is not installed (tried again by the next process) or fails, or the copy
     disagrees with torch (a `.failed` note: not tried again; delete it to retry). Never raises for
-    the model; raises OSError if `cache_dir` cannot be written or the copy does not fit (a full disk):
-    no note then, the next process tries again.
+    the model; raises OSError (one of the system's, with an errno) if `cache_dir` cannot be written or
+    the copy does not fit (a full disk): no note then, the next process tries again.
     """
     target = copy_path(folder, cache_dir)
     failed = target.with_suffix(".failed")
@@ -72,16 +72,23 @@ def ensure_copy(folder: Path, cache_dir: Path, max_tokens: int) -> Path | None:
         except ImportError as exc:  # the installation's fault, not the model's: tried again once it is fixed
             log.warning("The embedding model runs on torch: its ONNX copy needs %s (reinstall the app)", exc.name)
             return None
-        except OSError:  # a full disk or a file size limit: the folder's fault, tried again by the next process
-            target.unlink(missing_ok=True)
-            raise
+        except OSError as exc:
+            if exc.errno is not None:  # the system's (a full disk, a size limit): tried again by the next process
+                target.unlink(missing_ok=True)
+                raise
+            _note_failure(folder, target, failed, exc)  # a library's message (transformers: "no file named ...")
+            return None
         except Exception as exc:  # noqa: BLE001 - any exporter failure means: stay on torch
-            log.warning("The embedding model %s runs on torch: its ONNX copy failed (%s)", folder, exc)
-            target.unlink(missing_ok=True)
-            with atomic_file(failed) as handle:
-                handle.write(f"{type(exc).__name__}: {exc}\n".encode())
+            _note_failure(folder, target, failed, exc)
             return None
     return target
+
+
+def _note_failure(folder: Path, target: Path, failed: Path, exc: Exception) -> None:
+    log.warning("The embedding model %s runs on torch: its ONNX copy failed (%s)", folder, exc)
+    target.unlink(missing_ok=True)
+    with atomic_file(failed) as handle:
+        handle.write(f"{type(exc).__name__}: {exc}\n".encode())
 
 
 def _export(folder: Path, target: Path, max_tokens: int) -> None:

@@ -208,8 +208,17 @@ def test_a_model_config_without_a_vector_size_is_a_config_error(tmp_path: Path) 
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "config.json").write_text('{"model_type": "mystery"}')
+    (folder / "model.safetensors").symlink_to(packaged_model_dir() / "model.safetensors")
     with pytest.raises(ConfigError, match="no vector size"):
         LocalEmbedding(model_path=folder)
+
+
+def test_a_model_folder_without_weights_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
+    folder = linked_model_folder(tmp_path / "model", without="model.safetensors")
+    with pytest.raises(ConfigError, match="holds no weights") as raised:
+        LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    assert "model.safetensors" in raised.value.message
+    assert not (tmp_path / "cache").exists(), "nothing tried: no export, no note"
 
 
 def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
@@ -240,6 +249,22 @@ def test_a_model_whose_export_fails_runs_on_torch_and_is_not_exported_again(
     (note,) = (tmp_path / "cache").glob("*.failed")
     assert "aten::frobnicate" in note.read_text()
     assert list((tmp_path / "cache").glob("*.onnx")) == []
+
+
+def test_an_exporter_oserror_of_no_system_call_is_the_models_failure_and_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # transformers raises OSError for a model it cannot load ("no file named ..."): no errno, not a full disk.
+    from app.embeddings import onnx_copy
+
+    def unloadable(folder: Path, target: Path, max_tokens: int) -> None:
+        raise OSError(f"Error no file named pytorch_model.bin found in directory {folder}.")
+
+    monkeypatch.setattr(onnx_copy, "_export", unloadable)
+    folder = linked_model_folder(tmp_path / "model")
+    assert LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache")).runtime.name == "torch"
+    (note,) = (tmp_path / "cache").glob("*.failed")
+    assert "no file named" in note.read_text()
 
 
 def test_a_model_cache_that_cannot_be_written_costs_speed_not_the_model(tmp_path: Path) -> None:
