@@ -15,6 +15,7 @@ special tokens and padding.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,14 @@ def load_session_in_background(onnx_file: Path, threads: int) -> threading.Threa
     return thread
 
 
+def truncation_side(folder: Path) -> str:
+    """Which end of a long text the model's tokenizer cuts ("right" or "left"): `tokenizer_config.json`'s
+    `truncation_side`, as transformers reads it for the torch runtime; "right" where it says nothing."""
+    config = folder / "tokenizer_config.json"
+    side = json.loads(config.read_text()).get("truncation_side") if config.is_file() else None
+    return "left" if side == "left" else "right"
+
+
 class OnnxRuntime:
     """An ONNX copy of the model on onnxruntime, tokenized by the folder's `tokenizer.json`."""
 
@@ -113,7 +122,7 @@ class OnnxRuntime:
         self._whole.no_truncation()
         self._window = Tokenizer.from_file(str(tokenizer_file))
         self._window.no_padding()
-        self._window.enable_truncation(max_tokens)
+        self._window.enable_truncation(max_tokens, direction=truncation_side(tokenizer_file.parent))
 
     def tokenize(self, text: str) -> list[str]:
         return list(self._whole.encode(text, add_special_tokens=False).tokens)

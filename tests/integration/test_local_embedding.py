@@ -221,6 +221,19 @@ def test_a_model_folder_without_weights_is_a_config_error_not_a_traceback(tmp_pa
     assert not (tmp_path / "cache").exists(), "nothing tried: no export, no note"
 
 
+def test_a_tokenizer_that_cuts_long_texts_on_the_left_does_so_on_the_onnx_copy_too(tmp_path: Path) -> None:
+    folder = linked_model_folder(tmp_path / "model", without="tokenizer_config.json")
+    stated = json.loads((packaged_model_dir() / "tokenizer_config.json").read_text())
+    (folder / "tokenizer_config.json").write_text(json.dumps({**stated, "truncation_side": "left"}))
+    long_text = "Cats sleep sixteen hours a day. " + "The report goes on. " * 200 + "Ovens reach 550 degrees."
+
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+    reference = LocalEmbedding(model_path=folder)
+
+    assert model.runtime.name == "onnxruntime"
+    np.testing.assert_allclose(model.embed_dense([long_text]), reference.embed_dense([long_text]), atol=1e-5)
+
+
 def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
     folder = linked_model_folder(tmp_path / "model", without="tokenizer.json")
     model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
