@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 FORMAT = 1  # bump when the export's inputs, outputs or checks change: every copy is made again
 TOLERANCE = 1e-3  # largest difference allowed between the two runtimes on any hidden-state value
 PROBE = ["A short probe.", "A longer probe text, so that one batch holds padding: the mask must hold up under it."]
+# Tokenized by both tokenizers, which must give the same pieces: transformers applies tokenizer_config.json's
+# settings (lower case, accents, Chinese characters) over tokenizer.json's, which onnxruntime's side reads alone.
+TOKENIZER_PROBE = [
+    PROBE[1],
+    "Le café coûte 5 € à Zürich, NAÏVE Straße; Ærø, İstanbul, ıspanak, ǅemal, ﬁne.",
+    "東京タワーと北京の天安门 서울 Ελληνικά русский עברית العربية हिन्दी ไทย 😀👍🏽",
+]
 
 
 def copy_path(folder: Path, cache_dir: Path) -> Path:
@@ -155,8 +162,9 @@ def _check(reference: TorchRuntime, onnx_file: Path, folder: Path, max_tokens: i
     from app.embeddings.runtimes import OnnxRuntime
 
     copy = OnnxRuntime(onnx_file, folder / "tokenizer.json", max_tokens, threads=1, shared=False)
-    if copy.tokenize(PROBE[1]) != reference.tokenize(PROBE[1]):
-        raise ValueError("the tokenizer.json pieces differ from the transformers tokenizer's")
+    for text in TOKENIZER_PROBE:
+        if copy.tokenize(text) != reference.tokenize(text):
+            raise ValueError(f"the tokenizer.json pieces of {text[:20]!r}… differ from the transformers tokenizer's")
     want, got = reference.forward(PROBE), copy.forward(PROBE)
     if want.states.shape != got.states.shape or not np.array_equal(want.mask, got.mask):
         raise ValueError(f"shapes differ: {want.states.shape} against {got.states.shape}")

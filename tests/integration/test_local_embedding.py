@@ -234,6 +234,21 @@ def test_a_tokenizer_that_cuts_long_texts_on_the_left_does_so_on_the_onnx_copy_t
     np.testing.assert_allclose(model.embed_dense([long_text]), reference.embed_dense([long_text]), atol=1e-5)
 
 
+def test_a_tokenizer_config_that_changes_the_tokenizer_json_pieces_keeps_the_model_on_torch(tmp_path: Path) -> None:
+    # transformers applies tokenizer_config.json's strip_accents over tokenizer.json; onnxruntime's side would not.
+    folder = linked_model_folder(tmp_path / "model", without="tokenizer_config.json")
+    stated = json.loads((packaged_model_dir() / "tokenizer_config.json").read_text())
+    (folder / "tokenizer_config.json").write_text(json.dumps({**stated, "strip_accents": False}))
+
+    model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
+
+    assert model.runtime.name == "torch"
+    (note,) = (tmp_path / "cache").glob("*.failed")
+    assert "tokenizer.json pieces" in note.read_text()
+    text = "Le café coûte cher à Zürich"
+    assert model.tokenize(text) == LocalEmbedding(model_path=folder).tokenize(text)
+
+
 def test_a_model_folder_without_tokenizer_json_runs_on_torch(tmp_path: Path) -> None:
     folder = linked_model_folder(tmp_path / "model", without="tokenizer.json")
     model = LocalEmbedding(model_path=folder, model_cache=str(tmp_path / "cache"))
