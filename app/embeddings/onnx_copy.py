@@ -1,8 +1,9 @@
 """An ONNX copy of a local model folder, made once from its own weights and kept in MODEL_CACHE_DIR.
 
 Made with torch's exporter (`torch.onnx.export(dynamo=True)`, needs the `onnx` and `onnxscript`
-packages), then checked: onnxruntime and torch run two texts of different lengths in one padded batch,
-and the copy is kept only if every real token's hidden state agrees to `TOLERANCE`. Nothing is
+packages), then checked: both tokenizers cut `TOKENIZER_PROBE` (accents, capitals, many scripts) into the
+same pieces, onnxruntime and torch run two texts of different lengths in one padded batch, and the copy
+is kept only if every real token's hidden state agrees to `TOLERANCE`. Nothing is
 downloaded. The copy is named by the folder's path and its files' sizes and modification times, so a
 changed model gets a new copy. A folder whose export fails or disagrees gets a `.failed` note with
 the reason, and runs on torch without trying again.
