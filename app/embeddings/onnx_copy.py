@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the export's inputs, outputs or checks change: every copy is made again
+FORMAT = 2  # bump when the export's inputs, outputs or checks change: every copy is made again (2: tokenizer probe)
 TOLERANCE = 1e-3  # largest difference allowed between the two runtimes on any hidden-state value
 PROBE = ["A short probe.", "A longer probe text, so that one batch holds padding: the mask must hold up under it."]
 # Tokenized by both tokenizers, which must give the same pieces: transformers applies tokenizer_config.json's

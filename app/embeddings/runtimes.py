@@ -78,8 +78,8 @@ def new_session(onnx_file: Path, threads: int) -> Any:
 
 
 def load_session_in_background(onnx_file: Path, threads: int) -> threading.Thread:
-    """Start making `onnx_session(onnx_file, threads)` in a daemon thread (returned, started): onnxruntime reads
-    and optimizes the graph in C++ (~0.2 s for MiniLM), beside the Python imports of a command that will embed
+    """Start making `onnx_session(onnx_file, threads)` in a thread (returned, started): onnxruntime reads and
+    optimizes the graph in C++ (~0.2 s for MiniLM), beside the Python imports of a command that will embed
     soon. A copy it cannot read is left to the model's own load, which tries again, says why in the log and
     runs on torch: the thread prints nothing. Not a daemon: a command that ends first (an error, Ctrl-C) waits
     for it at exit, since onnxruntime aborts the process (std::terminate) if the interpreter ends mid-load."""
