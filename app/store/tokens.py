@@ -17,9 +17,9 @@ Latin script is shared by many languages: its words take the Snowball stemmer an
 text's language where it is given (a document's detected language, `app/store/language.py`) and
 PyStemmer has one (German, French, Spanish, Italian, Portuguese, Dutch, the Nordic languages, Finnish,
 Hungarian, Romanian, Turkish, Indonesian, ...), else English's. A question is read with every language
-its collection's documents are in (each of its Latin words gives one term per language whose stop word
-it is not, duplicates dropped): its own detected language would miss the documents' stems whenever a
-short question is told as a neighbouring language.
+its collection's documents are in (each of its Latin words gives one term per language, duplicates
+dropped; a stop word of any of them is left out): its own detected language would miss the documents'
+stems whenever a short question is told as a neighbouring language.
 
 Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
 """
@@ -148,12 +148,14 @@ def _word_terms(words: list[str], latin: list[tuple[str, frozenset[str]]]) -> li
     if len(latin) == 1:
         language, stopwords = latin[0]
         return terms + _stems(language, [word for word in latin_words if word not in stopwords])
-    # A question over documents in several languages: each word's distinct stems by the languages it is not a
-    # stop word of ("die" is German's article and an English verb: the English stem finds the English documents,
-    # where it was kept; the German ones never hold it). A stop word of every language is left out.
+    # A question over documents in several languages: each word's distinct stems; a stop word of any of them is
+    # left out. Kept by the languages it is no stop word of, a Spanish question's "de", "la", "que" matched every
+    # document read by English rules (XQuAD es, e5, hybrid, 35 of 240 documents of no known language: 0.929
+    # against 0.967 dropped); the price is a one-word keyword question such as "war" in a German and English
+    # collection, which dense and hybrid search still answer.
     for word in latin_words:
-        kept_by = [language for language, stopwords in latin if word not in stopwords]
-        terms += sorted({stem for language in kept_by for stem in _stems(language, [word])})
+        if not any(word in stopwords for _, stopwords in latin):
+            terms += sorted({stem for language, _ in latin for stem in _stems(language, [word])})
     return terms
 
 
