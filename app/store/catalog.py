@@ -147,13 +147,7 @@ class Catalog:
 
     def languages(self, collection: str) -> set[str]:
         """The languages (ISO 639-1 codes) of the collection's ready documents, those not known left out."""
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT DISTINCT language FROM documents WHERE collection = ? AND status = 'ready' "
-                "AND language IS NOT NULL",
-                (collection,),
-            )
-            return {row[0] for row in rows}
+        return set(self.ready_languages(collection).values())
 
     def ready_languages(self, collection: str) -> dict[str, str]:
         """sha256 -> language (ISO 639-1) of the ready documents whose language is known."""
