@@ -36,7 +36,7 @@ import bm25s.stopwords
 import regex
 import Stemmer
 
-TOKENIZATION = "scripts-3"
+TOKENIZATION = "scripts-4"
 """Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
@@ -47,6 +47,9 @@ _RUNS = regex.compile(
 )
 _SEGMENTED = regex.compile(rf"[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+# A word of letters and digits together ("FY2018", "Q3", "10-K" written "10K", "COVID19"), and its parts.
+_MIXED_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]*(?:\p{L}\p{M}*\p{N}|\p{N}\p{L})[\p{L}\p{M}\p{N}]*")
+_LETTERS_OR_DIGITS = regex.compile(r"\p{N}+|[\p{L}\p{M}]+")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _LATIN = regex.compile(r"\p{Latin}")
@@ -107,7 +110,7 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     # and "istanbul" are one term, as they are in every other case.
     text = unicodedata.normalize("NFKC", text).casefold().replace(_DOTTED_I, "i")
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
-        return _word_terms(_WORDS.findall(text), latin)
+        return _word_terms(_WORDS.findall(text) + _parts_of_mixed_words(text), latin)
     japanese = _KANA.search(text) is not None
     terms: list[str] = []
     words: list[str] = []
@@ -122,7 +125,18 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
             terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
         else:
             words.append(piece)
+            words += _parts_of_mixed_words(piece)
     return terms + _word_terms(words, latin)
+
+
+def _parts_of_mixed_words(text: str) -> list[str]:
+    """The letter and digit parts of each word of `text` that mixes them, as extra words: "fy2018" -> "fy", "2018".
+
+    The word itself stays a term too, so "COVID19" still matches "covid19" best; the parts let a question's
+    "FY2018" match a filing that writes "2018" (or its file name "3M_2018_10K"), as Lucene's word-delimiter
+    filter does. Parts of one character are left out with every other one-character word.
+    """
+    return [part for word in _MIXED_WORD.findall(text) for part in _LETTERS_OR_DIGITS.findall(word)]
 
 
 def _word_terms(words: list[str], latin: list[tuple[str, frozenset[str]]]) -> list[str]:

@@ -76,7 +76,7 @@ def test_korean_runs_become_character_pairs() -> None:
 
 
 def test_full_width_latin_and_digits_read_as_their_ascii_forms() -> None:
-    assert keyword_terms("ＡＢＣ１２３") == ["abc123"]
+    assert sorted(keyword_terms("ＡＢＣ１２３")) == sorted(keyword_terms("ABC123")) == ["123", "abc", "abc123"]
 
 
 def test_a_word_its_stemmer_strips_to_nothing_is_kept_as_written() -> None:
@@ -159,3 +159,23 @@ def test_a_question_gets_english_rules_too_where_a_document_was_stemmed_by_them(
     built.ensure("v1", lambda: records)
     assert built.search("runs", top_k=2)[0][0] == "old-1"
     assert built.search("ciudad", top_k=2)[0][0] == "es-1"
+
+
+def test_a_word_of_letters_and_digits_is_also_searched_by_its_parts() -> None:
+    assert {"fy2018", "fy", "2018"} <= set(keyword_terms("What were FY2018 capital expenditures?"))
+    assert {"covid19", "covid", "19"} <= set(keyword_terms("COVID19 cases"))
+    assert "2023" in keyword_terms("As of Q2'2023")
+    # One-character parts are left out like every other one-character word.
+    assert keyword_terms("3M") == ["3m"]
+
+
+def test_a_fiscal_year_question_finds_the_filing_of_that_year_not_the_one_before(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    records = [
+        KeywordRecord("2017", "d1", "ACME 2017 10K\n\nPurchases of property, plant and equipment 2017 2016", "en"),
+        KeywordRecord("2018", "d2", "ACME 2018 10K\n\nPurchases of property, plant and equipment 2018 2017", "en"),
+    ]
+    built = KeywordIndex(tmp_path, context=0)
+    built.ensure("v1", lambda: records)
+
+    # "FY2018" as one term matched neither passage, and the two tied.
+    assert built.search("ACME FY2018 purchases of property, plant and equipment", top_k=2)[0][0] == "2018"
