@@ -11,6 +11,7 @@ from llama_index.core import Document
 from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
+from app.ingest.pdf_headings import page_headings
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
 
@@ -23,7 +24,8 @@ PROGRESS_EVERY = 10  # pages of text extraction between progress reports
 
 
 def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    """The text of each page of a PDF, 1-based `page` in each Document's metadata.
+    """The text of each page of a PDF, 1-based `page` in each Document's metadata, and `section` where the
+    page opens with a heading (pdf_headings).
 
     Pages without a text layer, or whose text layer is not readable text (a font without a Unicode
     map), are OCR'd; `ParsedFile.notes` names the latter. The values filled into a form's fields follow
@@ -89,6 +91,10 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
         )
     parsed.documents.sort(key=lambda document: int(document.metadata["page"]))
+    headings = page_headings({int(document.metadata["page"]): document.text for document in parsed.documents})
+    for document in parsed.documents:
+        if heading := headings.get(int(document.metadata["page"])):
+            document.metadata["section"] = heading  # indexed with each of the page's chunks; cited as the page
     return parsed
 
 

@@ -7,11 +7,13 @@ import pytest
 from pypdf.errors import DependencyError
 
 from app.errors import UnreadableFileError
+from app.ingest.chunking import BoundedSentenceSplitter, split_into_chunks
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
 from app.ingest.pdf_tables import may_hold_table
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
+from app.store.chunk_text import format_location, searchable_text
 from tests.files import make_encrypted_pdf
 from tests.pdf_files import (
     make_form_pdf,
@@ -239,3 +241,31 @@ def test_a_statement_whose_cells_pypdf_puts_on_lines_of_their_own_may_hold_a_tab
     cells += ["Prepaids", "741", "937", "Other assets", "1,345", "1,395", "Total assets", "$", "36,500", "$", "37,987"]
     assert may_hold_table("\n".join(cells))
     assert not may_hold_table("\n".join(["2018", "2017", "2016", "Revenue rose 12% to 66,608.", "Offices: 14."] * 3))
+
+
+def test_every_chunk_of_a_pdf_page_is_searched_with_the_heading_the_page_opens_with() -> None:
+    rows = "\n".join(f"Line item {n} | 2018: {n},000 | 2017: {n},500" for n in range(1, 26))
+    body = " ".join(["The company sells adhesives, films and filters to customers in many countries"] * 6)
+    data = make_unicode_pdf(
+        [
+            f"Acme Corporation\nAnnual Report 2018\n{body}",
+            f"Acme Corporation\nConsolidated Balance Sheets\nAt December 31\n{rows}",
+            f"Acme Corporation\n{body}",  # opens in the middle of a paragraph: no heading
+            f"Acme Corporation\nNOTE 7. Income Taxes\n{body}",
+        ]
+    )
+    documents = parse_file(data, "acme.pdf").documents
+
+    # "Acme Corporation" heads every page (a running header): it is no page's heading.
+    assert {int(d.metadata["page"]): d.metadata.get("section") for d in documents} == {
+        1: "Annual Report 2018",
+        2: "Consolidated Balance Sheets At December 31",
+        3: None,
+        4: "NOTE 7. Income Taxes",
+    }
+    splitter = BoundedSentenceSplitter(chunk_size=64, chunk_overlap=0, tokenizer=str.split)
+    chunks = split_into_chunks(documents[1:2], file_name="acme.pdf", doc_sha="0" * 64, splitter=splitter)
+    last = chunks[-1]
+    assert len(chunks) > 2 and "Balance" not in last.text
+    assert searchable_text(last.text, last.metadata).startswith("Consolidated Balance Sheets At December 31\n\n")
+    assert format_location(last.metadata) == "page 2"  # still cited by its page
