@@ -131,6 +131,13 @@ class Settings(BaseSettings):
         validation_alias="RETRIEVAL_CANDIDATES",
         description="First-stage depth of each ranked list, and the pool the rerank orders.",
     )
+    label_weight: float = Field(
+        0.5,
+        ge=0,
+        validation_alias="LABEL_WEIGHT",
+        description="Weight of the document-label list in fusion: passages of a document whose file name or title "
+        "holds the question's words rank higher (0: off).",
+    )
     fusion: Fusion = Field(
         "score",
         validation_alias="FUSION",

@@ -27,7 +27,7 @@ from app.embeddings.tuning import model_tuning
 from app.errors import StoreError
 from app.files import index_write_lock
 from app.ingest import reindex as reindexing
-from app.ingest.chunking import safe_file_name
+from app.ingest.chunking import document_label, safe_file_name
 from app.ingest.from_settings import build_ingestor, read_options_for
 from app.ingest.pipeline import IngestResult
 from app.ingest.progress import ProgressCallback
@@ -181,6 +181,10 @@ class Workspace:
         """sha256 -> chunk count of the documents searches may return."""
         return self.catalog.ready_chunks(self.index.name)
 
+    def document_labels(self) -> dict[str, str]:
+        """sha256 -> label (its name's words, `document_label`) of the ready documents, for the label list."""
+        return {sha: document_label(name) for sha, name in self.catalog.ready_names(self.index.name).items()}
+
     def source_path(self, sha256: str) -> Path | None:
         """The original file of a document of this collection, as uploaded; None once it is deleted."""
         record = self.catalog.find(self.index.name, sha256=sha256)
@@ -276,7 +280,9 @@ class Workspace:
     def retriever(self, options: SearchOptions | None = None) -> SearchRetriever:
         options = options or self.search_options()
         reranker = MaxSimReranker(self.token_vectors, self.token_store) if options.rerank else None
-        return SearchRetriever(self.embedding, self.index, self.keyword_index, self.ready_chunks, options, reranker)
+        return SearchRetriever(
+            self.embedding, self.index, self.keyword_index, self.ready_chunks, options, reranker, self.document_labels
+        )
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:
         """One float32 [tokens, dim] array per text. Raises ConfigError when the model gives no token vectors."""

@@ -20,6 +20,7 @@ from app.config import Fusion, RetrievalMode, Settings
 from app.embeddings.protocol import Embedding
 from app.embeddings.tuning import model_tuning
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
+from app.retrieval.labels import label_scores
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.store.chroma import DOC_KEY, VectorIndex
@@ -37,6 +38,7 @@ class SearchOptions:
     keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
+    label_weight: float = 0.5  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
 
     def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
         """These options for a question in language `question` over documents in `documents` (ISO 639-1 codes;
@@ -68,6 +70,7 @@ class SearchOptions:
             ),
             "rerank": settings.rerank,
             "rerank_weight": settings.rerank_weight,
+            "label_weight": settings.label_weight,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -88,6 +91,7 @@ class SearchRetriever(BaseRetriever):
         ready_documents: Callable[[], Mapping[str, int]],
         options: SearchOptions,
         reranker: MaxSimReranker | None = None,
+        labels: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self._embedding = embedding
@@ -96,6 +100,7 @@ class SearchRetriever(BaseRetriever):
         self._ready_documents = ready_documents
         self.options = options
         self._reranker = reranker
+        self._labels = labels
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         options, question = self.options, query_bundle.query_str
@@ -106,18 +111,34 @@ class SearchRetriever(BaseRetriever):
         cosine: dict[str, float] = {}
         lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
+        named = self._named_documents(question, ready) if options.label_weight > 0 else {}
+        # The documents the question names best are searched on their own too: their passages compete with each
+        # other, not with the whole collection's, for a place among the candidates.
+        routed = {doc for doc, score in named.items() if score == max(named.values())} if named else set()
         if options.mode in ("dense", "hybrid"):
             hits = self._ready_hits(vector, depth, ready)
-            for hit in hits[:depth]:
+            if routed:
+                hits = _merged(hits, self._index.query(vector, depth, only_docs=routed))
+            for hit in hits:
                 nodes[hit.node.node_id] = hit.node
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
-            lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits[:depth]])
+            lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits])
             weights.append(1.0)
         if options.mode in ("keyword", "hybrid"):
-            lists.append(self._keyword(ready).search(question, depth, ready))
+            keyword = self._keyword(ready)
+            found = keyword.search(question, depth, ready)
+            if routed:
+                found = sorted(dict([*keyword.search(question, depth, routed), *found]).items(), key=lambda h: -h[1])
+            lists.append(found)
             weights.append(options.keyword_weight)
+        by_label: list[tuple[str, float]] = []
+        if named:
+            by_label = self._label_list(named, [chunk_id for hits in lists for chunk_id, _ in hits], nodes)
+            lists.append(by_label)
+            weights.append(options.label_weight)
         if options.fusion == "rrf":
-            rankings = [[chunk_id for chunk_id, _ in hits] for hits in lists]
+            # A ranking holds what its list found: the label list leaves out documents no question word names.
+            rankings = [[chunk_id for chunk_id, score in hits if hits is not by_label or score > 0] for hits in lists]
             fused = reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)
         else:
             fused = score_fusion(lists, weights=weights)
@@ -151,6 +172,27 @@ class SearchRetriever(BaseRetriever):
             unready |= met
         return kept[:depth]
 
+    def _named_documents(self, question: str, ready: Collection[str]) -> dict[str, float]:
+        """{document: label score} of the ready documents (retrieval/labels.py); {} when no label holds a word of
+        the question, or the retriever was given no labels."""
+        if self._labels is None:
+            return {}
+        labels = self._labels()
+        scores = label_scores(question, {doc: labels.get(doc, "") for doc in ready})
+        return scores if any(scores.values()) else {}
+
+    def _label_list(
+        self, named: Mapping[str, float], candidates: list[str], nodes: dict[str, BaseNode]
+    ) -> list[tuple[str, float]]:
+        """Each candidate with its document's label score, best first."""
+        self._with_nodes(list(dict.fromkeys(candidates)), nodes)
+        scored = {
+            chunk_id: named.get(str(nodes[chunk_id].metadata.get(DOC_KEY, "")), 0.0)
+            for chunk_id in candidates
+            if chunk_id in nodes
+        }
+        return sorted(scored.items(), key=lambda hit: -hit[1])
+
     def _with_nodes(self, chunk_ids: list[str], nodes: dict[str, BaseNode]) -> list[str]:
         """Fetch the chunks not seen yet; drop any that vanished from the index meanwhile."""
         nodes.update(self._index.get([chunk_id for chunk_id in chunk_ids if chunk_id not in nodes]))
@@ -163,6 +205,12 @@ class SearchRetriever(BaseRetriever):
 
     def passages(self, question: str) -> list[Passage]:
         return [Passage.from_node(hit) for hit in self.retrieve(question)]
+
+
+def _merged(first: list[NodeWithScore], second: list[NodeWithScore]) -> list[NodeWithScore]:
+    """The hits of both lists, each once, best first."""
+    unique = {hit.node.node_id: hit for hit in [*second, *first]}
+    return sorted(unique.values(), key=lambda hit: -(hit.score or 0.0))
 
 
 def _rerank(

@@ -159,6 +159,14 @@ class Catalog:
             )
             return {sha: language for sha, language in rows}
 
+    def ready_names(self, collection: str) -> dict[str, str]:
+        """sha256 -> name (path relative to the folder ingested, or upload name) of the ready documents."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT sha256, name FROM documents WHERE collection = ? AND status = 'ready'", (collection,)
+            )
+            return {sha: name for sha, name in rows}
+
     def ready_chunks(self, collection: str) -> dict[str, int]:
         """sha256 -> chunk count of the ready documents: what every search checks, so it skips the records."""
         with self._connect() as db:

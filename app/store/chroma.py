@@ -378,17 +378,24 @@ class VectorIndex:
         )
 
     def query(
-        self, embedding: Sequence[float], top_k: int, exclude_docs: AbstractSet[str] = frozenset()
+        self,
+        embedding: Sequence[float],
+        top_k: int,
+        exclude_docs: AbstractSet[str] = frozenset(),
+        only_docs: AbstractSet[str] | None = None,
     ) -> list[NodeWithScore]:
         """The `top_k` nearest chunks to `embedding` (`fingerprint.dimension` floats), best first, with cosine
         similarity as the score (1 = same direction), leaving out the chunks of the documents (sha256) in
-        `exclude_docs`. Chunks of documents not yet committed are included: the caller filters them."""
+        `exclude_docs`, and of those not in `only_docs` when it is given. Chunks of documents not yet committed
+        are included: the caller filters them."""
         from llama_index.core.schema import NodeWithScore
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
         if top_k <= 0 or self.count() == 0:
             return []
-        where = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None
+        where: dict[str, Any] | None = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None
+        if only_docs is not None:
+            where = {DOC_KEY: {"$in": sorted(only_docs - exclude_docs)}}
         result = self._read(
             "query",
             query_embeddings=np.asarray([embedding], dtype=np.float32),

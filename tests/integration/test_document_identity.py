@@ -182,3 +182,28 @@ def test_a_file_changed_to_another_documents_content_drops_its_earlier_version(o
     )
     assert [record.name for record in workspace.documents()] == ["b/policy.txt"]
     assert [p.text for p in workspace.retrieve("How many days of annual leave?")] == [twenty_eight.decode()]
+
+
+def test_a_question_naming_a_fiscal_year_finds_that_years_filing_among_others_on_its_subject(
+    open_workspace,
+) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    # Every other year's filing says "capital expenditures"; the 2018 one says "property, plant and equipment".
+    others = [
+        (f"ACME_{year}_10K.txt", f"Capital expenditures were {year - 700} million in fiscal {year}.".encode())
+        for year in (2014, 2015, 2016, 2017, 2019, 2020)
+    ]
+    workspace.ingest(
+        [("ACME_2018_10K.txt", b"Purchases of property, plant and equipment were 1,577 million."), *others],
+        named_by_path=True,
+    )
+    question = "What was ACME's FY2018 capital expenditure?"
+
+    for mode in ("dense", "keyword", "hybrid"):
+        options = workspace.search_options(mode=mode, candidates=3, top_k=3)
+        [top, *_] = workspace.retrieve(question, options=options)
+        assert (mode, top.file_name) == (mode, "ACME_2018_10K.txt")
+    # Without the label list, dense search does not even return it among three: the others use the question's words.
+    # (BM25 still finds it by the "2018" of its context line, through FY2018's digits, and so does hybrid.)
+    options = workspace.search_options(mode="dense", candidates=3, top_k=3, label_weight=0)
+    assert "ACME_2018_10K.txt" not in [passage.file_name for passage in workspace.retrieve(question, options=options)]

@@ -1,0 +1,38 @@
+"""Which document a question names: a score per document for the words its label shares with the question.
+
+A question often says which document it is about ("3M's FY2018 capital expenditure", "the 2021 board
+minutes"), and a document's label (its file name's words and title, `app.ingest.chunking.document_label`)
+often says what it is. Indexed with every chunk, those few words count for little beside the chunk's own:
+"2018" is in almost every chunk of a 2017 filing too. Scored over the labels alone, the word that tells two
+filings of one company apart weighs what it should.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+
+from app.store.tokens import keyword_terms
+
+
+def label_scores(question: str, labels: Mapping[str, str]) -> dict[str, float]:
+    """{document: the summed BM25 idf of the question's terms that its label holds} for each of `labels`
+    ({document: its label}; "" for none). The idf is over these documents' labels: a word every one of them
+    holds ("10k" among filings) scores nothing.
+    """
+    terms = set(keyword_terms(question))
+    held = {document: terms.intersection(_terms(label)) if label else set() for document, label in labels.items()}
+    count = len(held)
+    frequency: dict[str, int] = {}
+    for shared in held.values():
+        for term in shared:
+            frequency[term] = frequency.get(term, 0) + 1
+    idf = {term: math.log((count - n + 0.5) / (n + 0.5) + 1) for term, n in frequency.items()}
+    return {document: sum(idf[term] for term in shared) for document, shared in held.items()}
+
+
+@lru_cache(maxsize=100_000)
+def _terms(label: str) -> frozenset[str]:
+    """A label's terms: asked for each question, they change only when a document is added."""
+    return frozenset(keyword_terms(label))

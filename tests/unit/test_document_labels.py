@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+from app.retrieval.labels import label_scores
+
+
+def test_the_label_word_that_tells_two_documents_apart_outweighs_the_one_they_share() -> None:
+    scores = label_scores(
+        "What is the FY2018 capital expenditure for 3M?",
+        {"a": "3M 2017 10K", "b": "3M 2018 10K", "c": "NETFLIX 2018 10K", "d": ""},
+    )
+
+    # "3m" and "2018" are each in two of the four labels; only the 2018 filing of 3M holds both.
+    assert scores["b"] > scores["a"] == scores["c"] > scores["d"] == 0
+
+
+def test_a_question_that_names_no_document_scores_every_document_zero() -> None:
+    scores = label_scores("How many days of annual leave?", {"a": "policy", "b": "handbook 2024"})
+
+    assert scores == {"a": 0.0, "b": 0.0}
+
+
+@pytest.mark.parametrize("question", ["", "?", "the of and"])
+def test_a_question_without_terms_scores_nothing(question: str) -> None:
+    assert set(label_scores(question, {"a": "annual report"}).values()) == {0.0}
