@@ -124,6 +124,7 @@ class SearchRetriever(BaseRetriever):
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
             lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits])
             weights.append(1.0)
+        documents = {chunk_id: str(node.metadata.get(DOC_KEY, "")) for chunk_id, node in nodes.items()}
         if options.mode in ("keyword", "hybrid"):
             keyword = self._keyword(ready)
             found = keyword.search(question, depth, ready)
@@ -131,9 +132,12 @@ class SearchRetriever(BaseRetriever):
                 found = sorted(dict([*keyword.search(question, depth, routed), *found]).items(), key=lambda h: -h[1])
             lists.append(found)
             weights.append(options.keyword_weight)
+            documents.update(keyword.documents_of([chunk_id for chunk_id, _ in found]))
         by_label: list[tuple[str, float]] = []
         if named:
-            by_label = self._label_list(named, [chunk_id for hits in lists for chunk_id, _ in hits], nodes)
+            # Each candidate with its document's label score, best first.
+            scored = {chunk_id: named.get(documents.get(chunk_id, ""), 0.0) for hits in lists for chunk_id, _ in hits}
+            by_label = sorted(scored.items(), key=lambda hit: -hit[1])
             lists.append(by_label)
             weights.append(options.label_weight)
         if options.fusion == "rrf":
@@ -180,18 +184,6 @@ class SearchRetriever(BaseRetriever):
         labels = self._labels()
         scores = label_scores(question, {doc: labels.get(doc, "") for doc in ready})
         return scores if any(scores.values()) else {}
-
-    def _label_list(
-        self, named: Mapping[str, float], candidates: list[str], nodes: dict[str, BaseNode]
-    ) -> list[tuple[str, float]]:
-        """Each candidate with its document's label score, best first."""
-        self._with_nodes(list(dict.fromkeys(candidates)), nodes)
-        scored = {
-            chunk_id: named.get(str(nodes[chunk_id].metadata.get(DOC_KEY, "")), 0.0)
-            for chunk_id in candidates
-            if chunk_id in nodes
-        }
-        return sorted(scored.items(), key=lambda hit: -hit[1])
 
     def _with_nodes(self, chunk_ids: list[str], nodes: dict[str, BaseNode]) -> list[str]:
         """Fetch the chunks not seen yet; drop any that vanished from the index meanwhile."""

@@ -391,7 +391,8 @@ class VectorIndex:
         from llama_index.core.schema import NodeWithScore
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        if top_k <= 0 or self.count() == 0:
+        # Chroma refuses a query of an empty collection; documents named by `only_docs` say it is not empty.
+        if top_k <= 0 or (only_docs is None and self.count() == 0):
             return []
         where: dict[str, Any] | None = {DOC_KEY: {"$nin": sorted(exclude_docs)}} if exclude_docs else None
         if only_docs is not None:
