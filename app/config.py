@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         description="First-stage depth of each ranked list, and the pool the rerank orders.",
     )
     label_weight: float = Field(
-        0.5,
+        0.25,
         ge=0,
         validation_alias="LABEL_WEIGHT",
         description="Weight of the document-label list in fusion: passages of a document whose file name or title "

@@ -14,15 +14,28 @@ opens in the middle of a paragraph has no heading.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 
 MAX_LINES = 3  # a title wrapped over two lines, and the line under it ("Years ended December 31")
 MAX_LINE_CHARS = 60  # a body line fills the page's width: 80-120 characters in a filing or a paper
 MAX_HEADING_CHARS = 120  # the context line takes room from each chunk of the page
+HEADING_SHARE = 0.7  # of the page's 90th-percentile line width, on pages of MIN_LINES_FOR_SHARE lines or more
+MIN_LINES_FOR_SHARE = 8
+_BULLETS = ("•", "·", "▪", "●", "○", "■", "□", "►", "✓", "- ", "* ", "– ")
 RUNNING_SHARE = 0.25  # a line on this share of the pages or more is a running header or footer
-_BODY_END = re.compile(r"[.,;]$")
+# A sentence's or clause's end in Latin script, and its ideographic, full-width, Devanagari and Arabic forms.
+_BODY_END = re.compile(r"[.,;。，、；．｡､।॥،؛۔]$")
 _LETTER = re.compile(r"[^\W\d_]")
+_NUMBER = re.compile(r"\d+")
+# A page number on a line of its own ("7", "- 7 -", "Page 7", "7 of 12", "iv"): it differs from page to page, so it
+# is no running line, and it comes before the heading as often as after it.
+_PAGE_NUMBER = re.compile(
+    r"(page\s*)?[-–—(\[]?\s*(\d{1,4}|(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3}))\s*[-–—)\]]?"
+    r"(\s*(of|/)\s*\d{1,4})?",
+    re.IGNORECASE,
+)
 
 
 def page_headings(pages: Mapping[int, str]) -> dict[int, str]:
@@ -35,11 +48,12 @@ def page_headings(pages: Mapping[int, str]) -> dict[int, str]:
     headings: dict[int, str] = {}
     for number, text in pages.items():
         lines: list[str] = []
+        widest = _widest_heading(text)
         for raw in text.splitlines():
             line = " ".join(raw.split())
-            if not line or line in running:
+            if not line or _shape(line) in running or (not lines and _PAGE_NUMBER.fullmatch(line)):
                 continue
-            if not _is_heading_line(line):
+            if not _is_heading_line(line, widest):
                 break
             lines.append(line)
             if len(lines) == MAX_LINES:
@@ -51,16 +65,42 @@ def page_headings(pages: Mapping[int, str]) -> dict[int, str]:
 
 
 def _running_lines(pages: Mapping[int, str]) -> set[str]:
-    """Lines found on RUNNING_SHARE of the pages or more (at least 3): running headers and footers."""
-    counts = Counter(line for text in pages.values() for line in {" ".join(raw.split()) for raw in text.splitlines()})
+    """Lines found on RUNNING_SHARE of the pages or more (at least 3), as `_shape` gives them: running headers and
+    footers, those that number their page too ("Annual Report 2021 - Page 7") among them."""
+    counts = Counter(line for text in pages.values() for line in {_shape(raw) for raw in text.splitlines()})
     least = max(3, RUNNING_SHARE * len(pages))
     return {line for line, count in counts.items() if count >= least}
 
 
-def _is_heading_line(line: str) -> bool:
+def _shape(line: str) -> str:
+    """`line` with its runs of white space made one space and its numbers made "#": a running line's page number
+    changes from page to page."""
+    return _NUMBER.sub("#", " ".join(line.split()))
+
+
+def _widest_heading(text: str) -> float:
+    """The widest a heading line of this page may be: MAX_LINE_CHARS, or less on a page of short lines.
+
+    In two columns, a poem, an address or a code listing, body lines are short too: a heading is then one
+    clearly shorter than most of the page's lines (HEADING_SHARE of the 90th percentile of their widths).
+    """
+    widths = sorted(_width(line.strip()) for line in text.splitlines() if line.strip())
+    if len(widths) < MIN_LINES_FOR_SHARE:
+        return MAX_LINE_CHARS
+    return min(MAX_LINE_CHARS, HEADING_SHARE * widths[int(0.9 * (len(widths) - 1))])
+
+
+def _is_heading_line(line: str, widest: float) -> bool:
     return (
-        len(line) <= MAX_LINE_CHARS
+        _width(line) <= widest
+        and not line.startswith(_BULLETS)  # an item of a list
         and "|" not in line  # a table row (pdf_tables writes cells apart by " | ")
         and _LETTER.search(line) is not None  # not a page number or a row of figures
         and _BODY_END.search(line) is None
     )
+
+
+def _width(line: str) -> int:
+    """`line`'s length in Latin characters' widths: a Chinese or Japanese character (East Asian wide) is two, so
+    that a line of CJK body text at the page's width (35-50 characters) is as long as a Latin one."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in line)

@@ -18,8 +18,10 @@ from app.store.tokens import keyword_terms
 
 def label_scores(question: str, labels: Mapping[str, str]) -> dict[str, float]:
     """{document: the summed BM25 idf of the question's terms that its label holds} for each of `labels`
-    ({document: its label}; "" for none). The idf is over these documents' labels: a word every one of them
-    holds ("10k" among filings) scores nothing.
+    ({document: its label}; "" for none). The idf is over these documents' labels: a word more than half of them
+    hold ("10k" among filings, "report" in "report_001" ... "report_150") scores nothing. BM25's idf with its
+    +1 stays above 0 however many labels hold a word, and the label list is divided by its best score: a
+    question's "report" gave the 150 reports the list's whole weight and pushed the one other document out.
     """
     terms = set(keyword_terms(question))
     held = {document: terms.intersection(_terms(label)) if label else set() for document, label in labels.items()}
@@ -28,7 +30,9 @@ def label_scores(question: str, labels: Mapping[str, str]) -> dict[str, float]:
     for shared in held.values():
         for term in shared:
             frequency[term] = frequency.get(term, 0) + 1
-    idf = {term: math.log((count - n + 0.5) / (n + 0.5) + 1) for term, n in frequency.items()}
+    idf = {
+        term: math.log((count - n + 0.5) / (n + 0.5) + 1) if 2 * n <= count else 0.0 for term, n in frequency.items()
+    }
     return {document: sum(idf[term] for term in shared) for document, shared in held.items()}
 
 

@@ -38,7 +38,7 @@ class SearchOptions:
     keyword_weight: float = 0.6  # the dense list weighs 1
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
-    label_weight: float = 0.5  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
+    label_weight: float = 0.25  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
 
     def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
         """These options for a question in language `question` over documents in `documents` (ISO 639-1 codes;

@@ -47,9 +47,12 @@ _RUNS = regex.compile(
 )
 _SEGMENTED = regex.compile(rf"[{_HAN_KANA}\p{{Hangul}}\p{{Thai}}]")
 _WORDS = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-# A word of letters and digits together ("FY2018", "Q3", "10-K" written "10K", "COVID19"), and its parts.
-_MIXED_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]*(?:\p{L}\p{M}*\p{N}|\p{N}\p{L})[\p{L}\p{M}\p{N}]*")
+# Where a word turns from letters to digits or back ("FY2018", "Q3", "10-K" written "10K", "COVID19"). Searched in
+# each word found by _WORDS: a pattern spanning the word around it takes quadratic time on a long word with no
+# turn (a DNA sequence, a line of Lao or Myanmar text: 8,000 characters took 3 s).
+_MIXED_TURN = regex.compile(r"\p{L}\p{M}*\p{N}|\p{N}\p{L}")
 _LETTERS_OR_DIGITS = regex.compile(r"\p{N}+|[\p{L}\p{M}]+")
+MAX_MIXED_PARTS = 4  # "h1n1", "covid19", "fy2018": a word of more parts is a code or a hash
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _LATIN = regex.compile(r"\p{Latin}")
@@ -110,7 +113,8 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     # and "istanbul" are one term, as they are in every other case.
     text = unicodedata.normalize("NFKC", text).casefold().replace(_DOTTED_I, "i")
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
-        return _word_terms(_WORDS.findall(text) + _parts_of_mixed_words(text), latin)
+        found = _WORDS.findall(text)
+        return _word_terms(found + _parts_of_mixed_words(found), latin)
     japanese = _KANA.search(text) is not None
     terms: list[str] = []
     words: list[str] = []
@@ -125,18 +129,28 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
             terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
         else:
             words.append(piece)
-            words += _parts_of_mixed_words(piece)
+            words += _parts_of_mixed_words([piece])
     return terms + _word_terms(words, latin)
 
 
-def _parts_of_mixed_words(text: str) -> list[str]:
-    """The letter and digit parts of each word of `text` that mixes them, as extra words: "fy2018" -> "fy", "2018".
+def _parts_of_mixed_words(words: list[str]) -> list[str]:
+    """The letter and digit parts of each of `words` that mixes them, as extra words: "fy2018" -> "fy", "2018".
 
     The word itself stays a term too, so "COVID19" still matches "covid19" best; the parts let a question's
     "FY2018" match a filing that writes "2018" (or its file name "3M_2018_10K"), as Lucene's word-delimiter
-    filter does. Parts of one character are left out with every other one-character word.
+    filter does. Left out: letter parts under three letters, which are as often words or units of their own
+    ("CO2" -> "co", "H2SO4" -> "so", "10mg" -> "mg", "3rd" -> "rd"; a question on CO2 found "Acme Co." first), and
+    the parts of a word that turns between letters and digits more than MAX_MIXED_PARTS times: a hash or a
+    serial number, whose pieces ("fc", "44298") would match by chance.
     """
-    return [part for word in _MIXED_WORD.findall(text) for part in _LETTERS_OR_DIGITS.findall(word)]
+    parts: list[str] = []
+    for word in words:
+        if _MIXED_TURN.search(word) is None:
+            continue
+        pieces = _LETTERS_OR_DIGITS.findall(word)
+        if len(pieces) <= MAX_MIXED_PARTS:
+            parts += [piece for piece in pieces if piece[0].isdigit() or len(piece) >= 3]
+    return parts
 
 
 def _word_terms(words: list[str], latin: list[tuple[str, frozenset[str]]]) -> list[str]:

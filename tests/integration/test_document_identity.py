@@ -207,3 +207,21 @@ def test_a_question_naming_a_fiscal_year_finds_that_years_filing_among_others_on
     # (BM25 still finds it by the "2018" of its context line, through FY2018's digits, and so does hybrid.)
     options = workspace.search_options(mode="dense", candidates=3, top_k=3, label_weight=0)
     assert "ACME_2018_10K.txt" not in [passage.file_name for passage in workspace.retrieve(question, options=options)]
+
+
+def test_a_word_of_a_file_name_used_in_passing_does_not_outrank_the_document_that_answers(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    workspace.ingest(
+        [
+            ("office_policy.txt", b"Desks are assigned each morning. Printers are on every floor."),
+            ("travel_guidelines.txt", b"Hotel stays on business trips are reimbursed up to 180 dollars a night."),
+            ("benefits.txt", b"Employees get health insurance and a yearly gym allowance."),
+        ],
+        named_by_path=True,
+    )
+
+    for mode in ("dense", "keyword", "hybrid"):
+        [top, *_] = workspace.retrieve(
+            "Which policy applies to hotel stays on business trips?", options=workspace.search_options(mode=mode)
+        )
+        assert (mode, top.file_name) == (mode, "travel_guidelines.txt")

@@ -24,3 +24,14 @@ def test_a_question_that_names_no_document_scores_every_document_zero() -> None:
 @pytest.mark.parametrize("question", ["", "?", "the of and"])
 def test_a_question_without_terms_scores_nothing(question: str) -> None:
     assert set(label_scores(question, {"a": "annual report"}).values()) == {0.0}
+
+
+def test_a_word_most_labels_hold_names_no_document() -> None:
+    labels = {f"r{n}": f"report {n:03d}" for n in range(150)} | {"h": "handbook", "a": "3M 10K", "b": "NETFLIX 10K"}
+    labels |= {f"f{n}": f"FILER{n} 10K" for n in range(3)}
+
+    assert set(label_scores("What does the report say about annual leave?", labels).values()) == {0.0}
+    scores = label_scores("What does report 042 say?", labels)
+    assert scores["r42"] > 0 and {score for doc, score in scores.items() if doc != "r42"} == {0.0}
+    # "10k" is in five labels of the 155: still a word that names them.
+    assert label_scores("3M 10K", labels)["a"] > label_scores("3M 10K", labels)["b"] > 0

@@ -1,0 +1,48 @@
+"""The heading a PDF page opens with, in scripts and layouts beyond a filing's (app/ingest/pdf_headings.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.ingest.pdf_headings import page_headings
+
+BODY = " ".join(["The company sells adhesives, films and filters to customers in many countries"] * 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        # A line of CJK body text at the page width has 35-50 characters; its sentences end in an ideographic stop.
+        ("年度报告\n公司本年度营业收入增长百分之十二，主要得益于新产品的推出和海外市场\n的扩张。", "年度报告"),
+        (
+            "事業の概要\n当社グループの当連結会計年度の売上高は前年同期比で増加しました。これは主\n新製品。",
+            "事業の概要",
+        ),
+        ("वार्षिक रिपोर्ट\nकंपनी ने वर्ष के दौरान मजबूत परिणाम दर्ज किए।\nसभी खंडों में राजस्व बढ़ा।", "वार्षिक रिपोर्ट"),
+        ("التقرير السنوي\nحققت الشركة نتائج قوية خلال العام،\nمع نمو الإيرادات", "التقرير السنوي"),
+    ],
+)
+def test_a_sentence_of_body_text_in_another_script_ends_the_heading(text: str, heading: str) -> None:
+    assert page_headings({1: text}) == {1: heading}
+
+
+@pytest.mark.parametrize("number", ["7", "- 7 -", "Page 7", "Page 7 of 12", "vii"])
+def test_a_page_number_above_the_heading_is_skipped_rather_than_ending_it(number: str) -> None:
+    assert page_headings({7: f"{number}\nConsolidated Balance Sheets\n{BODY}"}) == {7: "Consolidated Balance Sheets"}
+
+
+def test_a_running_header_that_numbers_its_page_is_no_heading() -> None:
+    titles = ["Balance Sheet", "Income Statement", "Cash Flows", "Equity"]
+    pages = {n: f"ACME Corp Annual Report 2021 - Page {n}\n{title}\n{BODY}" for n, title in enumerate(titles, start=1)}
+
+    assert page_headings(pages) == dict(enumerate(titles, start=1))
+
+
+def test_a_page_of_short_lines_gives_a_heading_only_to_a_line_clearly_shorter_than_them() -> None:
+    column = "\n".join(["Deep learning models have become the dominant"] * 12)  # two columns: 46 characters a line
+    assert page_headings({1: f"{column}\n{column}"}) == {}
+    assert page_headings({1: f"Attention Is All You Need\n{column}"}) == {1: "Attention Is All You Need"}
+
+
+def test_an_item_of_a_list_is_body_text_not_a_heading() -> None:
+    assert page_headings({1: f"• Revenue grew 12%\n• Net income rose\n{BODY}"}) == {}
