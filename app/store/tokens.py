@@ -36,7 +36,7 @@ import bm25s.stopwords
 import regex
 import Stemmer
 
-TOKENIZATION = "scripts-4"
+TOKENIZATION = "scripts-5"
 """Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
@@ -112,6 +112,10 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     # Casefolding "İ" (Turkish capital dotted I) gives "i" and a combining dot above: without the dot, "İstanbul"
     # and "istanbul" are one term, as they are in every other case.
     text = unicodedata.normalize("NFKC", text).casefold().replace(_DOTTED_I, "i")
+    # Digits of every script as ASCII ones (Lucene's DecimalDigitFilter): an Arabic report's "٢٠١٨" is the 2018 a
+    # question types, and so are Devanagari "२०१८" and Thai "๒๕๖๑"'s digits. NFKC folds only full-width forms.
+    if not text.isascii():
+        text = text.translate(_ascii_digits())
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
         found = _WORDS.findall(text)
         return _word_terms(found + _parts_of_mixed_words(found), latin)
@@ -131,6 +135,16 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
             words.append(piece)
             words += _parts_of_mixed_words([piece])
     return terms + _word_terms(words, latin)
+
+
+@cache
+def _ascii_digits() -> dict[int, str]:
+    """{code point: its ASCII digit} for every decimal digit of Unicode (category Nd) but ASCII's own."""
+    return {
+        code: str(unicodedata.digit(chr(code)))
+        for code in range(0x80, 0x20000)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
 
 
 def _parts_of_mixed_words(words: list[str]) -> list[str]:

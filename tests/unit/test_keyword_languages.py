@@ -202,3 +202,9 @@ def test_a_long_word_without_a_turn_between_letters_and_digits_gives_no_parts(ru
     # now looked for inside each word (a run of this test takes milliseconds, not a minute).
     terms = keyword_terms(f"{run} FY2018")
     assert {"fy2018", "2018"} <= set(terms) and "fy" not in terms
+
+
+@pytest.mark.parametrize("written", ["٢٠١٨", "۲۰۱۸", "२०१८", "২০১৮", "๒๐๑๘", "２０１８"])
+def test_digits_of_any_script_are_the_ascii_digits_a_question_types(written: str) -> None:
+    # Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width.
+    assert "2018" in keyword_terms(f"الإيرادات {written}") and "2018" in keyword_terms(f"FY{written}")
