@@ -135,8 +135,8 @@ class Settings(BaseSettings):
         0.25,
         ge=0,
         validation_alias="LABEL_WEIGHT",
-        description="Weight of the document-label list in fusion: passages of a document whose file name or title "
-        "holds the question's words rank higher (0: off).",
+        description="Weight of the document-label list in fusion: passages of a document whose name holds the "
+        "question's words rank higher (0: off).",
     )
     fusion: Fusion = Field(
         "score",

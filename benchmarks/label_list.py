@@ -16,15 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.config import load_settings
-from app.eval.qa import (
-    QaEvaluation,
-    check_gold_files,
-    default_docs_folder,
-    document_files,
-    index_name,
-    load_questions,
-    score_question,
-)
+from app.eval.qa import QaEvaluation, index_name, question_set, score_question
 
 
 def main() -> None:
@@ -36,10 +28,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked per arm (default: 3)")
     args = parser.parse_args()
 
-    items = load_questions(args.qa)
-    folder = args.docs or default_docs_folder(args.qa)
-    files = document_files(folder)
-    check_gold_files(items, files, folder)
+    items, folder, files = question_set(args.qa, args.docs)
     evaluation = QaEvaluation(load_settings(), files, args.cache, index_name(folder))
     evaluation.ingest()
     workspace = evaluation.workspace

@@ -45,16 +45,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval_questions(settings: Settings, args: argparse.Namespace) -> int:
-    from app.eval.qa import (
-        QaEvaluation,
-        check_gold_files,
-        default_docs_folder,
-        document_files,
-        index_name,
-        load_questions,
-        scores_table,
-        write_outputs,
-    )
+    from app.eval.qa import QaEvaluation, index_name, question_set, scores_table, write_outputs
 
     if args.config:
         raise ConfigError(
@@ -62,10 +53,7 @@ def _eval_questions(settings: Settings, args: argparse.Namespace) -> int:
             "Set RETRIEVAL_MODE, RERANK, CHUNK_SIZE... in the environment instead.",
         )
     qa_file = Path(args.qa)
-    items = load_questions(qa_file)
-    folder = Path(args.docs) if args.docs else default_docs_folder(qa_file)
-    files = document_files(folder, skip=qa_file)
-    check_gold_files(items, files, folder)
+    items, folder, files = question_set(qa_file, Path(args.docs) if args.docs else None)
     mode = f"{settings.retrieval_mode}{'+rerank' if settings.rerank else ''}"
     title = f"{qa_file.name}: {len(items)} questions on {len(files)} files in {folder} ({mode})"
     print(title, file=sys.stderr)

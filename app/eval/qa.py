@@ -354,6 +354,18 @@ def document_files(folder: Path, skip: Path | None = None) -> list[tuple[str, by
     return files
 
 
+def question_set(qa_file: Path, docs: Path | None = None) -> tuple[list[QaItem], Path, list[tuple[str, bytes]]]:
+    """The questions of `qa_file`, their documents folder (`docs`, default: `default_docs_folder`) and its files.
+
+    Raises ConfigError for a malformed question file, a missing or empty folder, or a gold file not in it.
+    """
+    items = load_questions(qa_file)
+    folder = docs or default_docs_folder(qa_file)
+    files = document_files(folder, skip=qa_file)
+    check_gold_files(items, files, folder)
+    return items, folder, files
+
+
 class QaEvaluation:
     """The documents of one folder, indexed by the app in the cache, and the questions asked of them."""
 

@@ -162,6 +162,7 @@ def document_path(relative: str) -> str:
     return "/".join(kept) or "upload"
 
 
+@functools.lru_cache(maxsize=100_000)  # read for every document at each question (Workspace.document_labels)
 def document_label(name: str, title: str = "") -> str:
     """The words that tell a document apart, indexed with each of its chunks: its path without the
     extension, separators as spaces ("MICROSOFT_2022_10K.pdf" -> "MICROSOFT 2022 10K"), then its own

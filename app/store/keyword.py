@@ -131,9 +131,7 @@ class KeywordIndex:
         self._ids: list[str] = []
         self._docs: list[str] = []
         self._languages: list[str] = []  # of the documents covered: a question's Latin words get their stems
-        self._doc_of: dict[str, str] | None = None  # chunk id -> document, made on first use
-        # For masks: the document list they were made from, a number for each document, each chunk's number.
-        self._numbered: tuple[list[str], dict[str, int], np.ndarray] | None = None
+        self._lookup: _DocumentLookup | None = None  # made from _ids and _docs on first use
 
     def ensure(self, version: str, records: Callable[[], list[KeywordRecord]]) -> None:
         """Make the index cover `version`: load it from disk, or build it from `records()` and save it."""
@@ -161,26 +159,18 @@ class KeywordIndex:
         self.ensure(corpus_version(ready.items(), languages), lambda: read_records(source, ready, languages))
         return self
 
-    def _mask(self, docs: list[str], allowed_docs: Collection[str]) -> np.ndarray:
-        """1.0 for each chunk whose document (`docs`, in index order) is in `allowed_docs`, else 0.0.
-
-        Each document is numbered once per index (a search then compares numbers, not 20,000 strings)."""
+    def _documents(self, ids: list[str], docs: list[str]) -> _DocumentLookup:
+        """The lookup of the index whose chunk lists are `ids` and `docs`: made once, again after a rebuild."""
         with self._lock:
-            numbered = self._numbered
-            if numbered is None or numbered[0] is not docs:  # first use, or the index was rebuilt meanwhile
-                numbers: dict[str, int] = {}
-                chunk_docs = np.fromiter((numbers.setdefault(doc, len(numbers)) for doc in docs), np.int64, len(docs))
-                numbered = self._numbered = (docs, numbers, chunk_docs)
-        _, numbers, chunk_docs = numbered
-        allowed = [numbers[doc] for doc in allowed_docs if doc in numbers]
-        return np.isin(chunk_docs, allowed).astype(np.float32)
+            if self._lookup is None or self._lookup.docs is not docs:
+                self._lookup = _DocumentLookup(ids, docs)
+            return self._lookup
 
     def documents_of(self, chunk_ids: Collection[str]) -> dict[str, str]:
         """{chunk id: its document's sha256} for the chunks of `chunk_ids` this index holds."""
         with self._lock:
-            if self._doc_of is None:
-                self._doc_of = dict(zip(self._ids, self._docs, strict=True))
-            doc_of = self._doc_of
+            ids, docs = self._ids, self._docs
+        doc_of = self._documents(ids, docs).doc_of
         return {chunk_id: doc_of[chunk_id] for chunk_id in chunk_ids if chunk_id in doc_of}
 
     def search(self, query: str, top_k: int, allowed_docs: Collection[str] | None = None) -> list[tuple[str, float]]:
@@ -191,7 +181,7 @@ class KeywordIndex:
         if bm25 is None or not ids or top_k <= 0:
             return []
         terms = keyword_terms(query, languages)
-        mask = None if allowed_docs is None else self._mask(docs, allowed_docs)
+        mask = None if allowed_docs is None else self._documents(ids, docs).mask(allowed_docs)
         scores = _scores(bm25, terms, mask)
         if context_bm25 is not None:
             scores = (1 - self._context) * scores + self._context * _scores(context_bm25, terms, mask)
@@ -203,7 +193,6 @@ class KeywordIndex:
     def _build(self, records: list[KeywordRecord]) -> None:
         self._ids = [record.chunk_id for record in records]
         self._docs = [record.doc_sha for record in records]
-        self._doc_of = None
         # A document of no known language was stemmed by English rules: a question needs them too.
         self._languages = sorted({record.language or "en" for record in records})
         self._bm25 = self._context_bm25 = None
@@ -244,7 +233,6 @@ class KeywordIndex:
         try:
             chunks = json.loads(listing.read_text())
             self._ids, self._docs = list(chunks["ids"]), list(chunks["docs"])
-            self._doc_of = None
             self._languages = list(chunks["languages"])
             self._bm25 = self._context_bm25 = None
             if self._ids:
@@ -262,6 +250,22 @@ class KeywordIndex:
         for entry in self._folder.iterdir():
             if entry.name != keep and not entry.name.startswith(".building-"):
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+class _DocumentLookup:
+    """Each chunk's document, by chunk id and as a number per document (a mask then compares numbers, not
+    20,000 strings): derived from one index's chunk lists, `docs` kept to tell which."""
+
+    def __init__(self, ids: list[str], docs: list[str]) -> None:
+        self.docs = docs
+        self.doc_of = dict(zip(ids, docs, strict=True))
+        self._numbers: dict[str, int] = {}
+        self._chunk_docs = np.fromiter((self._numbers.setdefault(doc, len(self._numbers)) for doc in docs), np.int64)
+
+    def mask(self, allowed_docs: Collection[str]) -> np.ndarray:
+        """1.0 for each chunk, in index order, whose document is in `allowed_docs`, else 0.0."""
+        allowed = [self._numbers[doc] for doc in allowed_docs if doc in self._numbers]
+        return np.isin(self._chunk_docs, allowed).astype(np.float32)
 
 
 def _scores(bm25: bm25s.BM25, terms: list[str], mask: np.ndarray | None) -> np.ndarray:
