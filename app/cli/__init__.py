@@ -50,3 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"what to do: {exc.hint}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C in a short command (`ask`, `status`): stop quietly, as a shell expects
+        print("\nstopped (Ctrl-C)", file=sys.stderr)
+        return 130
