@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_TOP_K = 100  # passages one question may ask for: TOP_K, the HTTP API's and the MCP tools' top_k
 MATRYOSHKA_DIMENSIONS = (128, 256, 512, 1024, 2048)
 # The one list of retrieval modes: the UI's choices, the eval's config names and the search all derive from it.
 RetrievalMode = Literal["dense", "keyword", "hybrid"]
@@ -115,7 +116,7 @@ class Settings(BaseSettings):
         validation_alias="LATE_CHUNKING",
         description="Encode neighbouring chunks together and pool each chunk's tokens (context-aware chunk vectors).",
     )
-    top_k: int = Field(5, ge=1, le=50, validation_alias="TOP_K", description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K, validation_alias="TOP_K", description="Passages retrieved per question.")
     retrieval_mode: RetrievalMode = Field(
         "hybrid",
         validation_alias="RETRIEVAL_MODE",

@@ -6,10 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.config import MAX_TOP_K
 from app.retrieval.passage import Passage
 from app.store.catalog import DocumentRecord
-
-MAX_TOP_K = 100
 
 
 class ChatMessage(BaseModel):

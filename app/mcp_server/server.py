@@ -21,7 +21,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from app.config import Settings
+from app.config import MAX_TOP_K, Settings
 from app.errors import AppError, AuthenticationError
 from app.mcp_server.tools import AskResult, CollectionList, RagTools, SearchResult, describe
 from app.store.access import User
@@ -40,7 +40,7 @@ Caller = Callable[[Context], User]
 T = TypeVar("T")
 
 CollectionName = Annotated[str, Field(description="The collection's name (see list_collections).")]
-TopK = Annotated[int | None, Field(ge=1, le=50, description="How many passages (default: the server's TOP_K).")]
+TopK = Annotated[int | None, Field(ge=1, le=MAX_TOP_K, description="How many passages (default: the server's TOP_K).")]
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
