@@ -32,6 +32,13 @@ _DATA_CHARACTER = rf"[^\s{_SPACELESS_SCRIPTS}]"
 _WRAPPED_RUN = re.compile(rf"(?:^[ \t]*{_DATA_CHARACTER}{{40,}}[ \t]*(?:\n|\Z)){{3,}}", re.MULTILINE)
 
 
+# Where SentenceSplitter cuts a "sentence" longer than a chunk: its own CHUNKING_REGEX cuts after every comma
+# and full stop, inside numbers too, so a table row "Purchases of PP&E | 2018: (1,577)" was cut at "(1," and
+# the next chunk opened with "577) | 2017: ..." (3,258 of 4,623 table chunks of 26 filings began inside a
+# row). Here a line end is a cut too, and a comma or full stop between two digits is not.
+CLAUSE_REGEX = r"(?:[^,.;。？！\n]|(?<=\d)[,.](?=\d))+[,.;。？！\n]?|[,.;。？！\n]"
+
+
 @functools.lru_cache(maxsize=8)
 def _unbroken_pattern(min_run: int) -> re.Pattern[str]:
     """Runs of `min_run`+ data characters, or wrapped data lines; compiled once per size, not per document."""
@@ -54,7 +61,12 @@ class BoundedSentenceSplitter(SentenceSplitter):
 
     def __init__(self, *, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], Sequence[object]]) -> None:
         """`chunk_size` and `chunk_overlap` in tokens of `tokenizer` (text -> its tokens, no special tokens)."""
-        super().__init__(chunk_size=chunk_size, chunk_overlap=chunk_overlap, tokenizer=tokenizer)
+        super().__init__(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            tokenizer=tokenizer,
+            secondary_chunking_regex=CLAUSE_REGEX,
+        )
 
     @property
     def max_chars(self) -> int:

@@ -131,3 +131,18 @@ def test_chunks_leave_room_for_their_context_line_and_still_hold_the_text() -> N
         assert embedded.startswith("a b > Costs > Travel\n\n") and node.metadata[LABEL_KEY] == "a b"
         assert len(embedded.split()) <= 40 and len(node.get_content()) <= splitter.max_chars
     assert nodes[-1].get_content().endswith("The end is here.")
+
+
+def test_a_long_table_is_chunked_between_rows_never_inside_a_figure(
+    app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    # A financial statement as the PDF reader writes its rows: no full stop in 120 lines, commas in every figure.
+    rows = [
+        f"Purchases of item {n}, net | 2018: ({n * 37 % 9 + 1},{n * 711 % 1000:03d}) | 2017: {n % 7}.{n % 10}"
+        for n in range(1, 121)
+    ]
+    chunks = chunks_of("\n".join(rows).encode(), "statement.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    assert len(chunks) > 3
+    assert [chunk[:30] for chunk in chunks if not chunk.startswith("Purchases of item ")] == []
+    assert [row for row in rows if not any(row in chunk for chunk in chunks)] == []
