@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 
-MAX_LINES = 3  # a title wrapped over two lines, and the line under it ("Years ended December 31")
+MAX_LINES = 4  # the company, the title, the period and the units ("Years ended December 31", "(Millions)")
 MAX_LINE_CHARS = 60  # a body line fills the page's width: 80-120 characters in a filing or a paper
 MAX_HEADING_CHARS = 120  # the context line takes room from each chunk of the page
 HEADING_SHARE = 0.7  # of the page's 90th-percentile line width, on pages of MIN_LINES_FOR_SHARE lines or more
@@ -28,6 +28,9 @@ RUNNING_SHARE = 0.25  # a line on this share of the pages or more is a running h
 # A sentence's or clause's end in Latin script, and its ideographic, full-width, Devanagari and Arabic forms.
 _BODY_END = re.compile(r"[.,;。，、；．｡､।॥،؛۔]$")
 _LETTER = re.compile(r"[^\W\d_]")
+# A full stop that ends an abbreviation rather than a sentence: a capitalised word of at most four letters ("Inc.",
+# "Corp.", "Ltd.") or initials ("N.V.", "U.S."). A title names its company so: "NETFLIX, INC.", "Apple Inc.".
+_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[A-Z][A-Za-z]{0,3}|(?:[A-Za-z]\.)+[A-Za-z])\.$")
 _NUMBER = re.compile(r"\d+")
 # A page number on a line of its own ("7", "- 7 -", "Page 7", "7 of 12", "iv"): it differs from page to page, so it
 # is no running line, and it comes before the heading as often as after it.
@@ -56,7 +59,7 @@ def page_headings(pages: Mapping[int, str]) -> dict[int, str]:
             if not _is_heading_line(line, widest):
                 break
             lines.append(line)
-            if len(lines) == MAX_LINES:
+            if len(lines) == MAX_LINES or line.endswith(":"):  # a colon opens what follows: "Revenue:", "Assets:"
                 break
         heading = " ".join(lines)[:MAX_HEADING_CHARS].strip()
         if heading:
@@ -84,8 +87,11 @@ def _widest_heading(text: str) -> float:
     In two columns, a poem, an address or a code listing, body lines are short too: a heading is then one
     clearly shorter than most of the page's lines (HEADING_SHARE of the 90th percentile of their widths).
     """
-    widths = sorted(_width(line.strip()) for line in text.splitlines() if line.strip())
-    if len(widths) < MIN_LINES_FOR_SHARE:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # Table rows (pdf_tables writes cells apart by " | ") say nothing of the width of the page's text; a page of
+    # them is a table in one column, whose other lines (row labels, units) are short without being columns.
+    widths = sorted(_width(line) for line in lines if "|" not in line)
+    if len(widths) < MIN_LINES_FOR_SHARE or 2 * len(widths) < len(lines):
         return MAX_LINE_CHARS
     return min(MAX_LINE_CHARS, HEADING_SHARE * widths[int(0.9 * (len(widths) - 1))])
 
@@ -96,8 +102,14 @@ def _is_heading_line(line: str, widest: float) -> bool:
         and not line.startswith(_BULLETS)  # an item of a list
         and "|" not in line  # a table row (pdf_tables writes cells apart by " | ")
         and _LETTER.search(line) is not None  # not a page number or a row of figures
-        and _BODY_END.search(line) is None
+        and (_BODY_END.search(line) is None or _is_title_full_stop(line))
     )
+
+
+def _is_title_full_stop(line: str) -> bool:
+    """Whether `line`'s final full stop belongs to a title: it ends an abbreviation, or the line is in capitals
+    ("ITEM 8.", "NETFLIX, INC."), which body text is not."""
+    return line.endswith(".") and (_ABBREVIATION_END.search(line) is not None or line.upper() == line)
 
 
 def _width(line: str) -> int:

@@ -46,3 +46,28 @@ def test_a_page_of_short_lines_gives_a_heading_only_to_a_line_clearly_shorter_th
 
 def test_an_item_of_a_list_is_body_text_not_a_heading() -> None:
     assert page_headings({1: f"• Revenue grew 12%\n• Net income rose\n{BODY}"}) == {}
+
+
+@pytest.mark.parametrize("company", ["NETFLIX, INC.", "Apple Inc.", "Koninklijke Philips N.V.", "Tesco PLC."])
+def test_a_company_name_ending_in_an_abbreviation_opens_the_heading_rather_than_ending_it(company: str) -> None:
+    page = f"{company}\nConsolidated Statements of Cash Flows\n(in thousands)\n{BODY}"
+    assert page_headings({1: page}) == {1: f"{company} Consolidated Statements of Cash Flows (in thousands)"}
+
+
+def test_a_short_sentence_is_body_text_not_a_heading() -> None:
+    assert page_headings({1: f"Revenue grew in every region.\n{BODY}"}) == {}
+
+
+def test_a_statement_laid_out_as_table_rows_keeps_its_title() -> None:
+    # Rows as pdf_tables writes them, between short labels: neither sets the width of the page's text.
+    rows = "\n".join(
+        f"Product line {n} | 2016: {n},502 | 2015: 75,956" + ("\nOperating expenses:" if n % 4 == 3 else "")
+        for n in range(12)
+    )
+    page = f"ITEM 8. FINANCIAL STATEMENTS AND SUPPLEMENTARY DATA\nINCOME STATEMENTS\n{rows}"
+    assert page_headings({52: page}) == {52: "ITEM 8. FINANCIAL STATEMENTS AND SUPPLEMENTARY DATA INCOME STATEMENTS"}
+
+
+def test_a_line_ending_in_a_colon_is_the_heading_s_last() -> None:
+    page = f"Consolidated Balance Sheets\nAssets:\nCurrent assets\n{BODY}"
+    assert page_headings({1: page}) == {1: "Consolidated Balance Sheets Assets:"}
