@@ -11,6 +11,8 @@ from typing import ClassVar
 
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.node_parser.text.sentence import CHUNKING_REGEX
+from llama_index.core.node_parser.text.utils import split_by_char, split_by_regex, split_by_sep
 from llama_index.core.schema import TextNode
 
 from app.store.chroma import DOC_KEY
@@ -24,19 +26,32 @@ _SPACELESS_SCRIPTS = (
     "\u0e00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u2fdf\u3000-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
 )
-# A character of data: not a space, not of a space-less script.
-_DATA_CHARACTER = rf"[^\s{_SPACELESS_SCRIPTS}]"
+# A character of data: not a space, not of a space-less script. A comma or semicolon ends a run: figures listed
+# without spaces ("17711,74706,...") are cut between them, not by characters.
+_DATA_CHARACTER = rf"[^\s,;{_SPACELESS_SCRIPTS}]"
 # Lines of 40+ such characters, three or more in a row: base64 wrapped at 64 or 76 columns, hex
 # without spaces. SentenceSplitter would split them one character at a time (20 s for 240 KB of
 # base64); cutting them by characters directly gives the same pieces at once.
 _WRAPPED_RUN = re.compile(rf"(?:^[ \t]*{_DATA_CHARACTER}{{40,}}[ \t]*(?:\n|\Z)){{3,}}", re.MULTILINE)
 
 
-# Where SentenceSplitter cuts a "sentence" longer than a chunk: its own CHUNKING_REGEX cuts after every comma
-# and full stop, inside numbers too, so a table row "Purchases of PP&E | 2018: (1,577)" was cut at "(1," and
-# the next chunk opened with "577) | 2017: ..." (3,258 of 4,623 table chunks of 26 filings began inside a
-# row). Here a line end is a cut too, and a comma or full stop between two digits is not.
-CLAUSE_REGEX = r"(?:[^,.;。？！\n]|(?<=\d)[,.](?=\d))+[,.;。？！\n]?|[,.;。？！\n]"
+# How SentenceSplitter cuts a "sentence" longer than a chunk, each way tried when the one before leaves a piece
+# too long. Its own first way, CHUNKING_REGEX, cuts after every comma and full stop, inside numbers too, so a table
+# row "Purchases of property, plant and equipment | 2018: (1,577)" was cut at "(1," and the next chunk opened with
+# "577) | 2017: ..." (3,258 of 4,623 table chunks of 26 filings began inside a row). Here text of several lines
+# (a table's rows, a list) is cut at line ends first; a line at its sentences' ends, then at its commas (the CJK
+# ones too), but never at a full stop or comma before a digit ("1,577", "$.25"); then between words; a run of
+# figures without spaces ("17711,74706,...") at its commas; and only then by characters.
+_LINE_REGEX = r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+"
+
+
+def _cuts_after(marks: str, kept_before_digit: str) -> str:
+    """A regex of the pieces of a text cut after each of `marks`, except those of `kept_before_digit` before a digit."""
+    return rf"(?:[^{marks}]|[{kept_before_digit}](?=\d))+[{marks}]?|[{marks}]"
+
+
+SENTENCE_REGEX = _cuts_after(".;。？！", ".")
+CLAUSE_REGEX = _cuts_after(",，、", ",")
 
 
 @functools.lru_cache(maxsize=8)
@@ -61,12 +76,16 @@ class BoundedSentenceSplitter(SentenceSplitter):
 
     def __init__(self, *, chunk_size: int, chunk_overlap: int, tokenizer: Callable[[str], Sequence[object]]) -> None:
         """`chunk_size` and `chunk_overlap` in tokens of `tokenizer` (text -> its tokens, no special tokens)."""
-        super().__init__(
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
-            tokenizer=tokenizer,
-            secondary_chunking_regex=CLAUSE_REGEX,
-        )
+        super().__init__(chunk_size=chunk_size, chunk_overlap=chunk_overlap, tokenizer=tokenizer)
+        # SentenceSplitter's list of fallbacks (a private attribute; tests/unit/test_chunking.py checks the cuts).
+        self._sub_sentence_split_fns = [
+            split_by_regex(_LINE_REGEX),
+            split_by_regex(SENTENCE_REGEX),
+            split_by_regex(CLAUSE_REGEX),
+            split_by_sep(" "),
+            split_by_regex(CHUNKING_REGEX),
+            split_by_char(),
+        ]
 
     @property
     def max_chars(self) -> int:

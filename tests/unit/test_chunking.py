@@ -133,16 +133,42 @@ def test_chunks_leave_room_for_their_context_line_and_still_hold_the_text() -> N
     assert nodes[-1].get_content().endswith("The end is here.")
 
 
-def test_a_long_table_is_chunked_between_rows_never_inside_a_figure(
-    app_splitter: BoundedSentenceSplitter, embedding
-) -> None:  # type: ignore[no-untyped-def]
+ROW_FORMATS = {
     # A financial statement as the PDF reader writes its rows: no full stop in 120 lines, commas in every figure.
-    rows = [
-        f"Purchases of item {n}, net | 2018: ({n * 37 % 9 + 1},{n * 711 % 1000:03d}) | 2017: {n % 7}.{n % 10}"
-        for n in range(1, 121)
-    ]
-    chunks = chunks_of("\n".join(rows).encode(), "statement.txt", app_splitter)
+    "figures": "Purchases of item {n} | 2018: ({a},{b:03d}) | 2017: {c}.{d}",
+    "label with commas": "Purchases of property, plant and equipment, net {n} | 2018: ({a},{b:03d})",
+    "figures without a leading zero": "Basic earnings per share, class {n} | 2023: $.{b} | 2022: $(.{d})",
+}
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("row", ROW_FORMATS.values(), ids=ROW_FORMATS.keys())
+def test_a_long_table_is_chunked_between_rows_never_inside_a_row(
+    row: str, line_end: str, app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    rows = [row.format(n=n, a=n * 37 % 9 + 1, b=n * 711 % 1000, c=n % 7, d=n % 10) for n in range(1, 121)]
+    chunks = chunks_of(line_end.join(rows).encode(), "statement.txt", app_splitter)
     assert_within_limits(chunks, app_splitter, embedding)
     assert len(chunks) > 3
-    assert [chunk[:30] for chunk in chunks if not chunk.startswith("Purchases of item ")] == []
+    assert [chunk[:30] for chunk in chunks if not chunk.startswith(rows[0][:12])] == []
     assert [row for row in rows if not any(row in chunk for chunk in chunks)] == []
+
+
+def test_figures_in_a_long_chinese_sentence_are_not_cut(app_splitter: BoundedSentenceSplitter, embedding) -> None:  # type: ignore[no-untyped-def]
+    clauses = [f"第{n}季度营业收入同比增长{n + 10}.{n % 10}%" for n in range(1, 40)]
+    text = "，".join(clauses) + "。"  # one sentence of about 700 characters: cut at its commas
+    chunks = chunks_of(text.encode(), "report.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    assert len(chunks) > 1
+    assert [clause for clause in clauses if not any(clause in chunk for chunk in chunks)] == []
+
+
+def test_a_line_of_figures_without_spaces_is_cut_at_its_commas(
+    app_splitter: BoundedSentenceSplitter, embedding
+) -> None:  # type: ignore[no-untyped-def]
+    figures = [str(10_000 + n * 7919 % 90_000) for n in range(400)]
+    text = '{"id": 5, "values": [' + ",".join(figures) + "]}"
+    chunks = chunks_of(text.encode(), "values.txt", app_splitter)
+    assert_within_limits(chunks, app_splitter, embedding)
+    pieces = [piece for chunk in chunks for piece in chunk.replace("[", ",").replace("]", ",").split(",")]
+    assert [figure for figure in figures if figure not in pieces] == []
