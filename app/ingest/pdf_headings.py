@@ -28,9 +28,8 @@ RUNNING_SHARE = 0.25  # a line on this share of the pages or more is a running h
 # A sentence's or clause's end in Latin script, and its ideographic, full-width, Devanagari and Arabic forms.
 _BODY_END = re.compile(r"[.,;。，、；．｡､।॥،؛۔]$")
 _LETTER = re.compile(r"[^\W\d_]")
-# A full stop that ends an abbreviation rather than a sentence: a capitalised word of at most four letters ("Inc.",
-# "Corp.", "Ltd.") or initials ("N.V.", "U.S."). A title names its company so: "NETFLIX, INC.", "Apple Inc.".
-_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[A-Z][A-Za-z]{0,3}|(?:[A-Za-z]\.)+[A-Za-z])\.$")
+# A numbered heading's label on a line of its own, or before its title: "Item 8.", "Note 5", "2.1.", "§ 12", "IV.".
+_NUMBERED_LABEL = re.compile(r"(?:[^\W\d_]{1,12}\s+)?§?\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[A-Z])\.?")
 _NUMBER = re.compile(r"\d+")
 # A page number on a line of its own ("7", "- 7 -", "Page 7", "7 of 12", "iv"): it differs from page to page, so it
 # is no running line, and it comes before the heading as often as after it.
@@ -88,28 +87,35 @@ def _widest_heading(text: str) -> float:
     clearly shorter than most of the page's lines (HEADING_SHARE of the 90th percentile of their widths).
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    # Table rows (pdf_tables writes cells apart by " | ") say nothing of the width of the page's text; a page of
-    # them is a table in one column, whose other lines (row labels, units) are short without being columns.
+    # Table rows (pdf_tables writes cells apart by " | ") say nothing of the width of the page's text; a page mostly
+    # of them is a table in one column, whose other lines (row labels, units) are short without being columns.
     widths = sorted(_width(line) for line in lines if "|" not in line)
-    if len(widths) < MIN_LINES_FOR_SHARE or 2 * len(widths) < len(lines):
+    if len(lines) < MIN_LINES_FOR_SHARE or 2 * len(widths) < len(lines):
         return MAX_LINE_CHARS
     return min(MAX_LINE_CHARS, HEADING_SHARE * widths[int(0.9 * (len(widths) - 1))])
 
 
 def _is_heading_line(line: str, widest: float) -> bool:
+    if _NUMBERED_LABEL.fullmatch(line):
+        return True
     return (
         _width(line) <= widest
         and not line.startswith(_BULLETS)  # an item of a list
         and "|" not in line  # a table row (pdf_tables writes cells apart by " | ")
         and _LETTER.search(line) is not None  # not a page number or a row of figures
-        and (_BODY_END.search(line) is None or _is_title_full_stop(line))
+        and (_BODY_END.search(line) is None or _ends_in_legal_form(line))
     )
 
 
-def _is_title_full_stop(line: str) -> bool:
-    """Whether `line`'s final full stop belongs to a title: it ends an abbreviation, or the line is in capitals
-    ("ITEM 8.", "NETFLIX, INC."), which body text is not."""
-    return line.endswith(".") and (_ABBREVIATION_END.search(line) is not None or line.upper() == line)
+def _ends_in_legal_form(line: str) -> bool:
+    """Whether `line` ends in a company's legal form ("NETFLIX, INC.", "Koninklijke Philips N.V.", "SIEMENS AG."), whose
+    full stop ends no sentence. The forms are cleanco's (many countries'); one written in lower case ("as", "e.g.")
+    is a word."""
+    from cleanco import basename  # its term list is built at import (about 5 ms), only for a PDF with such a line
+
+    name = basename(line)
+    form = line[len(name) :].lstrip(" ,")
+    return line.endswith(".") and name != line and line.startswith(name) and form[:1].isupper()
 
 
 def _width(line: str) -> int:

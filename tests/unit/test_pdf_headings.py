@@ -48,14 +48,38 @@ def test_an_item_of_a_list_is_body_text_not_a_heading() -> None:
     assert page_headings({1: f"• Revenue grew 12%\n• Net income rose\n{BODY}"}) == {}
 
 
-@pytest.mark.parametrize("company", ["NETFLIX, INC.", "Apple Inc.", "Koninklijke Philips N.V.", "Tesco PLC."])
+@pytest.mark.parametrize(
+    "company", ["NETFLIX, INC.", "Apple Inc.", "Koninklijke Philips N.V.", "Tesco PLC.", "TÜRK TELEKOMÜNİKASYON A.Ş."]
+)
 def test_a_company_name_ending_in_an_abbreviation_opens_the_heading_rather_than_ending_it(company: str) -> None:
     page = f"{company}\nConsolidated Statements of Cash Flows\n(in thousands)\n{BODY}"
     assert page_headings({1: page}) == {1: f"{company} Consolidated Statements of Cash Flows (in thousands)"}
 
 
-def test_a_short_sentence_is_body_text_not_a_heading() -> None:
-    assert page_headings({1: f"Revenue grew in every region.\n{BODY}"}) == {}
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Revenue grew in every region.",
+        "with the SEC.",  # a paragraph's tail: a capitalised last word is no company's legal form
+        "See e.g.",
+        "Das ist ein Haus.",  # German capitalises every noun
+        "THE COMMITTEE MET ON TUESDAY.",  # typed minutes, read by OCR
+        "회사는 올해 매출이 증가했습니다.",  # Korean ends its sentences with a full stop, and has no capitals
+    ],
+)
+def test_a_short_sentence_is_body_text_not_a_heading(sentence: str) -> None:
+    assert page_headings({1: f"{sentence}\n{BODY}"}) == {}
+
+
+@pytest.mark.parametrize("label", ["2.1.", "Item 8.", "§ 12", "IV."])
+def test_a_numbered_heading_s_label_on_its_own_line_opens_the_heading(label: str) -> None:
+    assert page_headings({1: f"{label}\nRevenue Recognition\n{BODY}"}) == {1: f"{label} Revenue Recognition"}
+
+
+def test_a_few_table_rows_on_a_page_of_two_columns_do_not_make_its_body_a_heading() -> None:
+    column = "\n".join(["Deep learning models have become the dominant"] * 7)  # 46 characters a line
+    rows = "\n".join(f"Model {n} | accuracy: 0.9{n} | size: {n}M" for n in range(3))
+    assert page_headings({1: f"{column}\n{rows}"}) == {}
 
 
 def test_a_statement_laid_out_as_table_rows_keeps_its_title() -> None:
