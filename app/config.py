@@ -22,7 +22,10 @@ Fusion = Literal["score", "rrf"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    # An empty variable is unset (compose writes `${OIDC_CLIENT_SECRET:-}` as ""): a secrets file or the default applies.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Field(
         Path("data"), validation_alias="DATA_DIR", description="Where the index, catalog and uploaded sources live."
@@ -355,14 +358,25 @@ def forbid_hub_downloads() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+# Where Docker (compose `secrets:`, swarm) and Kubernetes mount secrets, one file per secret.
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with a readable error instead of a pydantic trace."""
+    """Settings from the environment, then `.env`, then the files of the secrets folder (SECRETS_DIR, default
+    /run/secrets, when it exists): a file named like a variable (`OIDC_CLIENT_SECRET`) holds its value, so a
+    secret need not be an environment variable. A readable error instead of a pydantic trace.
+
+    Raises:
+        ConfigError: a value is invalid (the message names it).
+    """
     from pydantic import ValidationError
 
     from app.errors import ConfigError
 
+    secrets = Path(os.environ.get("SECRETS_DIR") or DEFAULT_SECRETS_DIR)
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_secrets_dir=secrets if secrets.is_dir() else None, **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"The settings are invalid: {problems}.", "Fix the environment variables named.") from exc

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -24,6 +25,28 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env file
     for name in NAMES:
         monkeypatch.delenv(name, raising=False)
+
+
+def test_a_secret_can_come_from_a_file_in_the_secrets_folder_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secrets = tmp_path / "secrets"  # as Docker mounts compose `secrets:` at /run/secrets
+    secrets.mkdir()
+    (secrets / "OIDC_CLIENT_SECRET").write_text("s3cret-from-file\n")
+    (secrets / "LLM_API_KEY").write_text("key-from-file")
+    monkeypatch.setenv("SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", "")  # as compose passes `${OIDC_CLIENT_SECRET:-}` when it is unset
+    monkeypatch.setenv("LLM_API_KEY", "key-from-environment")
+
+    settings = load_settings()
+
+    assert settings.oidc_client_secret.get_secret_value() == "s3cret-from-file"
+    assert settings.llm_api_key.get_secret_value() == "key-from-environment"
+
+
+def test_a_missing_secrets_folder_is_no_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "absent"))
+    assert load_settings().oidc_client_secret.get_secret_value() == ""
 
 
 def test_defaults_are_embedded_and_extractive() -> None:
