@@ -22,7 +22,8 @@ Fusion = Literal["score", "rrf"]
 
 
 class Settings(BaseSettings):
-    # An empty variable is unset (compose writes `${OIDC_CLIENT_SECRET:-}` as ""): a secrets file or the default applies.
+    # An empty variable is unset (compose writes `${OIDC_CLIENT_SECRET:-}` as ""): a secrets file or the default
+    # applies.
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
