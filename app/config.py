@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         0.25,
         ge=0,
         validation_alias="LABEL_WEIGHT",
-        description="Weight of the document-label list in fusion: passages of a document whose name holds the "
+        description="Weight of the document-label list in fusion: passages of a document whose name or title holds the "
         "question's words rank higher (0: off).",
     )
     fusion: Fusion = Field(

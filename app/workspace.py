@@ -182,8 +182,11 @@ class Workspace:
         return self.catalog.ready_chunks(self.index.name)
 
     def document_labels(self) -> dict[str, str]:
-        """sha256 -> label (its name's words, `document_label`) of the ready documents, for the label list."""
-        return {sha: document_label(name) for sha, name in self.catalog.ready_names(self.index.name).items()}
+        """sha256 -> label (its name's and title's words, `document_label`) of the ready documents, for the label
+        list."""
+        return {
+            sha: document_label(name, title) for sha, (name, title) in self.catalog.ready_names(self.index.name).items()
+        }
 
     def source_path(self, sha256: str) -> Path | None:
         """The original file of a document of this collection, as uploaded; None once it is deleted."""

@@ -226,7 +226,9 @@ class Ingestor:
             )
             tracker.batch.check_cancel()
             tracker.report("storing", len(nodes), len(nodes))
-            stored, previous = self._writer.store(file_name, sha, data, nodes, embeddings, tokens, language)
+            stored, previous = self._writer.store(
+                file_name, sha, data, nodes, embeddings, tokens, language, parsed.title
+            )
         if not stored:  # another writer was faster
             return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged", language=language)
         notes = "; ".join(parsed.notes)

@@ -45,10 +45,12 @@ class DocumentWriter:
         embeddings: Sequence[Sequence[float]],
         tokens: StagedTokens | None = None,
         language: str | None = None,
+        title: str | None = None,
     ) -> tuple[bool, DocumentRecord | None]:
         """Journal, write and commit one document under the write lock; (False, None) if it is already there.
 
-        `language` (ISO 639-1, None if not known) is stored on its catalog row.
+        `language` (ISO 639-1, None if not known) and `title` (the one the document gives itself) are stored on its
+        catalog row.
         Returns whether it was stored, and the earlier version it replaced, if any. `tokens` are
         published only once the chunks are committed: a failed write leaves none behind.
 
@@ -60,7 +62,7 @@ class DocumentWriter:
                 return False, None
             previous = self._catalog.find(self._collection, name=file_name) or self._legacy(file_name)
             source = self._store_source(sha, file_name, data)
-            self._catalog.begin(self._collection, sha, file_name, source, language)
+            self._catalog.begin(self._collection, sha, file_name, source, language, title)
             try:
                 self._index.add(nodes, embeddings)
             except BaseException:

@@ -1,7 +1,7 @@
 """Which document a question names: a score per document for the words its label shares with the question.
 
 A question often says which document it is about ("3M's FY2018 capital expenditure", "the 2021 board
-minutes"), and a document's label (its name's words, `app.ingest.chunking.document_label`) often says
+minutes"), and a document's label (its name's and title's words, `app.ingest.chunking.document_label`) says
 what it is. Indexed with every chunk, those few words count for little beside the chunk's own:
 "2018" is in almost every chunk of a 2017 filing too. Scored over the labels alone, the word that tells two
 filings of one company apart weighs what it should.

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS documents (
     added_at TEXT NOT NULL,
     legacy_name INTEGER NOT NULL DEFAULT 0,
     language TEXT,
+    title TEXT,
     PRIMARY KEY (collection, sha256)
 );
 """
@@ -71,7 +72,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
 # came from; 1 names it by its path relative to the ingested folder. Rows from version 0 keep their name
 # and are marked `legacy_name`, so the file they came from can claim them by its path (Ingestor). 2 adds the
 # language a document is written in (`language`, an ISO 639-1 code); rows from before have NULL: not known.
-_VERSION = 2
+# 3 adds the title the document gives itself (`title`: Word's core title, a Markdown or HTML title); NULL: none,
+# or indexed before.
+_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class DocumentRecord:
     added_at: str
     legacy_name: bool = False  # named before documents were named by path: the name is only a file name
     language: str | None = None  # ISO 639-1 code ("zh") detected at ingest; None: not known (no text, or older)
+    title: str | None = None  # the title the document gives itself; None: none, or indexed before catalog version 3
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,14 @@ class Catalog:
             )
             return {sha: language for sha, language in rows}
 
-    def ready_names(self, collection: str) -> dict[str, str]:
-        """sha256 -> name (path relative to the folder ingested, or upload name) of the ready documents."""
+    def ready_names(self, collection: str) -> dict[str, tuple[str, str]]:
+        """sha256 -> (name, title) of the ready documents: the name is the path relative to the folder ingested, or
+        the upload's name; the title is the one the document gives itself, "" for none."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT sha256, name FROM documents WHERE collection = ? AND status = 'ready'", (collection,)
+                "SELECT sha256, name, title FROM documents WHERE collection = ? AND status = 'ready'", (collection,)
             )
-            return {sha: name for sha, name in rows}
+            return {sha: (name, title or "") for sha, name, title in rows}
 
     def ready_chunks(self, collection: str) -> dict[str, int]:
         """sha256 -> chunk count of the ready documents: what every search checks, so it skips the records."""
@@ -196,14 +201,24 @@ class Catalog:
         )
         return rows[0] if rows else None
 
-    def begin(self, collection: str, sha256: str, name: str, source: str, language: str | None = None) -> None:
-        """Journal a document before any of its chunks are written; `language` is its ISO 639-1 code, if known."""
+    def begin(
+        self,
+        collection: str,
+        sha256: str,
+        name: str,
+        source: str,
+        language: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        """Journal a document before any of its chunks are written; `language` is its ISO 639-1 code and `title` the
+        title it gives itself, if known."""
+        added_at = datetime.now(UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO documents "
-                "(collection, sha256, name, chunks, status, source, added_at, language) "
-                "VALUES (?, ?, ?, 0, 'indexing', ?, ?, ?)",
-                (collection, sha256, name, source, datetime.now(UTC).isoformat(timespec="seconds"), language),
+                "(collection, sha256, name, chunks, status, source, added_at, language, title) "
+                "VALUES (?, ?, ?, 0, 'indexing', ?, ?, ?, ?)",
+                (collection, sha256, name, source, added_at, language, title or None),
             )
 
     def rename(self, collection: str, sha256: str, name: str) -> None:
@@ -372,4 +387,6 @@ def _migrate(db: sqlite3.Connection) -> None:
             db.execute("UPDATE documents SET legacy_name = 1")
         if "language" not in columns:  # NULL for every row indexed before: not known until it is indexed again
             db.execute("ALTER TABLE documents ADD COLUMN language TEXT")
+        if "title" not in columns:  # NULL for every row indexed before: its label is its name's until `reindex`
+            db.execute("ALTER TABLE documents ADD COLUMN title TEXT")
     db.execute(f"PRAGMA user_version = {_VERSION}")

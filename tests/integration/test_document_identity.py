@@ -225,3 +225,25 @@ def test_a_word_of_a_file_name_used_in_passing_does_not_outrank_the_document_tha
             "Which policy applies to hotel stays on business trips?", options=workspace.search_options(mode=mode)
         )
         assert (mode, top.file_name) == (mode, "travel_guidelines.txt")
+
+
+def test_a_question_naming_a_document_by_its_title_finds_it_whatever_its_file_name(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    # Scans and downloads are named "scan0003.md"; the title they give themselves is what a question names.
+    others = [
+        (
+            f"scan000{n}.md",
+            f"---\ntitle: ACME annual report {year}\n---\nCapital expenditures were {year - 700} million.",
+        )
+        for n, year in enumerate((2014, 2015, 2016, 2017, 2019, 2020), start=1)
+    ]
+    answer = "---\ntitle: ACME annual report 2018\n---\nPurchases of property, plant and equipment were 1,577 million."
+    workspace.ingest([(name, text.encode()) for name, text in [("scan0007.md", answer), *others]], named_by_path=True)
+    question = "What was the capital expenditure in the ACME annual report 2018?"
+
+    for mode in ("dense", "keyword", "hybrid"):
+        [top, *_] = workspace.retrieve(question, options=workspace.search_options(mode=mode, candidates=3, top_k=3))
+        assert (mode, top.file_name) == (mode, "scan0007.md")
+    # The title is in every chunk's context line too, but that alone does not bring it among the three.
+    options = workspace.search_options(mode="dense", candidates=3, top_k=3, label_weight=0)
+    assert "scan0007.md" not in [passage.file_name for passage in workspace.retrieve(question, options=options)]

@@ -16,15 +16,27 @@ def _columns(path: Path, table: str) -> list[str]:
         return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
-def test_a_new_catalog_file_holds_both_tables_with_their_columns_at_version_2(tmp_path: Path) -> None:
+def test_a_new_catalog_file_holds_both_tables_with_their_columns_at_version_3(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite3"
     Catalog(path)
     assert _columns(path, "documents") == [
-        "collection", "sha256", "name", "chunks", "status", "source", "added_at", "legacy_name", "language",
+        "collection", "sha256", "name", "chunks", "status", "source", "added_at", "legacy_name", "language", "title",
     ]  # fmt: skip
     assert _columns(path, "collections") == ["name", "physical", "created_at"]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_a_catalog_of_version_2_gains_the_title_column_and_keeps_its_documents(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    Catalog(path).begin("birds", "a" * 64, "puffins.md", "sources/a", "en", "Puffins")
+    with sqlite3.connect(path) as db:  # as the app wrote it before titles were kept
+        db.execute("ALTER TABLE documents DROP COLUMN title")
+        db.execute("PRAGMA user_version = 2")
+    catalog = Catalog(path)
+    catalog.commit("birds", "a" * 64, 3)
+    assert catalog.ready_names("birds") == {"a" * 64: ("puffins.md", "")}
+    assert _columns(path, "documents")[-1] == "title"
 
 
 def test_collections_registered_through_one_catalog_are_seen_through_another(tmp_path: Path) -> None:
