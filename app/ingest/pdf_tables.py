@@ -18,8 +18,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from app.ingest.table_headers import shared_header_words
-
 if TYPE_CHECKING:
     from pypdf import PageObject
     from pypdfium2 import PdfPage
@@ -382,8 +380,8 @@ def table_rows(rows: list[list[str | None]], header_count: int | None = None) ->
             header_count += 1
         if header_count == len(cells):  # no row with a number: not a header, all body (a list of names)
             header_count = 0
-    shared, headers = shared_header_words(_column_headers(cells[:header_count], merged[:header_count]))
-    lines = [shared] if shared else []
+    headers = _column_headers(cells[:header_count], merged[:header_count])
+    lines = []
     for row in cells[header_count:]:
         if not any(row):
             continue

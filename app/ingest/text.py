@@ -12,7 +12,6 @@ from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
-from app.ingest.table_headers import shared_header_words
 
 if TYPE_CHECKING:
     from bs4 import Tag
@@ -311,8 +310,7 @@ def _table_lines(table: Tag) -> list[str]:
         cells = row(("td", "th"), recursive=False)
         texts = [_one_line(cell.get_text(" ")) for cell in cells]
         if number == 0 and cells and all(cell.name == "th" for cell in cells):
-            # The header row stays a line of its own: the words its headers share are said there.
-            headers = texts[:1] + shared_header_words(texts[1:])[1]  # the first column holds each row's label
+            headers = texts
         elif len(headers) == len(texts):
             texts = [texts[0]] + [f"{h}: {t}" if h and t else t for h, t in zip(headers[1:], texts[1:], strict=True)]
         if line := " | ".join(text for text in texts if text):

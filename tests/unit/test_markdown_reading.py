@@ -155,19 +155,6 @@ def test_an_html_table_row_is_one_line_with_each_value_after_its_column_header()
     ]
 
 
-def test_an_html_table_s_cells_are_labelled_by_what_sets_their_column_headers_apart() -> None:
-    page = b"""<html><body><h1>Results</h1><table>
-    <tr><th>Metric</th><th>Year ended December 31, 2022</th><th>Year ended December 31, 2021</th></tr>
-    <tr><td>Revenue</td><td>66,608</td><td>62,286</td></tr></table></body></html>"""
-    assert locations_and_texts(page, "results.html") == [
-        (
-            'section "Results"',
-            "Results\nMetric | Year ended December 31, 2022 | Year ended December 31, 2021\n"
-            "Revenue | 2022: 66,608 | 2021: 62,286",
-        )
-    ]
-
-
 def test_an_html_title_is_not_a_passage_of_its_own_unless_it_is_all_the_page_has() -> None:
     page = b"<html><head><title>Results</title></head><body><h1>Revenue</h1><p>It rose 7%.</p></body></html>"
     assert locations_and_texts(page, "results.html") == [('section "Revenue"', "Revenue\nIt rose 7%.")]

@@ -197,13 +197,12 @@ def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_
     assert page_texts(data) == {
         1: "Consolidated Balance Sheets\n"
         "(In millions)\n"
-        "December 31\n"  # what the columns' headers share, once: not before every figure
         "Assets\n"
         "Current assets\n"
-        "Cash and cash equivalents | 2018: 2,853 | 2017: 3,053\n"
-        "Inventories | 2018: 4,366 | 2017: 4,034\n"
-        "Less: accumulated depreciation | 2018: (16,135) | 2017: (16,048)\n"
-        "Total assets | 2018: 36,500 | 2017: 37,987\n"
+        "Cash and cash equivalents | December 31, 2018: 2,853 | December 31, 2017: 3,053\n"
+        "Inventories | December 31, 2018: 4,366 | December 31, 2017: 4,034\n"
+        "Less: accumulated depreciation | December 31, 2018: (16,135) | December 31, 2017: (16,048)\n"
+        "Total assets | December 31, 2018: 36,500 | December 31, 2017: 37,987\n"
         "See the notes to the statements."
     }
 
@@ -223,10 +222,9 @@ def test_a_header_centred_over_two_columns_heads_both_and_headers_above_a_ruled_
     assert page_texts(data) == {
         1: "Reconciliation of net income\n"
         "(In thousands)\n"
-        "Three months ended December 31\n"
-        "Net income | 2022: 284,002 | 2021: 131,013\n"
-        "Interest | 2022: 137,132 | 2021: 201,477\n"
-        "Other, net | 2022: (104,951) | 2021: 20,131\n"
+        "Net income | Three months ended December 31, 2022: 284,002 | Three months ended December 31, 2021: 131,013\n"
+        "Interest | Three months ended December 31, 2022: 137,132 | Three months ended December 31, 2021: 201,477\n"
+        "Other, net | Three months ended December 31, 2022: (104,951) | Three months ended December 31, 2021: 20,131\n"
         "Adjusted EBITDAR is a non-GAAP measure."
     }
 
