@@ -52,6 +52,7 @@ def test_a_catalog_from_before_languages_opens_with_unknown_languages_and_new_do
     old.ingest([("wall-en.txt", ENGLISH.encode())])
     with sqlite3.connect(old.settings.catalog_path) as db:  # what version 1 of the catalog wrote
         db.execute("ALTER TABLE documents DROP COLUMN language")
+        db.execute("ALTER TABLE documents DROP COLUMN title")
         db.execute("PRAGMA user_version = 1")
 
     workspace = open_workspace()
@@ -62,7 +63,7 @@ def test_a_catalog_from_before_languages_opens_with_unknown_languages_and_new_do
         "wall-zh.txt": "zh",
     }
     with sqlite3.connect(old.settings.catalog_path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3  # the current version: languages, then titles
     Catalog(old.settings.catalog_path)  # opening a migrated catalog again changes nothing
     assert workspace.retrieve("How long is the Great Wall?")[0].file_name == "wall-en.txt"  # still searched
 
