@@ -185,7 +185,8 @@ class Workspace:
         """sha256 -> label (its name's and title's words, `document_label`) of the ready documents, for the label
         list."""
         return {
-            sha: document_label(name, title) for sha, (name, title) in self.catalog.ready_names(self.index.name).items()
+            sha: document_label(name, title)
+            for sha, (name, title) in self.catalog.ready_names_and_titles(self.index.name).items()
         }
 
     def source_path(self, sha256: str) -> Path | None:

@@ -111,11 +111,13 @@ def _ends_in_legal_form(line: str) -> bool:
     """Whether `line` ends in a company's legal form ("NETFLIX, INC.", "Koninklijke Philips N.V.", "SIEMENS AG."), whose
     full stop ends no sentence. The forms are cleanco's (many countries'); one written in lower case ("as", "e.g.")
     is a word."""
+    if not line.endswith("."):
+        return False
     from cleanco import basename  # its term list is built at import (about 5 ms), only for a PDF with such a line
 
     name = basename(line)
     form = line[len(name) :].lstrip(" ,")
-    return line.endswith(".") and name != line and line.startswith(name) and form[:1].isupper()
+    return name != line and line.startswith(name) and form[:1].isupper()
 
 
 def _width(line: str) -> int:

@@ -163,7 +163,7 @@ class Catalog:
             )
             return {sha: language for sha, language in rows}
 
-    def ready_names(self, collection: str) -> dict[str, tuple[str, str]]:
+    def ready_names_and_titles(self, collection: str) -> dict[str, tuple[str, str]]:
         """sha256 -> (name, title) of the ready documents: the name is the path relative to the folder ingested, or
         the upload's name; the title is the one the document gives itself, "" for none."""
         with self._connect() as db:

@@ -35,7 +35,7 @@ def test_a_catalog_of_version_2_gains_the_title_column_and_keeps_its_documents(t
         db.execute("PRAGMA user_version = 2")
     catalog = Catalog(path)
     catalog.commit("birds", "a" * 64, 3)
-    assert catalog.ready_names("birds") == {"a" * 64: ("puffins.md", "")}
+    assert catalog.ready_names_and_titles("birds") == {"a" * 64: ("puffins.md", "")}
     assert _columns(path, "documents")[-1] == "title"
 
 
