@@ -19,7 +19,7 @@ from llama_index.core.schema import QueryBundle
 from app.chat.condense import condense_question
 from app.chat.engine import Answer, answer_question, no_passage_text
 from app.chat.llm import build_llm
-from app.chat.question import FittedQuestion, fit_question, require_question
+from app.chat.question import FittedQuestion, fit_question, question_language, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.pooling import FloatArray
@@ -41,7 +41,6 @@ from app.store.collections import check_collection_name
 from app.store.data_folder import DataFolder
 from app.store.fingerprint import fingerprint_for
 from app.store.keyword import KeywordIndex
-from app.store.language import detect_language
 from app.store.token_store import TokenStore
 from app.view.context import SourceView, view_source
 from app.workspace_status import WorkspaceStatus
@@ -309,7 +308,7 @@ class Workspace:
 
     def _passages(self, query: FittedQuestion, options: SearchOptions) -> list[Passage]:
         if options.mode == "hybrid":  # a question in a language none of the documents are in: dense only
-            options = options.for_languages(detect_language(query.text), self.catalog.languages(self.index.name))
+            options = options.for_languages(question_language(query.text), self.catalog.languages(self.index.name))
         # Keyword search and the rerank read query_str whole; the dense search only the embedded part.
         bundle = QueryBundle(query.text, embedding=self.embedding.get_query_embedding(query.embedded))
         return [Passage.from_node(hit) for hit in self.retriever(options).retrieve(bundle)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.errors import EmptyQuestionError
-from app.store.language import detect_language
+from app.store.language import QUESTION_MIN_CONFIDENCE, detect_language
 
 _SPACE = re.compile(r"\s+")
 # A cut further than this from the next space is in text without spaces (Chinese, Japanese, Thai, a URL):
@@ -109,7 +109,8 @@ _FEW_LETTERS = 8  # fewer than this ("and 2020?", "और 2020 में?") tell
 
 
 def question_language(question: str, history: Sequence[tuple[str, str]] = ()) -> str | None:
-    """The ISO 639-1 code of the language `question` is asked in, or None when it cannot be told.
+    """The ISO 639-1 code of the language `question` is asked in, or None when it cannot be told surely
+    (see QUESTION_MIN_CONFIDENCE: a one-word question is often too short).
 
     A follow-up of a few letters ("and in 2020?") is read together with the previous question of
     `history` (`(role, content)` pairs, oldest first), which says more about the language of the talk.
@@ -121,5 +122,5 @@ def question_language(question: str, history: Sequence[tuple[str, str]] = ()) ->
     if letters < _FEW_LETTERS:
         previous = next((content for role, content in reversed(history) if role == "user"), "")
         if previous:
-            return detect_language(f"{previous}\n{question}")
-    return detect_language(question)
+            return detect_language(f"{previous}\n{question}", min_confidence=QUESTION_MIN_CONFIDENCE)
+    return detect_language(question, min_confidence=QUESTION_MIN_CONFIDENCE)

@@ -34,17 +34,27 @@ def reciprocal_rank_fusion(
 
 
 def score_fusion(
-    scored: Sequence[Sequence[tuple[Key, float]]], *, weights: Sequence[float] | None = None
+    scored: Sequence[Sequence[tuple[Key, float]]],
+    *,
+    weights: Sequence[float] | None = None,
+    complete: Sequence[bool] | None = None,
 ) -> list[tuple[Key, float]]:
     """Items by the weighted sum of their scores, each list's scores divided by its best one, best first.
 
     Dividing by the best keeps how far apart a list's hits are (which RRF throws away) while putting
     cosines and BM25 on one scale. An item a list did not return gets that list's lowest normalized
     score: it ranked below everything the list returned, and 0 would punish it more than that says.
+    A list marked in `complete` returned every item it scores above 0 (keyword search that found fewer
+    passages than it was asked for): an item missing from it scores 0. Without that, the one passage
+    holding a question's rare word would gain nothing over the passages without it (its own score would
+    be the floor).
     """
     scores: dict[Key, float] = {}
     floors: list[tuple[dict[Key, float], float]] = []
-    for hits, weight in zip(scored, _weights_for(scored, weights), strict=True):
+    whole = complete if complete is not None else [False] * len(scored)
+    if len(whole) != len(scored):
+        raise ValueError(f"{len(scored)} lists but {len(whole)} completeness flags")
+    for hits, weight, is_complete in zip(scored, _weights_for(scored, weights), whole, strict=True):
         if not hits:
             continue
         best = max(score for _, score in hits)
@@ -52,7 +62,8 @@ def score_fusion(
         normalized = {item: score / scale for item, score in hits}
         for item in normalized:
             scores.setdefault(item, 0.0)
-        floors.append(({item: weight * value for item, value in normalized.items()}, weight * min(normalized.values())))
+        floor = 0.0 if is_complete else weight * min(normalized.values())
+        floors.append(({item: weight * value for item, value in normalized.items()}, floor))
     for item in scores:
         scores[item] = sum(weighted.get(item, floor) for weighted, floor in floors)
     return _best_first(scores)

@@ -111,6 +111,7 @@ class SearchRetriever(BaseRetriever):
         cosine: dict[str, float] = {}
         lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
+        complete: list[bool] = []  # whether the list holds every chunk it scores above 0 (see score_fusion)
         named = self._named_documents(question, ready) if options.label_weight > 0 else {}
         # The documents the question names best are searched on their own too: their passages compete with each
         # other, not with the whole collection's, for a place among the candidates.
@@ -124,10 +125,13 @@ class SearchRetriever(BaseRetriever):
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
             lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits])
             weights.append(1.0)
+            complete.append(False)
         documents = {chunk_id: str(node.metadata.get(DOC_KEY, "")) for chunk_id, node in nodes.items()}
         if options.mode in ("keyword", "hybrid"):
             keyword = self._keyword(ready)
             found = keyword.search(question, depth, ready)
+            # Fewer hits than asked for: no other chunk holds a word of the question.
+            complete.append(len(found) < depth)
             if routed:
                 found = sorted(dict([*keyword.search(question, depth, routed), *found]).items(), key=lambda h: -h[1])
             lists.append(found)
@@ -140,12 +144,13 @@ class SearchRetriever(BaseRetriever):
             by_label = sorted(scored.items(), key=lambda hit: -hit[1])
             lists.append(by_label)
             weights.append(options.label_weight)
+            complete.append(False)
         if options.fusion == "rrf":
             # A ranking holds what its list found: the label list leaves out documents no question word names.
             rankings = [[chunk_id for chunk_id, score in hits if hits is not by_label or score > 0] for hits in lists]
             fused = reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)
         else:
-            fused = score_fusion(lists, weights=weights)
+            fused = score_fusion(lists, weights=weights, complete=complete)
         ranked = [chunk_id for chunk_id, _ in fused]
         if options.rerank and self._reranker is not None:
             # Only the first `candidates` are reordered; the rest keep their first-stage order behind them.

@@ -82,3 +82,26 @@ def test_a_document_needs_more_letters_than_a_question_to_be_given_a_language() 
     assert detect_language("Taxes 2024", 20) is None
     assert detect_language("Taxes 2024") == detect_language("Taxes 2024", 2) is not None
     assert detect_language(PARAGRAPHS["zh"], 20) == "zh"
+
+
+@pytest.mark.parametrize("word", ["зарплата", "Томск", "urlaub", "izin", "लखनऊ", "Goettingen"])
+def test_a_one_word_question_whose_language_is_a_guess_has_no_language(word: str) -> None:
+    from app.chat.question import question_language
+
+    # py3langid's best guesses here are neighbours (Bulgarian, Serbian, Icelandic, Zulu, Marathi, Dutch).
+    assert question_language(word) is None
+
+
+@pytest.mark.parametrize("language", ["ar", "de", "en", "es", "ru", "zh"])
+def test_a_question_of_a_few_words_keeps_its_language(language: str) -> None:
+    from app.chat.question import question_language
+
+    first_sentence = PARAGRAPHS[language].replace("。", ".").split(".")[0]
+    assert question_language(first_sentence) == language
+
+
+def test_the_detector_answers_with_a_language_it_can_name_never_a_dialect_code() -> None:
+    # Unrestricted, py3langid calls this Arabic word Moroccan Arabic ("ary") and this Chinese one Wu ("wuu").
+    assert detect_language("حقوق") == "ar"
+    assert detect_language("配当金") == "zh"
+    assert language_name(detect_language("حقوق") or "") == "Arabic"

@@ -51,6 +51,18 @@ def test_score_fusion_keeps_margins_that_rank_fusion_drops() -> None:
     assert reciprocal_rank_fusion([[c for c, _ in dense], [c for c, _ in bm25]], k=10)[0][0] == "near"
 
 
+def test_the_only_keyword_hit_wins_when_keyword_search_found_nothing_else() -> None:
+    # Dense cosines of a model that does not read the language: noise. Only "ar" holds the question's word.
+    dense = [("zh", 0.36), ("hi", 0.27), ("ar", 0.20)]
+    keyword = [("ar", 7.3)]
+    # Asked for 50 and found 1: every other chunk scores 0 in the keyword list, not the hit's own score.
+    assert score_fusion([dense, keyword], weights=[1.0, 0.6], complete=[False, True])[0][0] == "ar"
+    # A list cut at its depth says nothing of what it left out: the missing get its lowest score.
+    assert score_fusion([dense, keyword], weights=[1.0, 0.6], complete=[False, False])[0][0] == "zh"
+    with pytest.raises(ValueError, match="completeness"):
+        score_fusion([dense, keyword], complete=[True])
+
+
 def test_score_fusion_of_one_list_keeps_its_order_and_ignores_empty_lists() -> None:
     dense = [("a", 0.9), ("b", 0.5), ("c", 0.5)]
     assert [item for item, _ in score_fusion([dense, []], weights=[1.0, 3.0])] == ["a", "b", "c"]
