@@ -22,6 +22,7 @@ from app.chat.llm import build_llm
 from app.chat.question import FittedQuestion, fit_question, question_language, require_question
 from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
+from app.embeddings.languages import model_languages
 from app.embeddings.pooling import FloatArray
 from app.embeddings.tuning import model_tuning
 from app.errors import StoreError
@@ -42,6 +43,7 @@ from app.store.data_folder import DataFolder
 from app.store.fingerprint import fingerprint_for
 from app.store.keyword import KeywordIndex
 from app.store.token_store import TokenStore
+from app.store.tokens import keyword_terms
 from app.view.context import SourceView, view_source
 from app.workspace_status import WorkspaceStatus
 
@@ -276,6 +278,22 @@ class Workspace:
         threshold = self.settings.not_found_threshold
         return model_tuning(self.embedding.model_name).not_found_threshold if threshold is None else threshold
 
+    def _not_found_threshold_for(self, question: str, passages: Sequence[Passage]) -> float:
+        """`not_found_threshold`, or 0 (no check) where a cosine cannot tell: the model does not read the question's
+        language (MiniLM puts an Arabic question 0.1 from the one Arabic passage that answers it), or a passage holds
+        every keyword term of the question (a one-word question, a name, a figure: the documents do speak of it)."""
+        threshold = self.not_found_threshold
+        if threshold <= 0 or not passages:
+            return threshold
+        language = question_language(question)
+        if language is not None and not model_languages(self.embedding.model_name).reads(language):
+            return 0.0
+        languages = self.catalog.languages(self.index.name)
+        terms = set(keyword_terms(question, languages))
+        if terms and any(terms <= set(keyword_terms(passage.text, languages)) for passage in passages):
+            return 0.0
+        return threshold
+
     def search_options(self, **overrides: object) -> SearchOptions:
         """Retrieval options from the settings, with per-question overrides (e.g. from the sidebar)."""
         return SearchOptions.from_settings(self.settings, self.embedding.model_name, **overrides)
@@ -342,7 +360,7 @@ class Workspace:
             embedding=self.embedding,
             llm=self.llm,
             history=history,
-            not_found_threshold=self.not_found_threshold,
+            not_found_threshold=self._not_found_threshold_for(query.text, passages),
             search_query=query.text,
             embedded_query=query.embedded,
             notice=query.notice(keyword_search=options.mode != "dense"),

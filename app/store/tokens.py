@@ -5,8 +5,10 @@ A text is cut into runs of one kind of script, and each run becomes terms its ow
 - Han and kana (Chinese, Japanese): segmented into words. A text holding kana is Japanese and goes to
   Sudachi (`sudachipy` + `sudachidict-core`, short units, normalized forms, particles and auxiliary verbs
   left out, as Lucene's Japanese analyzer does); one without is Chinese and goes to jieba's search mode
-  (`rjieba`: a word and the dictionary words inside it, so "中华人民共和国" also matches "人民").
-- Hangul: overlapping character pairs (Lucene's CJKBigramFilter), as before: Korean compounds are long.
+  (`rjieba`: a word and the dictionary words inside it, so "中华人民共和国" also matches "人民"), or both ways when
+  it is a question asked of Japanese documents too (`_han_readings`).
+- Hangul: overlapping character pairs (Lucene's CJKBigramFilter) and single characters (its `outputUnigrams`), so
+  a one-syllable noun ("돈", money) matches "돈을": Korean compounds are long, and particles attach to nouns.
 - Thai (no spaces between words): pythainlp's dictionary segmenter `newmm`.
 - Every other script: runs of letters, combining marks and digits (Hindi's vowel signs are marks: a
   word pattern of letters alone cuts "हिन्दी" into pieces), at least two characters long; then the
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from typing import Any
 
@@ -36,7 +38,7 @@ import bm25s.stopwords
 import regex
 import Stemmer
 
-TOKENIZATION = "scripts-5"
+TOKENIZATION = "scripts-6"
 """Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
@@ -57,6 +59,11 @@ _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _THAI_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
 _LATIN = regex.compile(r"\p{Latin}")
 _DOTTED_I = "i\u0307"  # "İ".casefold()
+# Letters written two ways for one sound, as one: the Turkish dotless i (U+0131) as "i" (casefolding a capital I gives
+# "i", never the dotless letter Turkish means by it, so a word in capitals missed its small-letter form); the Persian
+# yeh, keheh and heh with yeh above as the Arabic yeh, kaf and heh that many Persian files are typed with (Lucene's
+# PersianNormalizer). The Arabic stemmer reads the Arabic letters.
+_SAME_LETTERS = str.maketrans({"ı": "i", "ی": "ي", "ک": "ك", "ۀ": "ه"})
 _SCRIPTS = [  # every script but Latin (below): one language's stemmer and stop words each
     (regex.compile(r"\p{Cyrillic}"), "russian", frozenset(bm25s.stopwords.STOPWORDS_RUSSIAN)),
     (regex.compile(r"\p{Arabic}"), "arabic", frozenset()),
@@ -114,27 +121,45 @@ def keyword_terms(text: str, languages: Collection[str] = ()) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold().replace(_DOTTED_I, "i")
     # Digits of every script as ASCII ones (Lucene's DecimalDigitFilter): an Arabic report's "٢٠١٨" is the 2018 a
     # question types, and so are Devanagari "२०१८" and Thai "๒๕๖๑"'s digits. NFKC folds only full-width forms.
+    # Then the letters written two ways (_SAME_LETTERS).
     if not text.isascii():
-        text = text.translate(_ascii_digits())
+        text = text.translate(_ascii_digits()).translate(_SAME_LETTERS)
     if _SEGMENTED.search(text) is None:  # most text: words alone, found by one C-level scan
         found = _WORDS.findall(text)
         return _word_terms(found + _parts_of_mixed_words(found), latin)
-    japanese = _KANA.search(text) is not None
+    han_readings = _han_readings(_KANA.search(text) is not None, languages)
     terms: list[str] = []
     words: list[str] = []
     for run in _RUNS.finditer(text):
         kind = run.lastgroup
         piece = run.group()
         if kind == "cjk":
-            terms += _japanese_words(piece) if japanese else _chinese_words(piece)
+            terms += _union(reading(piece) for reading in han_readings)
         elif kind == "hangul":
-            terms += _bigrams(piece)
+            terms += _bigrams(piece) + ([*piece] if len(piece) > 1 else [])
         elif kind == "thai":
             terms += [word for word in _thai_words(piece) if _THAI_WORD.search(word)]
         else:
             words.append(piece)
             words += _parts_of_mixed_words([piece])
     return terms + _word_terms(words, latin)
+
+
+def _han_readings(has_kana: bool, languages: Collection[str]) -> list[Callable[[str], list[str]]]:
+    """How Han characters are cut into words: as Japanese in a text with kana, or of a Japanese document (a table of
+    kanji alone); as Chinese otherwise; both for a text without kana asked of Japanese and Chinese documents, as a
+    question written in kanji alone ("従業員数") may be either, and each document was cut by its own language's rules.
+    """
+    if has_kana or set(languages) == {"ja"}:
+        return [_japanese_words]
+    return [_japanese_words, _chinese_words] if "ja" in languages else [_chinese_words]
+
+
+def _union(readings: Iterable[list[str]]) -> list[str]:
+    """The terms of one or more readings of a run: the first reading's, then the others' that it lacks."""
+    first, *others = readings
+    known = set(first)
+    return first + [term for other in others for term in other if term not in known]
 
 
 @cache

@@ -71,8 +71,10 @@ def test_each_script_gets_its_own_stemmer_and_stop_words() -> None:
     assert keyword_terms("المدينة") == ["مدين"]
 
 
-def test_korean_runs_become_character_pairs() -> None:
-    assert keyword_terms("한국어") == ["한국", "국어"]
+def test_korean_runs_become_character_pairs_and_single_characters() -> None:
+    assert keyword_terms("한국어") == ["한국", "국어", "한", "국", "어"]
+    # A one-syllable noun meets its form with a particle: "돈" (money) in "돈을".
+    assert set(keyword_terms("돈")) <= set(keyword_terms("돈을 벌다"))
 
 
 def test_full_width_latin_and_digits_read_as_their_ascii_forms() -> None:
@@ -125,7 +127,28 @@ def test_a_capital_dotted_i_is_the_same_letter_as_a_small_i() -> None:
     # Casefolding "İ" leaves a combining dot above after the "i": "İstanbul" would never meet "istanbul".
     assert keyword_terms("İstanbul İZMİR", ["tr"]) == keyword_terms("istanbul izmir", ["tr"]) == ["istanbul", "izmir"]
     assert keyword_terms("İstanbul") == keyword_terms("ISTANBUL") == ["istanbul"]
-    assert keyword_terms("ılık", ["tr"]) != keyword_terms("ilik", ["tr"])  # the dotless i is a letter of its own
+    # Casefolding "I" gives "i", never the dotless i (U+0131) Turkish means by it: a word in capitals and its small
+    # letters are one term only if the dotless i counts as an i everywhere (two Turkish words may become one term).
+    assert keyword_terms("IŞIK DİYARBAKIR", ["tr"]) == keyword_terms("ışık Diyarbakır", ["tr"])
+
+
+def test_persian_letters_are_the_arabic_letters_persian_files_are_often_typed_with() -> None:
+    # The Persian yeh and keheh against the Arabic yeh and kaf: one word, typed on two keyboards.
+    assert keyword_terms("یزد کرمانشاه", ["fa"]) == keyword_terms("يزد كرمانشاه", ["fa"])
+
+
+def test_a_question_in_kanji_alone_is_cut_the_japanese_way_too_when_documents_are_japanese(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    records = [
+        KeywordRecord("ja-1", "d1", "新しい工場の従業員数は三百人です。", "ja"),
+        KeywordRecord("ja-2", "d2", "取締役会は配当金の支払いを決定しました。", "ja"),
+        KeywordRecord("zh-1", "d3", "新工厂的员工人数为八百人。", "zh"),
+    ]
+    built = KeywordIndex(tmp_path, context=0)
+    built.ensure("v1", lambda: records)
+    # Without kana the question looks Chinese; jieba cuts "従業員数" as "従" + "業員数", which no document holds.
+    assert built.search("従業員数", top_k=3)[0][0] == "ja-1"
+    assert built.search("配当金", top_k=3)[0][0] == "ja-2"
+    assert built.search("员工人数", top_k=3)[0][0] == "zh-1"
 
 
 def test_a_german_question_finds_the_german_passage_by_another_form_of_its_word(tmp_path) -> None:  # type: ignore[no-untyped-def]
