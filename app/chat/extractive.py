@@ -24,6 +24,9 @@ EXTRACTIVE_NOTICE = (
 # (German) all stay inside their sentence. Two sentences left joined cost less than an answer cut in the
 # middle of a name (the library's own rule).
 _ABBREVIATION_LANGUAGES = ("en", "de")
+# Scripts whose main language has abbreviations of its own, whose rules join the agreement when a text has the script:
+# Russian abbreviations (the one-letter ones for "city" and "year", "that is") and initials end no sentence.
+_SCRIPT_ABBREVIATIONS = ((re.compile("[\u0400-\u052f]"), "ru"),)  # Cyrillic
 MIN_WORDS = 3  # shorter pieces are headings, page numbers or "Fig. 2", not answers
 # Scripts written without spaces between words; their sentences are measured in characters instead.
 _UNSPACED = re.compile(
@@ -45,7 +48,8 @@ class Highlight:
 
 def sentence_spans(text: str) -> list[str]:
     """`text` cut into sentences, whitespace kept as it is (see `_ABBREVIATION_LANGUAGES`)."""
-    ends = set.intersection(*(_sentence_ends(language, text) for language in _ABBREVIATION_LANGUAGES))
+    languages = _ABBREVIATION_LANGUAGES + tuple(code for script, code in _SCRIPT_ABBREVIATIONS if script.search(text))
+    ends = set.intersection(*(_sentence_ends(language, text) for language in languages))
     if _THAI.search(text):
         ends |= _thai_sentence_ends(text)
     cuts = [0, *sorted(ends), len(text)]

@@ -34,8 +34,12 @@ from app.retrieval.passage import Passage
                 "Herr Dr. Müller kommt bzw. ruft an.",
             ],
         ),
+        (
+            "Новый завод открыт в г. Томске. Директор Иванов И. И. подписал отчёт. Выручка выросла на 5%.",
+            ["Новый завод открыт в г. Томске.", "Директор Иванов И. И. подписал отчёт.", "Выручка выросла на 5%."],
+        ),
     ],
-    ids=["dr", "e.g.", "no.", "u.s.", "initials", "german"],
+    ids=["dr", "e.g.", "no.", "u.s.", "initials", "german", "russian"],
 )
 def test_abbreviations_and_initials_stay_inside_their_sentence(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
