@@ -5,7 +5,8 @@ A text is cut into runs of one kind of script, and each run becomes terms its ow
 - Han and kana (Chinese, Japanese): segmented into words. A text holding kana is Japanese and goes to
   Sudachi (`sudachipy` + `sudachidict-core`, short units, normalized forms, particles and auxiliary verbs
   left out, as Lucene's Japanese analyzer does); one without is Chinese and goes to jieba's search mode
-  (`rjieba`: a word and the dictionary words inside it, so "中华人民共和国" also matches "人民"), or both ways when
+  (`rjieba`: a word and the dictionary words inside it, so "中华人民共和国" also matches "人民"; traditional
+  characters first made simplified by OpenCC, `opencc`), or both ways when
   it is a question asked of Japanese documents too (`_han_readings`).
 - Hangul: overlapping character pairs (Lucene's CJKBigramFilter) and single characters (its `outputUnigrams`), so
   a one-syllable noun ("돈", money) matches "돈을": Korean compounds are long, and particles attach to nouns.
@@ -99,7 +100,7 @@ _LATIN_LANGUAGES: dict[str, tuple[str, frozenset[str]]] = {
 # Sudachi's part-of-speech classes that carry no content: particles, auxiliary verbs, symbols, blanks.
 _JAPANESE_FUNCTION_WORDS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
 
-# PyStemmer's stemmers and Sudachi's tokenizer are not safe to share between threads.
+# PyStemmer's stemmers, Sudachi's tokenizer and OpenCC's converter are not shared between threads.
 _local = threading.local()
 
 
@@ -238,7 +239,18 @@ def _bigrams(run: str) -> list[str]:
 def _chinese_words(run: str) -> list[str]:
     import rjieba
 
-    return list(rjieba.cut_for_search(run))
+    # jieba's dictionary is of simplified characters: traditional text (Taiwan, Hong Kong) is cut as simplified, so
+    # "工廠" (factory) is one word, as "工厂" is, and a question in either form meets a document in the other.
+    return list(rjieba.cut_for_search(_simplified(run)))
+
+
+def _simplified(run: str) -> str:
+    converter = getattr(_local, "opencc", None)
+    if converter is None:
+        import opencc
+
+        converter = _local.opencc = opencc.OpenCC("t2s")  # OpenCC's own dictionaries, inside the package
+    return str(converter.convert(run))
 
 
 def _japanese_words(run: str) -> list[str]:

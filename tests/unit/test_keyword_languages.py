@@ -52,6 +52,19 @@ def test_chinese_is_cut_into_words_and_the_words_inside_a_compound() -> None:
     assert keyword_terms("中华人民共和国成立") == ["中华", "华人", "人民", "共和", "共和国", "中华人民共和国", "成立"]
 
 
+def test_traditional_chinese_is_cut_into_the_words_of_its_simplified_form(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    records = [
+        KeywordRecord("tw-1", "d1", "新工廠位於台中，員工人數為八百人。", "zh"),
+        KeywordRecord("cn-1", "d2", "董事会决定向股东分配红利。", "zh"),
+    ]
+    built = KeywordIndex(tmp_path, context=0)
+    built.ensure("v1", lambda: records)
+    # Cut as written, jieba reads "新工 | 廠位 | 於": "工廠" (factory) was no term of the document.
+    for question in ("工廠", "员工", "員工"):
+        assert [chunk_id for chunk_id, _ in built.search(question, top_k=2)] == ["tw-1"], question
+    assert [chunk_id for chunk_id, _ in built.search("董事會", top_k=2)] == ["cn-1"]
+
+
 def test_japanese_drops_particles_and_reads_verbs_in_their_dictionary_form() -> None:
     assert keyword_terms("東京に住んでいます") == ["東京", "住む", "居る"]
 
