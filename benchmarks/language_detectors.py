@@ -60,7 +60,7 @@ def _py3langid() -> Callable[[str], str]:
 
 
 def _app() -> Callable[[str], str]:
-    """The app's detector: py3langid, Chinese varieties read as zh, Han without kana never Japanese."""
+    """The app's detector: py3langid among the languages the app names, Han without kana never Japanese."""
     from app.store.language import detect_language
 
     return lambda text: detect_language(text) or ""

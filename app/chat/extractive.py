@@ -27,6 +27,8 @@ _ABBREVIATION_LANGUAGES = ("en", "de")
 # Scripts whose main language has abbreviations of its own, whose rules join the agreement when a text has the script:
 # Russian abbreviations (the one-letter ones for "city" and "year", "that is") and initials end no sentence.
 _SCRIPT_ABBREVIATIONS = ((re.compile("[\u0400-\u052f]"), "ru"),)  # Cyrillic
+# Greek's question mark, ";" (or U+037E) after a Greek letter, ends a sentence; no other language's rules know it.
+_GREEK_QUESTION = re.compile("[\u0370-\u03ff\u1f00-\u1fff][;\u037e]")
 MIN_WORDS = 3  # shorter pieces are headings, page numbers or "Fig. 2", not answers
 # Scripts written without spaces between words; their sentences are measured in characters instead.
 _UNSPACED = re.compile(
@@ -50,6 +52,7 @@ def sentence_spans(text: str) -> list[str]:
     """`text` cut into sentences, whitespace kept as it is (see `_ABBREVIATION_LANGUAGES`)."""
     languages = _ABBREVIATION_LANGUAGES + tuple(code for script, code in _SCRIPT_ABBREVIATIONS if script.search(text))
     ends = set.intersection(*(_sentence_ends(language, text) for language in languages))
+    ends |= {question.end() for question in _GREEK_QUESTION.finditer(text)}
     if _THAI.search(text):
         ends |= _thai_sentence_ends(text)
     cuts = [0, *sorted(ends), len(text)]

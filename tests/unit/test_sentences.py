@@ -66,6 +66,21 @@ def test_arabic_and_urdu_questions_end_at_their_question_mark() -> None:
     assert split_sentences("کیا آپ کل آئیں گے؟ ہاں، میں آؤں گا۔") == ["کیا آپ کل آئیں گے؟", "ہاں، میں آؤں گا۔"]
 
 
+def test_greek_questions_end_at_the_greek_question_mark() -> None:
+    text = "Πού είναι η Αθήνα; Η Αθήνα είναι στην Ελλάδα. Τι ώρα είναι\u037e Είναι δέκα η ώρα."
+    assert split_sentences(text) == [
+        "Πού είναι η Αθήνα;",
+        "Η Αθήνα είναι στην Ελλάδα.",
+        "Τι ώρα είναι\u037e",
+        "Είναι δέκα η ώρα.",
+    ]
+    # In English a semicolon ends no sentence.
+    assert split_sentences("Use a fruit; an apple will do. Then wash it well.") == [
+        "Use a fruit; an apple will do.",
+        "Then wash it well.",
+    ]
+
+
 def test_hindi_sentences_end_at_the_danda() -> None:
     text = "मैं घर जा रहा हूँ। तुम कहाँ जा रहे हो? मैं बाज़ार जा रहा हूँ।"
     assert split_sentences(text) == ["मैं घर जा रहा हूँ।", "तुम कहाँ जा रहे हो?", "मैं बाज़ार जा रहा हूँ।"]
