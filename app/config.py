@@ -172,6 +172,15 @@ class Settings(BaseSettings):
         validation_alias="RERANK_WEIGHT",
         description="Share of the MaxSim score in a reranked passage's score (1 = MaxSim alone).",
     )
+    sentence_weight: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        validation_alias="SENTENCE_WEIGHT",
+        description="Share of a chunk's best sentence in its dense score (each sentence embedded on its own at "
+        "ingest); 0 = chunk vectors only, no sentence vectors kept; unset = the embedding model's measured default "
+        "(app/embeddings/tuning.py).",
+    )
     token_store: bool = Field(
         False,
         validation_alias="TOKEN_STORE",

@@ -29,7 +29,7 @@ from app.errors import StoreError
 from app.files import index_write_lock
 from app.ingest import reindex as reindexing
 from app.ingest.chunking import document_label, safe_file_name
-from app.ingest.from_settings import build_ingestor, read_options_for
+from app.ingest.from_settings import build_ingestor, read_options_for, sentence_store_for
 from app.ingest.pipeline import IngestResult
 from app.ingest.progress import ProgressCallback
 from app.ingest.settings_fit import check_settings_fit, no_token_vectors
@@ -84,7 +84,8 @@ class Workspace:
         self.index = self.data.open_index(self.collections.physical_name(self.collection), self.fingerprint)
         self.llm = build_llm(settings)
         self.token_store = TokenStore(self.data.token_folder(self.index.name)) if settings.token_store else None
-        self.ingestor = build_ingestor(self.data, self.embedding, self.index, self.token_store)
+        self.sentence_store = sentence_store_for(self.data, self.embedding, self.index.name)
+        self.ingestor = build_ingestor(self.data, self.embedding, self.index, self.token_store, self.sentence_store)
         self.ingestor.recover()
         self.keyword = self.data.keyword_index(self.index.name)
 
@@ -262,8 +263,9 @@ class Workspace:
     def _sync_derived_indexes(self) -> None:
         ready = self.ready_chunks()
         self.keyword_index(ready)
-        if self.token_store is not None:
-            self.token_store.forget_except(set(ready))
+        for store in (self.token_store, self.sentence_store):
+            if store is not None:
+                store.forget_except(set(ready))
         self.data.prune_page_images()
 
     def keyword_index(self, ready: Mapping[str, int] | None = None) -> KeywordIndex:
@@ -279,16 +281,30 @@ class Workspace:
         return model_tuning(self.embedding.model_name).not_found_threshold if threshold is None else threshold
 
     def _not_found_threshold_for(self, question: str, passages: Sequence[Passage]) -> float:
-        """`not_found_threshold`, or 0 (no check) where a cosine cannot tell: the model does not read the question's
-        language (MiniLM puts an Arabic question 0.1 from the one Arabic passage that answers it), or a passage holds
-        every keyword term of the question (a one-word question, a name, a figure: the documents do speak of it)."""
+        """`not_found_threshold`, or a lower one or 0 (no check) where a cosine cannot tell:
+
+        - the model does not read the question's language (MiniLM puts an Arabic question 0.1 from the one Arabic
+          passage that answers it);
+        - the question's language is none of the documents': the model's own threshold across languages
+          (`ModelTuning.cross_language_threshold`; multilingual-e5-small's usual threshold called 72% of answerable
+          Arabic questions on English XQuAD paragraphs "not found"), unless NOT_FOUND_THRESHOLD is set;
+        - a passage holds every keyword term of the question (a one-word question, a name, a figure: the documents
+          do speak of it).
+        """
         threshold = self.not_found_threshold
         if threshold <= 0 or not passages:
             return threshold
         language = question_language(question)
+        languages = self.catalog.languages(self.index.name)
         if language is not None and not model_languages(self.embedding.model_name).reads(language):
             return 0.0
-        languages = self.catalog.languages(self.index.name)
+        if (
+            language is not None
+            and languages
+            and language not in languages
+            and self.settings.not_found_threshold is None
+        ):
+            return model_tuning(self.embedding.model_name).cross_language_threshold
         terms = set(keyword_terms(question, languages))
         if terms and any(terms <= set(keyword_terms(passage.text, languages)) for passage in passages):
             return 0.0
@@ -301,8 +317,16 @@ class Workspace:
     def retriever(self, options: SearchOptions | None = None) -> SearchRetriever:
         options = options or self.search_options()
         reranker = MaxSimReranker(self.token_vectors, self.token_store) if options.rerank else None
+        sentences = self.sentence_store.load if self.sentence_store is not None else None
         return SearchRetriever(
-            self.embedding, self.index, self.keyword_index, self.ready_chunks, options, reranker, self.document_labels
+            self.embedding,
+            self.index,
+            self.keyword_index,
+            self.ready_chunks,
+            options,
+            reranker,
+            self.document_labels,
+            sentences,
         )
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def print_progress(event: IngestProgress) -> None:
     """Rewrite one stderr line with the batch's progress while files are read and embedded."""
-    if event.stage in ("reading", "embedding"):
+    if event.stage in ("reading", "embedding", "sentences"):
         print(f"\r[{event.fraction:6.1%}] {event.describe()}".ljust(110), end="", file=sys.stderr, flush=True)
 
 

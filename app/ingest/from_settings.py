@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.embeddings import Embedding
+from app.embeddings.tuning import model_tuning
 from app.ingest.chunking import BoundedSentenceSplitter
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
@@ -18,7 +19,11 @@ from app.store.token_store import TokenStore
 
 
 def build_ingestor(
-    data: DataFolder, embedding: Embedding, index: VectorIndex, token_store: TokenStore | None = None
+    data: DataFolder,
+    embedding: Embedding,
+    index: VectorIndex,
+    token_store: TokenStore | None = None,
+    sentence_store: TokenStore | None = None,
 ) -> Ingestor:
     """The ingestor of one physical index of `data` (the workspace's, or the one a reindex builds)."""
     settings = data.settings
@@ -33,7 +38,16 @@ def build_ingestor(
         read_options=read_options_for(settings, embedding),
         late_chunking=settings.late_chunking,
         token_store=token_store,
+        sentence_store=sentence_store,
     )
+
+
+def sentence_store_for(data: DataFolder, embedding: Embedding, physical: str) -> TokenStore | None:
+    """The sentence vectors of the index `physical`, kept when SENTENCE_WEIGHT (or the model's default) is above 0."""
+    weight = data.settings.sentence_weight
+    if weight is None:
+        weight = model_tuning(embedding.model_name).sentence_weight
+    return TokenStore(data.sentence_folder(physical)) if weight > 0 else None
 
 
 def read_options_for(settings: Settings, embedding: Embedding) -> ReadOptions:

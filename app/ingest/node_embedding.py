@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import cast
 
+import numpy as np
 from llama_index.core.schema import TextNode
 
 from app.embeddings import Embedding
@@ -13,6 +14,7 @@ from app.ingest.late_chunking import late_chunk
 from app.ingest.parsed import PageImage
 from app.ingest.progress import FileProgress
 from app.store.chunk_text import searchable_text
+from app.store.sentences import sentence_spans
 from app.store.token_store import StagedTokens
 
 EMBED_SLICE = 64  # texts per progress update while embedding
@@ -56,6 +58,39 @@ def embed_nodes(
         batch.add_embeddings(1, time.monotonic() - began)
         progress.report("embedding", len(vectors), len(nodes))
     return vectors
+
+
+def embed_sentences(
+    embedding: Embedding, nodes: Sequence[TextNode], progress: FileProgress, staged: StagedTokens
+) -> int:
+    """Stage one vector per sentence (`embedding.dimension` floats each) of every node of two sentences or more,
+    as an (n_sentences, dimension) array under the node's id; a chunk of one sentence is its own best sentence.
+    Returns how many sentences were embedded.
+
+    Raises:
+        IngestCancelledError: the batch was cancelled between two requests.
+        EmbeddingError: the model failed.
+    """
+    pieces = []
+    for node in nodes:
+        sentences = [" ".join(span.split()) for span in sentence_spans(node.get_content())]
+        sentences = [sentence for sentence in sentences if sentence]
+        if len(sentences) > 1:
+            pieces += [(node.node_id, sentence) for sentence in sentences]
+    vectors: list[list[float]] = []
+    for start in range(0, len(pieces), EMBED_SLICE):
+        progress.batch.check_cancel()
+        part = [sentence for _, sentence in pieces[start : start + EMBED_SLICE]]
+        began = time.monotonic()
+        vectors.extend(embedding.get_text_embedding_batch(part))
+        progress.batch.add_embeddings(len(part), time.monotonic() - began)
+        progress.report("sentences", len(vectors), len(pieces))
+    by_node: dict[str, list[list[float]]] = {}
+    for (node_id, _), vector in zip(pieces, vectors, strict=True):
+        by_node.setdefault(node_id, []).append(vector)
+    for node_id, node_vectors in by_node.items():
+        staged.save(node_id, np.asarray(node_vectors, dtype=np.float32))
+    return len(pieces)
 
 
 def _encode_texts(

@@ -31,7 +31,7 @@ from app.ingest.chunking import (
     safe_file_name,
     split_into_chunks,
 )
-from app.ingest.node_embedding import EMBED_SLICE, embed_nodes
+from app.ingest.node_embedding import EMBED_SLICE, embed_nodes, embed_sentences
 from app.ingest.parsed import PageImage, ReadOptions
 from app.ingest.progress import FileProgress, IngestBatch, IngestProgress, ProgressCallback, Stage
 from app.ingest.readers import parse_file
@@ -108,6 +108,12 @@ def _image_nodes(
     return nodes
 
 
+def _staged(store: TokenStore | None, sha: str) -> contextlib.AbstractContextManager[StagedTokens | None]:
+    """Where the embedding step puts a document's token or sentence vectors until the write commits (none without
+    the store)."""
+    return contextlib.nullcontext() if store is None else store.staged(sha)
+
+
 class Ingestor:
     """Adds, replaces and removes documents of one index, keeping vectors, catalog and sources in step."""
 
@@ -124,10 +130,12 @@ class Ingestor:
         read_options: ReadOptions | None = None,
         late_chunking: bool = False,
         token_store: TokenStore | None = None,
+        sentence_store: TokenStore | None = None,
     ) -> None:
         self._embedding = embedding
         self._late_chunking = late_chunking
         self._token_store = token_store
+        self._sentence_store = sentence_store
         self._index = index
         self._catalog = catalog
         self._writer = DocumentWriter(index=index, catalog=catalog, sources_dir=sources_dir, lock_path=lock_path)
@@ -215,7 +223,7 @@ class Ingestor:
         )
         images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(nodes))
         nodes += [node for node, _ in images]
-        with self._staged_tokens(sha) as tokens:
+        with _staged(self._token_store, sha) as tokens, _staged(self._sentence_store, sha) as sentences:
             embeddings = embed_nodes(
                 self._embedding,
                 nodes,
@@ -224,10 +232,13 @@ class Ingestor:
                 late_chunking=self._late_chunking,
                 tokens=tokens,
             )
+            if sentences is not None:
+                image_ids = {node.node_id for node, _ in images}
+                embed_sentences(self._embedding, [n for n in nodes if n.node_id not in image_ids], tracker, sentences)
             tracker.batch.check_cancel()
             tracker.report("storing", len(nodes), len(nodes))
             stored, previous = self._writer.store(
-                file_name, sha, data, nodes, embeddings, tokens, language, parsed.title
+                file_name, sha, data, nodes, embeddings, [tokens, sentences], language, parsed.title
             )
         if not stored:  # another writer was faster
             return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged", language=language)
@@ -238,12 +249,6 @@ class Ingestor:
             notes = "; ".join(filter(None, [replaced, notes]))
         status: Literal["indexed", "replaced"] = "replaced" if previous is not None else "indexed"
         return IngestResult(file_name, status, len(nodes), notes, parsed.pages, language, notice)
-
-    def _staged_tokens(self, sha: str) -> contextlib.AbstractContextManager[StagedTokens | None]:
-        """Where the embedding step puts token vectors until the write commits (none without a token store)."""
-        if self._token_store is None:
-            return contextlib.nullcontext()
-        return self._token_store.staged(sha)
 
     def _already_indexed(self, known: DocumentRecord, file_name: str) -> IngestResult:
         """The result for bytes the collection holds already: stored once, whatever names they come under."""

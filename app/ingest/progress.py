@@ -10,7 +10,8 @@ from typing import Literal
 
 from app.errors import IngestCancelledError
 
-Stage = Literal["reading", "embedding", "storing", "done"]
+Stage = Literal["reading", "embedding", "sentences", "storing", "done"]
+"""`sentences`: the sentence vectors after the chunks (SENTENCE_WEIGHT); its counts are sentences, not chunks."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class IngestProgress:
     def fraction(self) -> float:
         """Overall progress of the batch, 0..1."""
         reading = 0.05 * self.pages_read / self.pages if self.pages else 0.0
-        within = {"reading": reading, "storing": 0.95, "done": 1.0}.get(self.stage)
+        within = {"reading": reading, "sentences": 0.95, "storing": 0.95, "done": 1.0}.get(self.stage)
         if within is None:
             within = 0.05 + 0.9 * (self.chunks_done / self.chunks_total if self.chunks_total else 0.0)
         return round(min(1.0, (self.file_number - 1 + within) / max(self.file_count, 1)), 4)
@@ -46,7 +47,7 @@ class IngestProgress:
     def eta_seconds(self) -> float | None:
         """Seconds left if the rest goes at the pace so far; None until there is a pace to go by."""
         fraction = self.fraction
-        if fraction < 0.02 or self.elapsed < 1.0:
+        if fraction < 0.02 or self.elapsed < 1.0 or self.stage == "sentences":  # the fraction waits at 95% meanwhile
             return None
         return self.elapsed * (1 - fraction) / fraction
 
@@ -55,6 +56,8 @@ class IngestProgress:
         head = f"{self.file_number}/{self.file_count} {self.file_name}{pages}"
         if self.stage == "embedding":
             text = f"{head}: embedding {self.chunks_done}/{self.chunks_total} chunks"
+        elif self.stage == "sentences":
+            text = f"{head}: embedding sentences {self.chunks_done}/{self.chunks_total}"
         elif self.stage == "reading" and self.pages_read:
             text = f"{head}: reading page {self.pages_read}"
         else:

@@ -21,7 +21,7 @@ from app.config import Settings
 from app.embeddings import Embedding, build_embedding
 from app.errors import StoreError
 from app.files import index_write_lock
-from app.ingest.from_settings import build_ingestor
+from app.ingest.from_settings import build_ingestor, sentence_store_for
 from app.ingest.pipeline import IngestResult, ProgressCallback
 from app.ingest.settings_fit import check_settings_fit
 from app.store.catalog import Catalog, DocumentRecord
@@ -145,7 +145,7 @@ def reindex(
     new_name = _existing_match(client, logical, fingerprint, others) or physical_name(logical, fingerprint)
     index = data.open_index(new_name, fingerprint, client)
     token_store = TokenStore(data.token_folder(new_name)) if settings.token_store else None
-    ingestor = build_ingestor(data, embedding, index, token_store)
+    ingestor = build_ingestor(data, embedding, index, token_store, sentence_store_for(data, embedding, new_name))
     ingestor.recover()
     results: list[IngestResult] = []
     switched = False

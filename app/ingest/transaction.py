@@ -1,7 +1,7 @@
 """The write transaction of one index: a document's chunks, catalog row and kept source, all or none.
 
 Every write holds the index's write lock and goes: catalog row 'indexing' (the journal) -> Chroma
-write -> commit ('ready', replacing any earlier version) -> token vectors published. A failed Chroma
+write -> commit ('ready', replacing any earlier version) -> token and sentence vectors published. A failed Chroma
 write is rolled back at once; a crash in between leaves an 'indexing' row that `recover` undoes.
 """
 
@@ -43,7 +43,7 @@ class DocumentWriter:
         data: bytes,
         nodes: Sequence[TextNode],
         embeddings: Sequence[Sequence[float]],
-        tokens: StagedTokens | None = None,
+        staged: Sequence[StagedTokens | None] = (),
         language: str | None = None,
         title: str | None = None,
     ) -> tuple[bool, DocumentRecord | None]:
@@ -51,8 +51,8 @@ class DocumentWriter:
 
         `language` (ISO 639-1, None if not known) and `title` (the one the document gives itself) are stored on its
         catalog row.
-        Returns whether it was stored, and the earlier version it replaced, if any. `tokens` are
-        published only once the chunks are committed: a failed write leaves none behind.
+        Returns whether it was stored, and the earlier version it replaced, if any. The `staged` token and
+        sentence vectors are published only once the chunks are committed: a failed write leaves none behind.
 
         Raises:
             StoreError: the source copy or the Chroma write failed (the write is rolled back).
@@ -69,8 +69,9 @@ class DocumentWriter:
                 self._rollback(sha, source)
                 raise
             self._catalog.commit(self._collection, sha, len(nodes), replaces=previous.sha256 if previous else None)
-            if tokens is not None:
-                tokens.publish()
+            for vectors in staged:
+                if vectors is not None:
+                    vectors.publish()
             if previous is not None:
                 self._finish_delete(previous.sha256, previous.source)
         return True, previous

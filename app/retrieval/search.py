@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
@@ -27,6 +28,9 @@ from app.store.chroma import DOC_KEY, VectorIndex
 from app.store.chunk_text import searchable_text
 from app.store.keyword import KeywordIndex
 
+SentenceVectors = Callable[[str, str], "npt.NDArray[np.floating] | None"]
+"""(document sha256, chunk id) -> the chunk's sentence vectors (n_sentences, dimension), or None if none are kept."""
+
 
 @dataclass(frozen=True)
 class SearchOptions:
@@ -39,6 +43,7 @@ class SearchOptions:
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
     label_weight: float = 0.25  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
+    sentence_weight: float = 0.0  # share of a dense hit's best sentence in its dense score (sentence vectors)
 
     def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
         """These options for a question in language `question` over documents in `documents` (ISO 639-1 codes;
@@ -54,23 +59,27 @@ class SearchOptions:
     @classmethod
     def from_settings(cls, settings: Settings, model_name: str = "", /, **overrides: object) -> SearchOptions:
         """The options the settings choose, with per-question `overrides` by field name (e.g. from the sidebar).
-        KEYWORD_WEIGHT unset takes the default measured for the embedding model named `model_name`.
+        KEYWORD_WEIGHT and SENTENCE_WEIGHT unset take the defaults measured for the embedding model named `model_name`.
 
         Raises:
             TypeError: an override names no field of SearchOptions.
         """
+        tuning = model_tuning(model_name)
         values: dict[str, object] = {
             "mode": settings.retrieval_mode,
             "top_k": settings.top_k,
             "candidates": settings.retrieval_candidates,
             "fusion": settings.fusion,
             "rrf_k": settings.rrf_k,
-            "keyword_weight": (
-                model_tuning(model_name).keyword_weight if settings.keyword_weight is None else settings.keyword_weight
-            ),
+            "keyword_weight": tuning.keyword_weight if settings.keyword_weight is None else settings.keyword_weight,
             "rerank": settings.rerank,
             "rerank_weight": settings.rerank_weight,
             "label_weight": settings.label_weight,
+            "sentence_weight": (
+                model_tuning(model_name).sentence_weight
+                if settings.sentence_weight is None
+                else settings.sentence_weight
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -92,8 +101,10 @@ class SearchRetriever(BaseRetriever):
         options: SearchOptions,
         reranker: MaxSimReranker | None = None,
         labels: Callable[[], Mapping[str, str]] | None = None,
+        sentences: SentenceVectors | None = None,
     ) -> None:
         super().__init__()
+        self._sentences = sentences
         self._embedding = embedding
         self._index = index
         self._keyword = keyword
@@ -123,7 +134,10 @@ class SearchRetriever(BaseRetriever):
             for hit in hits:
                 nodes[hit.node.node_id] = hit.node
                 cosine[hit.node.node_id] = float(hit.score or 0.0)
-            lists.append([(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits])
+            dense = [(hit.node.node_id, cosine[hit.node.node_id]) for hit in hits]
+            if options.sentence_weight > 0 and self._sentences is not None:
+                dense = _with_best_sentences(dense, nodes, vector, self._sentences, options.sentence_weight)
+            lists.append(dense)
             weights.append(1.0)
             complete.append(False)
         documents = {chunk_id: str(node.metadata.get(DOC_KEY, "")) for chunk_id, node in nodes.items()}
@@ -202,6 +216,25 @@ class SearchRetriever(BaseRetriever):
 
     def passages(self, question: str) -> list[Passage]:
         return [Passage.from_node(hit) for hit in self.retrieve(question)]
+
+
+def _with_best_sentences(
+    dense: list[tuple[str, float]],
+    nodes: Mapping[str, BaseNode],
+    vector: list[float],
+    sentences: SentenceVectors,
+    weight: float,
+) -> list[tuple[str, float]]:
+    """The dense hits (chunk id, cosine) scored (1 - weight) x their cosine + weight x the cosine of their best
+    sentence, best first. A chunk with no sentence vectors (one sentence long, or indexed without them) is its own
+    best sentence."""
+    query = np.asarray(vector, dtype=np.float32)
+    scored = []
+    for chunk_id, chunk_cosine in dense:
+        found = sentences(str(nodes[chunk_id].metadata.get(DOC_KEY, "")), chunk_id)
+        best = float(np.max(found.astype(np.float32) @ query)) if found is not None and len(found) else chunk_cosine
+        scored.append((chunk_id, (1 - weight) * chunk_cosine + weight * best))
+    return sorted(scored, key=lambda hit: -hit[1])
 
 
 def _merged(first: list[NodeWithScore], second: list[NodeWithScore]) -> list[NodeWithScore]:

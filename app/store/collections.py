@@ -40,7 +40,7 @@ class Collections:
     """The registry of logical collections of one data folder, and their deletion.
 
     `derived_roots` are the folders that keep an index beside each Chroma collection, one subfolder
-    per physical name (the keyword index, the token store): a delete removes those subfolders too.
+    per physical name (the keyword index, the token and sentence stores): a delete removes those subfolders too.
     """
 
     def __init__(self, catalog: Catalog, sources_dir: Path, derived_roots: Sequence[Path] = ()) -> None:

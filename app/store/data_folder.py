@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # bm25s imports scipy (~0.5 s): only a search or a write open
 
 _KEYWORD = "keyword"
 _TOKENS = "tokens"
+_SENTENCES = "sentences"
 _PAGE_IMAGES = "page_images"
 
 
@@ -75,7 +76,11 @@ class DataFolder:
 
     @cached_property
     def collections(self) -> Collections:
-        return Collections(self.catalog, self.sources_dir, derived_roots=(self.root / _KEYWORD, self.root / _TOKENS))
+        return Collections(
+            self.catalog,
+            self.sources_dir,
+            derived_roots=(self.root / _KEYWORD, self.root / _TOKENS, self.root / _SENTENCES),
+        )
 
     def open_client(self) -> ClientAPI:
         """The folder's embedded Chroma, or the Chroma server's client when CHROMA_HOST is set."""
@@ -96,6 +101,10 @@ class DataFolder:
     def token_folder(self, physical: str) -> Path:
         """Where the token vectors of the Chroma collection `physical` are kept (TOKEN_STORE=true)."""
         return self.root / _TOKENS / physical
+
+    def sentence_folder(self, physical: str) -> Path:
+        """Where the sentence vectors of the Chroma collection `physical` are kept (SENTENCE_WEIGHT above 0)."""
+        return self.root / _SENTENCES / physical
 
     def keyword_index(self, physical: str) -> KeywordIndex:
         from app.store.keyword import KeywordIndex

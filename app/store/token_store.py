@@ -1,4 +1,5 @@
-"""Token vectors per chunk on disk (float16 `.npy` files), for the MaxSim rerank and late chunking.
+"""Vectors per chunk on disk (float16 `.npy` files): token vectors, for the MaxSim rerank and late chunking, and
+sentence vectors (one per sentence), for the best-sentence share of dense scores (SENTENCE_WEIGHT).
 
 A document's vectors are staged while it is embedded and published only after its chunks are
 committed to the vector index, so a failed write leaves none behind.
@@ -51,7 +52,7 @@ class TokenStore:
             with atomic_file(self._path(doc_sha, chunk_id)) as out:
                 np.save(out, tokens.astype(np.float16))
         except OSError as exc:
-            log.warning("Token vectors of %s not stored (%s); they are recomputed next time.", chunk_id, exc)
+            log.warning("Vectors of %s not stored (%s); a search recomputes or does without them.", chunk_id, exc)
 
     @contextmanager
     def staged(self, doc_sha: str) -> Iterator[StagedTokens]:
@@ -102,7 +103,7 @@ class StagedTokens:
                 self._folder = Path(tempfile.mkdtemp(dir=self._store_folder, prefix=prefix))
             np.save(self._folder / f"{chunk_id}.npy", tokens.astype(np.float16))
         except OSError as exc:
-            log.warning("Token vectors of %s not stored (%s); they are recomputed next time.", chunk_id, exc)
+            log.warning("Vectors of %s not stored (%s); a search recomputes or does without them.", chunk_id, exc)
 
     def publish(self) -> None:
         """Move the staged vectors where searches read them (each file whole: `os.replace`)."""
@@ -114,7 +115,7 @@ class StagedTokens:
             for file in self._folder.iterdir():
                 os.replace(file, target / file.name)
         except OSError as exc:
-            log.warning("Token vectors of %s not stored (%s); they are recomputed next time.", self._doc_sha, exc)
+            log.warning("Vectors of %s not stored (%s); a search recomputes or does without them.", self._doc_sha, exc)
         self.discard()
 
     def discard(self) -> None:

@@ -153,6 +153,16 @@ def test_an_off_topic_question_is_not_found_with_the_e5_threshold(ingested: Call
     assert ingested(NOT_FOUND_THRESHOLD=0.26).ask(question).mode == "extractive"
 
 
+def test_a_question_in_another_language_than_the_documents_is_answered_not_called_not_found(
+    ingested: Callable[..., Workspace],
+) -> None:
+    # No document is in English: e5 puts this question 0.78 from the Chinese passage that answers it, under its
+    # threshold within one language (0.80), over the one across languages (0.75).
+    answer = ingested(RETRIEVAL_MODE="hybrid").ask("What did the Chinese build to defend themselves?")
+    assert answer.mode == "extractive"
+    assert answer.sources[0].file_name == "zh.txt"
+
+
 def test_a_question_in_another_language_than_the_documents_is_searched_by_meaning_only(
     open_workspace: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
 ) -> None:

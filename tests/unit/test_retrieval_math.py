@@ -137,3 +137,19 @@ def test_hybrid_becomes_dense_only_for_a_question_in_none_of_the_documents_langu
 
     assert SearchOptions(mode="hybrid").for_languages(question, documents).mode == mode
     assert SearchOptions(mode="keyword").for_languages(question, documents).mode == "keyword"
+
+
+def test_a_dense_hit_is_scored_by_its_cosine_and_its_best_sentence() -> None:
+    from app.retrieval.search import _with_best_sentences
+    from app.store.chroma import DOC_KEY
+
+    nodes = {chunk_id: TextNode(id_=chunk_id, text=chunk_id, metadata={DOC_KEY: "d"}) for chunk_id in "abc"}
+    query = [1.0, 0.0]
+    # "a" is nearer as a whole; one sentence of "b" is the question itself; "c" has no sentence vectors.
+    stored = {"a": np.array([[0.6, 0.8], [0.7, 0.71]]), "b": np.array([[0.0, 1.0], [1.0, 0.0]])}
+    dense = [("a", 0.7), ("b", 0.5), ("c", 0.6)]
+
+    scored = _with_best_sentences(dense, nodes, query, lambda doc, chunk_id: stored.get(chunk_id), 0.5)
+
+    assert [chunk_id for chunk_id, _ in scored] == ["b", "a", "c"]
+    assert dict(scored) == pytest.approx({"b": 0.5 * 0.5 + 0.5 * 1.0, "a": 0.5 * 0.7 + 0.5 * 0.7, "c": 0.6})
