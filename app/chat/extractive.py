@@ -25,6 +25,10 @@ _UNSPACED = re.compile(
 # A Chinese word is about 1.5 characters long on average (a common estimate for modern Chinese text):
 # MIN_WORDS words are about 5 characters.
 _CHARACTERS_PER_WORD = 1.5
+# A Korean word between spaces (eojeol) is a word with its particles or endings attached ("제주도는": "Jeju island"
+# + topic marker): two of them make a whole sentence ("제주도는 섬입니다.", "Jeju is an island.").
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_WORDS_PER_EOJEOL = 1.5
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,14 @@ class Highlight:
 
 
 def word_count(sentence: str) -> float:
-    """Words separated by spaces, plus the characters of unspaced scripts (Chinese, Japanese, Thai) / 1.5."""
+    """Words separated by spaces (a Korean one as 1.5), plus the characters of unspaced scripts (Chinese, Japanese,
+    Thai) / 1.5."""
     unspaced = len(_UNSPACED.findall(sentence))
-    spaced = sum(1 for word in _UNSPACED.sub(" ", sentence).split() if any(c.isalnum() for c in word))
+    spaced = sum(
+        _WORDS_PER_EOJEOL if _HANGUL.search(word) else 1
+        for word in _UNSPACED.sub(" ", sentence).split()
+        if any(c.isalnum() for c in word)
+    )
     return spaced + unspaced / _CHARACTERS_PER_WORD
 
 

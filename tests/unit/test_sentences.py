@@ -81,6 +81,13 @@ def test_greek_questions_end_at_the_greek_question_mark() -> None:
     ]
 
 
+def test_a_korean_sentence_of_two_words_is_long_enough_to_quote() -> None:
+    # Korean words carry their particles: "Jeju is an island." is two of them.
+    text = "제주도는 섬입니다. 서울은 한국의 수도입니다."
+    assert split_sentences(text) == ["제주도는 섬입니다.", "서울은 한국의 수도입니다."]
+    assert split_sentences("Page 2. See Fig. 4 below for all the numbers.") == ["See Fig. 4 below for all the numbers."]
+
+
 def test_hindi_sentences_end_at_the_danda() -> None:
     text = "मैं घर जा रहा हूँ। तुम कहाँ जा रहे हो? मैं बाज़ार जा रहा हूँ।"
     assert split_sentences(text) == ["मैं घर जा रहा हूँ।", "तुम कहाँ जा रहे हो?", "मैं बाज़ार जा रहा हूँ।"]
