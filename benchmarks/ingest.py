@@ -56,7 +56,7 @@ class Phases:
             elapsed = now - since
             if stage == "reading":
                 self.parse += elapsed
-            elif stage == "embedding":
+            elif stage in ("embedding", "sentences"):  # sentence vectors (SENTENCE_WEIGHT) are embedding too
                 self.embed += elapsed
             elif stage == "storing":
                 self.store += elapsed

@@ -62,10 +62,9 @@ def embed_nodes(
 
 def embed_sentences(
     embedding: Embedding, nodes: Sequence[TextNode], progress: FileProgress, staged: StagedTokens
-) -> int:
+) -> None:
     """Stage one vector per sentence (`embedding.dimension` floats each) of every node of two sentences or more,
     as an (n_sentences, dimension) array under the node's id; a chunk of one sentence is its own best sentence.
-    Returns how many sentences were embedded.
 
     Raises:
         IngestCancelledError: the batch was cancelled between two requests.
@@ -90,7 +89,6 @@ def embed_sentences(
         by_node.setdefault(node_id, []).append(vector)
     for node_id, node_vectors in by_node.items():
         staged.save(node_id, np.asarray(node_vectors, dtype=np.float32))
-    return len(pieces)
 
 
 def _encode_texts(

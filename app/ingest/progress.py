@@ -63,7 +63,7 @@ class IngestProgress:
         else:
             text = f"{head}: {self.stage}"
         rate = self.embeddings_per_second
-        if rate is not None:
+        if rate is not None and self.stage != "sentences":  # the rate counts chunks and sentences alike
             text += f" · {rate:.3g} chunks/s"
         eta = self.eta_seconds
         if eta is not None and self.stage != "done":

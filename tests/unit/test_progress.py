@@ -21,6 +21,15 @@ def test_progress_gives_no_rate_or_eta_before_there_is_a_pace() -> None:
     assert event.describe() == "1/3 a.txt: reading"
 
 
+def test_sentence_vectors_show_their_own_count_while_the_bar_waits_before_storing() -> None:
+    event = IngestProgress(
+        "notes.md", 1, 1, "sentences", 40, 200, elapsed=30.0, embeddings_done=140, embedding_seconds=20.0
+    )
+    assert event.fraction == 0.95  # the chunks are embedded; the sentences come before storing
+    assert event.eta_seconds is None
+    assert event.describe() == "1/1 notes.md: embedding sentences 40/200"
+
+
 def test_long_jobs_show_hours() -> None:
     event = IngestProgress("big.pdf", 1, 10, "storing", elapsed=1000.0, embeddings_done=10, embedding_seconds=900.0)
     assert "0.0111 chunks/s · about 2 h 38 min left" in event.describe()
