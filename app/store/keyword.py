@@ -41,8 +41,9 @@ class KeywordRecord:
 # 3 = app/store/tokens.py (words of every script); 4 = no empty terms (a word its stemmer strips to nothing);
 # 5 = Latin-script words stemmed by their document's language; 6 = "İ" folds to a plain "i"; 7 = the letter and
 # digit parts of a word that mixes them are terms too; 8 = but not letter parts under three letters, nor the parts
-# of hashes; 9 = digits of every script as ASCII digits.
-TOKENIZER_VERSION = 9
+# of hashes; 9 = digits of every script as ASCII digits; 10 = Korean single characters, Han of Japanese documents
+# cut the Japanese way, traditional Chinese cut as simplified, the dotless i and Persian letters folded.
+TOKENIZER_VERSION = 10
 
 
 def _tokenize(texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[list[str]]:

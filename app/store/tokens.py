@@ -25,6 +25,7 @@ dropped; a stop word of any of them is left out): its own detected language woul
 stems whenever a short question is told as a neighbouring language.
 
 Every dictionary ships inside its package; nothing is downloaded. The segmenters load on first use.
+A change to how terms are made bumps `app.store.keyword.TOKENIZER_VERSION`, so saved indexes are rebuilt.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ from typing import Any
 import bm25s.stopwords
 import regex
 import Stemmer
-
-TOKENIZATION = "scripts-6"
-"""Names how terms are made; stored with a keyword index so a change rebuilds it."""
 
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}ー々〆ヶ"
 _RUNS = regex.compile(
