@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.config import Settings
+
 
 @dataclass(frozen=True)
 class ModelTuning:
@@ -80,3 +82,9 @@ def model_tuning(model_name: str) -> ModelTuning:
         if pattern.search(name):
             return tuning
     return MINILM
+
+
+def sentence_weight_for(settings: Settings, model_name: str) -> float:
+    """SENTENCE_WEIGHT, or when unset the default measured for the model named `model_name` (0 = no sentence
+    vectors)."""
+    return model_tuning(model_name).sentence_weight if settings.sentence_weight is None else settings.sentence_weight

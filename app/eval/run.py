@@ -18,7 +18,6 @@ from pathlib import Path
 
 from app.config import RETRIEVAL_MODES, RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding, cache_vectors
-from app.embeddings.tuning import model_tuning
 from app.errors import ConfigError
 from app.eval.beir import BeirDataset, document_text
 from app.eval.metrics import evaluate
@@ -93,11 +92,7 @@ def cached_workspace(settings: Settings, embedding: Embedding, cache_dir: Path, 
 
     Raises ConfigError when the settings do not fit the embedding model.
     """
-    material = fingerprint_for(settings, embedding).to_json()
-    weight = settings.sentence_weight
-    if (model_tuning(embedding.model_name).sentence_weight if weight is None else weight) > 0:
-        material += "+sentences"  # an index with sentence vectors is another index (ingest keeps them or not)
-    key = hashlib.sha256(material.encode()).hexdigest()[:12]
+    key = hashlib.sha256(fingerprint_for(settings, embedding).to_json().encode()).hexdigest()[:12]
     return Workspace(settings.model_copy(update={"data_dir": cache_dir / name / key}), embedding)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.embeddings import Embedding
-from app.embeddings.tuning import model_tuning
+from app.embeddings.tuning import sentence_weight_for
 from app.ingest.chunking import BoundedSentenceSplitter
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
@@ -44,10 +44,11 @@ def build_ingestor(
 
 def sentence_store_for(data: DataFolder, embedding: Embedding, physical: str) -> TokenStore | None:
     """The sentence vectors of the index `physical`, kept when SENTENCE_WEIGHT (or the model's default) is above 0."""
-    weight = data.settings.sentence_weight
-    if weight is None:
-        weight = model_tuning(embedding.model_name).sentence_weight
-    return TokenStore(data.sentence_folder(physical)) if weight > 0 else None
+    return (
+        TokenStore(data.sentence_folder(physical))
+        if sentence_weight_for(data.settings, embedding.model_name) > 0
+        else None
+    )
 
 
 def read_options_for(settings: Settings, embedding: Embedding) -> ReadOptions:

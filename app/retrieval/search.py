@@ -19,7 +19,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
 from app.config import Fusion, RetrievalMode, Settings
 from app.embeddings.protocol import Embedding
-from app.embeddings.tuning import model_tuning
+from app.embeddings.tuning import model_tuning, sentence_weight_for
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.labels import label_scores
 from app.retrieval.passage import Passage
@@ -75,11 +75,7 @@ class SearchOptions:
             "rerank": settings.rerank,
             "rerank_weight": settings.rerank_weight,
             "label_weight": settings.label_weight,
-            "sentence_weight": (
-                model_tuning(model_name).sentence_weight
-                if settings.sentence_weight is None
-                else settings.sentence_weight
-            ),
+            "sentence_weight": sentence_weight_for(settings, model_name),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -46,7 +46,12 @@ class IndexFingerprint:
 
 
 def fingerprint_for(settings: Settings, model: ModelDescription) -> IndexFingerprint:
-    """The fingerprint of the index `settings` build with `model` (its name and size, not the settings')."""
+    """The fingerprint of the index `settings` build with `model` (its name and size, not the settings').
+
+    Indexing options that change what is stored make another index: late chunking, sentence vectors.
+    """
+    from app.embeddings.tuning import sentence_weight_for
+
     return IndexFingerprint(
         backend=settings.embedding_backend,
         model=model.model_name,
@@ -54,5 +59,6 @@ def fingerprint_for(settings: Settings, model: ModelDescription) -> IndexFingerp
         dimension=model.dimension,
         prefixes=model.prefix_scheme,
         chunking=f"sentence/{settings.chunk_size}/{settings.chunk_overlap}"
-        + ("/late" if settings.late_chunking else ""),
+        + ("/late" if settings.late_chunking else "")
+        + ("/sentences" if sentence_weight_for(settings, model.model_name) > 0 else ""),
     )

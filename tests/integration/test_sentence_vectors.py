@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 # The answer is one sentence of a report on other things; the other document is near the question as a whole.
 REPORT = (
     "The annual report covers the harbour works, the new ferry timetable and the staff canteen. "
@@ -54,3 +56,23 @@ def test_sentence_vectors_are_kept_per_chunk_and_go_with_their_document(open_wor
 
 def report_sha(workspace, name: str) -> str:  # type: ignore[no-untyped-def]
     return next(record.sha256 for record in workspace.documents() if record.name == name)
+
+
+def test_an_index_without_sentence_vectors_asks_for_reindex_which_adds_them(open_workspace) -> None:  # type: ignore[no-untyped-def]
+    from app.config import load_settings
+    from app.errors import FingerprintMismatchError
+    from app.workspace import Workspace
+
+    plain = open_workspace(SENTENCE_WEIGHT=0)
+    plain.ingest(_documents())
+    assert not plain.fingerprint.chunking.endswith("/sentences")
+
+    with pytest.raises(FingerprintMismatchError, match="/sentences"):
+        open_workspace(SENTENCE_WEIGHT=0.5)
+
+    report = Workspace.reindex(load_settings(SENTENCE_WEIGHT=0.5), embedding=plain.embedding)
+    assert report.switched
+    workspace = open_workspace(SENTENCE_WEIGHT=0.5, RETRIEVAL_MODE="dense")
+    assert workspace.sentence_store is not None
+    assert len(list(Path(workspace.sentence_store.folder).rglob("*.npy"))) == 2  # one chunk of each document
+    assert workspace.retrieve(QUESTION)[0].file_name == "report.txt"
