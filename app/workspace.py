@@ -35,7 +35,7 @@ from app.ingest.progress import ProgressCallback
 from app.ingest.settings_fit import check_settings_fit, no_token_vectors
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
-from app.retrieval.search import SearchOptions, SearchRetriever
+from app.retrieval.search import SearchOptions, SearchRetriever, asked_in_another_language
 from app.store.access import LOCAL_ADMIN, User
 from app.store.catalog import ApiKeyRecord, DocumentRecord
 from app.store.collections import check_collection_name
@@ -280,7 +280,9 @@ class Workspace:
         threshold = self.settings.not_found_threshold
         return model_tuning(self.embedding.model_name).not_found_threshold if threshold is None else threshold
 
-    def _not_found_threshold_for(self, question: str, passages: Sequence[Passage]) -> float:
+    def _not_found_threshold_for(
+        self, question: str, passages: Sequence[Passage], language: str | None, languages: set[str]
+    ) -> float:
         """`not_found_threshold`, or a lower one or 0 (no check) where a cosine cannot tell:
 
         - the model does not read the question's language (MiniLM puts an Arabic question 0.1 from the one Arabic
@@ -290,20 +292,15 @@ class Workspace:
           Arabic questions on English XQuAD paragraphs "not found"), unless NOT_FOUND_THRESHOLD is set;
         - a passage holds every keyword term of the question (a one-word question, a name, a figure: the documents
           do speak of it).
+
+        `language` is the question's (None: not known), `languages` the documents' (`_languages_of`).
         """
         threshold = self.not_found_threshold
         if threshold <= 0 or not passages:
             return threshold
-        language = question_language(question)
-        languages = self.catalog.languages(self.index.name)
         if language is not None and not model_languages(self.embedding.model_name).reads(language):
             return 0.0
-        if (
-            language is not None
-            and languages
-            and language not in languages
-            and self.settings.not_found_threshold is None
-        ):
+        if asked_in_another_language(language, languages) and self.settings.not_found_threshold is None:
             return model_tuning(self.embedding.model_name).cross_language_threshold
         terms = set(keyword_terms(question, languages))
         if terms and any(terms <= set(keyword_terms(passage.text, languages)) for passage in passages):
@@ -348,9 +345,16 @@ class Workspace:
             options = replace(options, top_k=top_k)
         return self._passages(fit_question(require_question(question), self.embedding), options)
 
-    def _passages(self, query: FittedQuestion, options: SearchOptions) -> list[Passage]:
+    def _languages_of(self, question: str) -> tuple[str | None, set[str]]:
+        """The question's language (None: not known) and the ready documents' languages."""
+        return question_language(question), self.catalog.languages(self.index.name)
+
+    def _passages(
+        self, query: FittedQuestion, options: SearchOptions, languages: tuple[str | None, set[str]] | None = None
+    ) -> list[Passage]:
+        """The passages for `query`; `languages` from `_languages_of`, when the caller has them already."""
         if options.mode == "hybrid":  # a question in a language none of the documents are in: dense only
-            options = options.for_languages(question_language(query.text), self.catalog.languages(self.index.name))
+            options = options.for_languages(*(languages or self._languages_of(query.text)))
         # Keyword search and the rerank read query_str whole; the dense search only the embedded part.
         bundle = QueryBundle(query.text, embedding=self.embedding.get_query_embedding(query.embedded))
         return [Passage.from_node(hit) for hit in self.retriever(options).retrieve(bundle)]
@@ -376,7 +380,8 @@ class Workspace:
         query = fit_question(condense_question(question, history, self.llm), self.embedding)
         overrides: dict[str, object] = {"mode": mode, "rerank": rerank, "top_k": top_k}
         options = self.search_options(**{name: value for name, value in overrides.items() if value is not None})
-        passages = self._passages(query, options)
+        languages = self._languages_of(query.text)
+        passages = self._passages(query, options, languages)
         # Every mode scores passages by their cosine similarity to the query: the threshold applies to all.
         return answer_question(
             question,
@@ -384,7 +389,7 @@ class Workspace:
             embedding=self.embedding,
             llm=self.llm,
             history=history,
-            not_found_threshold=self._not_found_threshold_for(query.text, passages),
+            not_found_threshold=self._not_found_threshold_for(query.text, passages, *languages),
             search_query=query.text,
             embedded_query=query.embedded,
             notice=query.notice(keyword_search=options.mode != "dense"),

@@ -218,11 +218,11 @@ class Ingestor:
         tracker.pages = parsed.pages
         language = _document_language(parsed.documents)
         label = document_label(file_name, parsed.title)
-        nodes = split_into_chunks(
+        chunks = split_into_chunks(
             parsed.documents, file_name=file_name, doc_sha=sha, splitter=self._splitter, label=label
         )
-        images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(nodes))
-        nodes += [node for node, _ in images]
+        images = _image_nodes(parsed.images, file_name=file_name, doc_sha=sha, first=len(chunks))
+        nodes = chunks + [node for node, _ in images]
         with _staged(self._token_store, sha) as tokens, _staged(self._sentence_store, sha) as sentences:
             embeddings = embed_nodes(
                 self._embedding,
@@ -233,8 +233,7 @@ class Ingestor:
                 tokens=tokens,
             )
             if sentences is not None:
-                image_ids = {node.node_id for node, _ in images}
-                embed_sentences(self._embedding, [n for n in nodes if n.node_id not in image_ids], tracker, sentences)
+                embed_sentences(self._embedding, chunks, tracker, sentences)
             tracker.batch.check_cancel()
             tracker.report("storing", len(nodes), len(nodes))
             stored, previous = self._writer.store(

@@ -8,12 +8,16 @@ from typing import TypeVar
 Key = TypeVar("Key", bound=Hashable)
 
 
-def _weights_for(lists: Sequence[object], weights: Sequence[float] | None) -> Sequence[float]:
-    if weights is None:
-        return [1.0] * len(lists)
-    if len(weights) != len(lists):
-        raise ValueError(f"{len(lists)} lists but {len(weights)} weights")
-    return weights
+Value = TypeVar("Value")
+
+
+def _per_list(lists: Sequence[object], values: Sequence[Value] | None, default: Value, what: str) -> Sequence[Value]:
+    """`values`, one per list (`default` for each when None). Raises ValueError when their counts differ."""
+    if values is None:
+        return [default] * len(lists)
+    if len(values) != len(lists):
+        raise ValueError(f"{len(lists)} lists but {len(values)} {what}")
+    return values
 
 
 def _best_first(scores: dict[Key, float]) -> list[tuple[Key, float]]:
@@ -27,7 +31,7 @@ def reciprocal_rank_fusion(
 ) -> list[tuple[Key, float]]:
     """Items by sum of weight / (k + rank) over the lists they appear in (rank 1 = best), best first."""
     scores: dict[Key, float] = {}
-    for ranking, weight in zip(rankings, _weights_for(rankings, weights), strict=True):
+    for ranking, weight in zip(rankings, _per_list(rankings, weights, 1.0, "weights"), strict=True):
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return _best_first(scores)
@@ -51,10 +55,9 @@ def score_fusion(
     """
     scores: dict[Key, float] = {}
     floors: list[tuple[dict[Key, float], float]] = []
-    whole = complete if complete is not None else [False] * len(scored)
-    if len(whole) != len(scored):
-        raise ValueError(f"{len(scored)} lists but {len(whole)} completeness flags")
-    for hits, weight, is_complete in zip(scored, _weights_for(scored, weights), whole, strict=True):
+    weights = _per_list(scored, weights, 1.0, "weights")
+    whole = _per_list(scored, complete, False, "completeness flags")
+    for hits, weight, is_complete in zip(scored, weights, whole, strict=True):
         if not hits:
             continue
         best = max(score for _, score in hits)

@@ -32,6 +32,12 @@ SentenceVectors = Callable[[str, str], "npt.NDArray[np.floating] | None"]
 """(document sha256, chunk id) -> the chunk's sentence vectors (n_sentences, dimension), or None if none are kept."""
 
 
+def asked_in_another_language(question: str | None, documents: Collection[str]) -> bool:
+    """Whether a question in language `question` is asked of documents in none of it (`documents`: their ISO 639-1
+    codes). False when either is not known (None, empty)."""
+    return question is not None and bool(documents) and question not in documents
+
+
 @dataclass(frozen=True)
 class SearchOptions:
     mode: RetrievalMode = "hybrid"
@@ -52,7 +58,7 @@ class SearchOptions:
         pushes unrelated passages up. On XQuAD dev with multilingual-e5-small, questions in 11 languages on
         English paragraphs, dense beat hybrid in 10 of 11 (Spanish 0.929 against 0.717; README, Every language).
         """
-        if self.mode != "hybrid" or question is None or not documents or question in documents:
+        if self.mode != "hybrid" or not asked_in_another_language(question, documents):
             return self
         return replace(self, mode="dense")
 

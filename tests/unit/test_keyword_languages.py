@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.store.keyword import KeywordIndex, KeywordRecord
@@ -29,6 +31,13 @@ QUESTIONS = {
 }
 
 
+def _index(folder: Path, records: list[KeywordRecord]) -> KeywordIndex:
+    """A BM25 index of `records` in `folder`, each chunk on its own (no neighbour context)."""
+    built = KeywordIndex(folder, context=0)
+    built.ensure("v1", lambda: records)
+    return built
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> KeywordIndex:
     records = [
@@ -36,8 +45,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> KeywordIndex:
         for language, passages in PASSAGES.items()
         for i, text in enumerate(passages)
     ]
-    built = KeywordIndex(tmp_path_factory.mktemp("keyword"), context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path_factory.mktemp("keyword"), records)
     return built
 
 
@@ -57,8 +65,7 @@ def test_traditional_chinese_is_cut_into_the_words_of_its_simplified_form(tmp_pa
         KeywordRecord("tw-1", "d1", "新工廠位於台中，員工人數為八百人。", "zh"),
         KeywordRecord("cn-1", "d2", "董事会决定向股东分配红利。", "zh"),
     ]
-    built = KeywordIndex(tmp_path, context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path, records)
     # Cut as written, jieba reads "新工 | 廠位 | 於": "工廠" (factory) was no term of the document.
     for question in ("工廠", "员工", "員工"):
         assert [chunk_id for chunk_id, _ in built.search(question, top_k=2)] == ["tw-1"], question
@@ -131,8 +138,7 @@ def test_the_function_words_of_a_question_do_not_match_documents_read_by_another
             "old-1", "d2", "La casa de la familia que vive en el pueblo es de piedra y la puerta es de madera.", None
         ),
     ]
-    built = KeywordIndex(tmp_path, context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path, records)
     assert [chunk for chunk, _ in built.search("¿Cuál es la capital de Francia?", top_k=2)] == ["es-1"]
 
 
@@ -156,8 +162,7 @@ def test_a_question_in_kanji_alone_is_cut_the_japanese_way_too_when_documents_ar
         KeywordRecord("ja-2", "d2", "取締役会は配当金の支払いを決定しました。", "ja"),
         KeywordRecord("zh-1", "d3", "新工厂的员工人数为八百人。", "zh"),
     ]
-    built = KeywordIndex(tmp_path, context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path, records)
     # Without kana the question looks Chinese; jieba cuts "従業員数" as "従" + "業員数", which no document holds.
     assert built.search("従業員数", top_k=3)[0][0] == "ja-1"
     assert built.search("配当金", top_k=3)[0][0] == "ja-2"
@@ -171,13 +176,11 @@ def test_a_german_question_finds_the_german_passage_by_another_form_of_its_word(
         KeywordRecord("en-1", "d3", "The houses of the old town were built in 1900.", "en"),
         KeywordRecord("en-2", "d4", "The station lies at the edge of the town.", "en"),
     ]
-    built = KeywordIndex(tmp_path / "both", context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path / "both", records)
     assert built.search("Wann wurde das Haus gebaut?", top_k=4)[0][0] == "de-1"
     assert built.search("When was the house built?", top_k=4)[0][0] == "en-1"
     # Stemmed as English, "Häuser" and "Haus" are two words: a German question for "Haus" misses the passage.
-    english_rules = KeywordIndex(tmp_path / "english", context=0)
-    english_rules.ensure("v1", lambda: [KeywordRecord(r.chunk_id, r.doc_sha, r.text) for r in records])
+    english_rules = _index(tmp_path / "english", [KeywordRecord(r.chunk_id, r.doc_sha, r.text) for r in records])
     hits = dict(english_rules.search("Haus", top_k=4))
     assert "de-1" not in hits
     assert "de-1" in dict(built.search("Haus", top_k=4))
@@ -191,8 +194,7 @@ def test_a_question_gets_english_rules_too_where_a_document_was_stemmed_by_them(
         KeywordRecord("es-1", "d1", "Las ciudades más grandes del país están en la costa.", "es"),
         KeywordRecord("old-1", "d2", "The running club meets at dawn.", None),
     ]
-    built = KeywordIndex(tmp_path, context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path, records)
     assert built.search("runs", top_k=2)[0][0] == "old-1"
     assert built.search("ciudad", top_k=2)[0][0] == "es-1"
 
@@ -224,8 +226,7 @@ def test_a_fiscal_year_question_finds_the_filing_of_that_year_not_the_one_before
         KeywordRecord("2017", "d1", "ACME 2017 10K\n\nPurchases of property, plant and equipment 2017 2016", "en"),
         KeywordRecord("2018", "d2", "ACME 2018 10K\n\nPurchases of property, plant and equipment 2018 2017", "en"),
     ]
-    built = KeywordIndex(tmp_path, context=0)
-    built.ensure("v1", lambda: records)
+    built = _index(tmp_path, records)
 
     # "FY2018" as one term matched neither passage, and the two tied.
     assert built.search("ACME FY2018 purchases of property, plant and equipment", top_k=2)[0][0] == "2018"
