@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Alphabetic Presentation Forms (U+FB00-U+FB4F): ligatures such as "ﬁ" and Hebrew presentation forms. Only
-# these get NFKC: on the whole text NFKC would also rewrite full-width CJK punctuation, superscripts, "½"...
-_PRESENTATION_FORMS = re.compile("[\ufb00-\ufb4f]")
+# Presentation forms, the glyphs a font draws for a letter in a given place, which a PDF's text layer often holds
+# instead of the letter: Alphabetic (U+FB00-U+FB4F: ligatures such as "ﬁ", Hebrew forms) and Arabic letters'
+# initial, medial, final and isolated forms and ligatures (U+FB50-U+FDFF, U+FE80-U+FEFC; a PDF printed from a
+# browser holds nothing else for Arabic). Only these get NFKC: on the whole text NFKC would also rewrite
+# full-width CJK punctuation, superscripts, "½"... Left out: the spacing forms of Arabic vowel marks
+# (U+FE70-U+FE7F), which NFKC turns into a space and a mark.
+_PRESENTATION_FORMS = re.compile("[\ufb00-\ufdff\ufe80-\ufefc]+")
 # C0/C1 controls (NUL included) other than tab and line feed; a lone CR is a line end, handled before.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A hyphen (ASCII, U+2010, or a soft hyphen) at the end of a line, with the word before it (a compound's
@@ -23,7 +27,8 @@ READABLE_SHARE = 0.5
 
 
 def clean_pdf_text(text: str) -> str:
-    """`text` with ligatures spelled out, control characters dropped and words hyphenated at line ends joined.
+    """`text` with ligatures and presentation forms spelled out as their letters, control characters dropped and
+    words hyphenated at line ends joined.
 
     A hyphenated word is joined only where the letter before the hyphen and the one after the line
     break are both lower case ("mainte-\\nnance" -> "maintenance"): "COVID-\\n19" and "well-\\nKnown"

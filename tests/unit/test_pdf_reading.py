@@ -64,6 +64,21 @@ def test_ligatures_in_a_pdf_become_their_letters() -> None:
     assert page_texts(data) == {1: "The final flow: ff ffi ffl st st, an effort.", 2: "Second page."}
 
 
+# "مدينة الرياض" as a font draws it: each letter in its joined form (initial, medial, final, isolated).
+CITY_IN_FORMS = "\ufee3\ufeaa\ufef3\ufee8\ufe94 \ufe8d\ufedf\ufeae\ufef3\ufe8e\ufebd"
+CITY = "\u0645\u062f\u064a\u0646\u0629 \u0627\u0644\u0631\u064a\u0627\u0636"
+
+
+def test_arabic_drawn_as_presentation_forms_is_read_as_its_letters() -> None:
+    # A browser's "print to PDF", or a generator fed pre-shaped text, draws the glyphs left to right (visual
+    # order) and maps each to its presentation form: searched as it came, no question would match a word of it.
+    visual = "".join(reversed(CITY_IN_FORMS))
+    text = page_texts(make_unicode_pdf([f"{visual}\nRiyadh office."]))[1]
+    assert CITY in text
+    assert not any("\ufb50" <= char <= "\ufeff" for char in text)
+    assert clean_pdf_text(CITY_IN_FORMS + " \ufefb") == CITY + " \u0644\u0627"  # lam-alef ligature: two letters
+
+
 def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_letters() -> None:
     data = make_unicode_pdf(["Regular mainte-\nnance of the Straßen-\nbahn.\nCOVID-\n19 and well-\nKnown ones."])
     assert page_texts(data) == {1: "Regular maintenance of the Straßenbahn.\nCOVID-\n19 and well-\nKnown ones."}
