@@ -12,12 +12,16 @@ def unicode_font() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
-def make_unicode_pdf(pages: list[str]) -> bytes:
-    """Pages written in DejaVu Sans, so that any character (ligatures included) is in the text layer as given."""
+def make_unicode_pdf(pages: list[str], shaped: bool = False) -> bytes:
+    """Pages written in DejaVu Sans, so that any character (ligatures included) is in the text layer as given.
+    `shaped`: text laid out by HarfBuzz as browsers and office suites do (right-to-left lines drawn left to right,
+    Arabic letters joined), each line's glyphs stored in the order they are drawn."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_font("DejaVu", fname=str(unicode_font()))
+    if shaped:
+        pdf.set_text_shaping(True)
     for text in pages:
         pdf.add_page()
         pdf.set_font("DejaVu", size=12)

@@ -12,6 +12,7 @@ from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
 from app.ingest.pdf_headings import page_headings
+from app.ingest.pdf_rtl import reading_order_text
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
 
@@ -27,9 +28,10 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """The text of each page of a PDF, 1-based `page` in each Document's metadata, and `section` where the
     page opens with a heading (pdf_headings).
 
-    Pages without a text layer, or whose text layer is not readable text (a font without a Unicode
-    map), are OCR'd; `ParsedFile.notes` names the latter. The values filled into a form's fields follow
-    their page's text as "Label: value" lines (see pdf_forms).
+    Lines written right to left are read in reading order (pdf_rtl). Pages without a text layer, or whose
+    text layer is not readable text (a font without a Unicode map), are OCR'd; `ParsedFile.notes` names the
+    latter. The values filled into a form's fields follow their page's text as "Label: value" lines (see
+    pdf_forms).
 
     Raises:
         UnreadableFileError: the file is damaged, needs a password, is over `options.max_pages`,
@@ -57,7 +59,7 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         turned = set()  # pages with /Rotate: landscape pages, mostly tables
         annotated = {}  # pages with annotations, among them the widgets of form fields
         for number, page in enumerate(reader.pages, start=1):
-            pages.append((number, page.extract_text() or ""))
+            pages.append((number, reading_order_text(page, page.extract_text() or "")))
             if page.rotation % 360:
                 turned.add(number)
             if "/Annots" in page:

@@ -79,6 +79,23 @@ def test_arabic_drawn_as_presentation_forms_is_read_as_its_letters() -> None:
     assert clean_pdf_text(CITY_IN_FORMS + " \ufefb") == CITY + " \u0644\u0627"  # lam-alef ligature: two letters
 
 
+ARABIC_LINES = [
+    "درجة الحرارة اليوم 25 مئوية في مدينة الرياض (تقريبا) حسب ABC Corp.",
+    "بلغت الإيرادات 1,250 مليون ريال في عام 2023.",
+]
+HEBREW_LINE = "המחיר הוא 120 שקלים (כולל מע״מ) בחברת XYZ Ltd בלבד."
+
+
+def test_right_to_left_lines_are_read_in_reading_order_with_their_numbers_and_latin_words() -> None:
+    data = make_unicode_pdf(["\n".join(ARABIC_LINES), HEBREW_LINE + "\nPrice list, page 2"], shaped=True)
+    assert page_texts(data) == {1: "\n".join(ARABIC_LINES), 2: HEBREW_LINE + "\nPrice list, page 2"}
+
+
+def test_a_few_right_to_left_words_on_a_left_to_right_page_keep_the_plain_reading() -> None:
+    text = "The Riyadh office (مدينة الرياض) opened in 2023 with 40 staff members."
+    assert page_texts(make_unicode_pdf([text], shaped=True)) == {1: text}
+
+
 def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_letters() -> None:
     data = make_unicode_pdf(["Regular mainte-\nnance of the Straßen-\nbahn.\nCOVID-\n19 and well-\nKnown ones."])
     assert page_texts(data) == {1: "Regular maintenance of the Straßenbahn.\nCOVID-\n19 and well-\nKnown ones."}
