@@ -160,6 +160,8 @@ def chunk_id(doc_sha: str, index: int) -> str:
 # embeddings, overrides, isolates and marks ("invoice\u202efdp.exe" shows as "invoiceexe.pdf"), the
 # Arabic letter mark, zero-width space and word joiners, and the byte-order mark. ZWNJ and ZWJ
 # (U+200C/D) stay: Persian and Indic words are spelled with them.
+_LETTER_OR_DIGIT_RUN = re.compile(r"[^\W\d_]+|\d+")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _HIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _NAME_PART_LIMIT = 200  # characters of one path component (file systems allow 255 bytes)
 _PATH_DEPTH_LIMIT = 20  # folders kept in a document's path, counted from the file
@@ -181,6 +183,14 @@ def safe_file_name(name: str) -> str:
     return _clean_part(PurePosixPath(name.replace("\\", "/")).name) or "upload"
 
 
+def _is_code(word: str) -> bool:
+    """Whether a word of a file name is a code rather than a word: more than three runs of letters and digits
+    ("a00p0", a hash), or three in four or more hexadecimal digits (a UUID's "4f89"). "FY2018", "3M", "10K",
+    "B2B" and "2022Q4" are words."""
+    runs = len(_LETTER_OR_DIGIT_RUN.findall(word))
+    return runs > 3 or (runs == 3 and len(word) >= 4 and set(word) <= _HEX_DIGITS)
+
+
 def document_path(relative: str) -> str:
     """A document's identity in a collection: its path relative to the folder given to `ingest`.
 
@@ -197,10 +207,13 @@ def document_path(relative: str) -> str:
 def document_label(name: str, title: str = "") -> str:
     """The words that tell a document apart, indexed with each of its chunks: its path without the
     extension, separators as spaces ("MICROSOFT_2022_10K.pdf" -> "MICROSOFT 2022 10K"), then its own
-    title when it adds words. A path without letters ("12345.txt", a corpus id) says nothing and is left out.
+    title when it adds words. A path without letters ("12345.txt", a corpus id) says nothing and is left out,
+    and so are its codes (`_is_code`). Embedded with every chunk, a code is noise: XQuAD's ids ("a00p0.txt")
+    as labels cost multilingual-e5-small 1.4 (Arabic) and 2.3 (Chinese) points of nDCG@10 on English paragraphs.
     """
     path = PurePosixPath(name)
-    words = " ".join(re.sub(r"[_\-./]+", " ", str(path.with_suffix("") if path.suffix else path)).split())
+    stem = str(path.with_suffix("") if path.suffix else path)
+    words = " ".join(word for word in re.sub(r"[_\-./]+", " ", stem).split() if not _is_code(word))
     label = words if any(character.isalpha() for character in words) else ""
     title = " ".join(title.split())
     if title and title.casefold() not in label.casefold():
