@@ -96,11 +96,13 @@ class Workspace:
         embedding: Embedding | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        reread: bool = False,
     ) -> reindexing.ReindexReport:
         """Re-embed the collection `settings.collection` with the embedding configuration of `settings`, then
-        switch to it once complete. Static: it is what a front end offers when the workspace cannot open
-        (FingerprintMismatchError). Raises ConfigError and StoreError as opening does."""
-        return reindexing.reindex(settings, embedding=embedding, progress=progress, cancel=cancel)
+        switch to it once complete (`reread`: also with the fingerprint unchanged, every document read again).
+        Static: it is what a front end offers when the workspace cannot open (FingerprintMismatchError). Raises
+        ConfigError and StoreError as opening does."""
+        return reindexing.reindex(settings, embedding=embedding, progress=progress, cancel=cancel, reread=reread)
 
     def for_user(self, user: User) -> Workspace:
         """This open collection as `user` sees it, sharing the model and the stores. Raises NotFoundError when

@@ -72,11 +72,12 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
 
     target, environment = target_settings(settings, args)
     with cancel_on_interrupt() as cancel, _blaming_flags(environment):  # the same Ctrl-C behaviour as `ingest`
-        report = reindex(target, progress=None if args.quiet else print_progress, cancel=cancel)
+        report = reindex(target, progress=None if args.quiet else print_progress, cancel=cancel, reread=args.reread)
     if not args.quiet and report.results:
         print(file=sys.stderr)
     if report.unchanged:
         print(f"The index {_size(report.old)} is already built with this configuration; nothing to do.")
+        print("To read every document again with this version's readers: python -m app reindex --reread")
         return 0
     old, new = report.old, report.new
     print(f"from: {old.fingerprint.describe() if old.fingerprint else 'no index yet'}")
@@ -85,7 +86,12 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{result.status:<8} {result.file_name}: {result.message}")
     print(f"old index {_size(old)}" + (" (kept)" if report.switched else " (still in service)"))
     if not report.switched:
-        print(f"new index {_size(new)}: incomplete, not switched. Run the same command again to finish.")
+        again = (
+            "Run the same command again (a re-read starts over)."
+            if args.reread
+            else "Run the same command again to finish."
+        )
+        print(f"new index {_size(new)}: incomplete, not switched. Run the same command {again}.")
         return 130 if any(r.status == "cancelled" for r in report.problems) else 1
     print(f"new index {_size(new)}: now in service as '{report.logical}'")
     print(f"Remove the old index when you no longer need it: python -m app remove-index {old.collection}")
@@ -141,6 +147,11 @@ def add_index_commands(sub: Any) -> None:
     for flag, kwargs in _model_flags().items():
         command.add_argument(flag, **kwargs)
     command.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    command.add_argument(
+        "--reread",
+        action="store_true",
+        help="read every document again from its kept copy (this version's readers), even with the same model",
+    )
     command.set_defaults(run=cmd_reindex, standalone=True)
 
     adopt = sub.add_parser(

@@ -3,19 +3,23 @@
 The collection in service is untouched until the new one holds every document; only then does
 the logical name (COLLECTION_NAME) point at it. An interrupted reindex resumes where it stopped
 (documents are journalled one by one, identified by content hash); the old collection is kept
-until the user removes it (`python -m app remove-index`).
+until the user removes it (`python -m app remove-index`). A re-read (`reread=True`) does the same with
+an unchanged fingerprint, so that every document is read again by this version's readers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
 from chromadb.api import ClientAPI
+from chromadb.errors import NotFoundError
 
 from app.config import Settings
 from app.embeddings import Embedding, build_embedding
@@ -122,8 +126,15 @@ def reindex(
     embedding: Embedding | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    reread: bool = False,
 ) -> ReindexReport:
     """Re-embed the documents of `settings.collection` with the embedding configuration of `settings`.
+
+    With an unchanged fingerprint there is nothing to do, unless `reread`: then every document is read again
+    from its kept copy, by this version's readers and chunking, into a collection of its own (see
+    `_emptied_target`), and the logical name switches to it once it holds every document, as for a new
+    fingerprint. A document otherwise keeps the chunks it was read into when it was added, however much better
+    a later version reads its format. An interrupted re-read starts over.
 
     Raises:
         ConfigError: the settings do not fit the embedding model.
@@ -138,11 +149,14 @@ def reindex(
     embedding = embedding or build_embedding(settings)
     check_settings_fit(settings, embedding)
     fingerprint = fingerprint_for(settings, embedding)
-    if old.fingerprint == fingerprint:
+    if old.fingerprint == fingerprint and not reread:
         return ReindexReport(logical, old, old, switched=False)
 
     others = {name for record in collections.records() if record.name != logical for name in record.names}
-    new_name = _existing_match(client, logical, fingerprint, others) or physical_name(logical, fingerprint)
+    if reread:
+        new_name = _emptied_target(data, client, physical_name(logical, fingerprint), old_name, others)
+    else:
+        new_name = _existing_match(client, logical, fingerprint, others) or physical_name(logical, fingerprint)
     index = data.open_index(new_name, fingerprint, client)
     token_store = TokenStore(data.token_folder(new_name)) if settings.token_store else None
     ingestor = build_ingestor(data, embedding, index, token_store, sentence_store_for(data, embedding, new_name))
@@ -181,6 +195,33 @@ def reindex(
     return ReindexReport(
         logical, index_size(client, catalog, old_name), index_size(client, catalog, new_name), switched, results
     )
+
+
+def _emptied_target(data: DataFolder, client: ClientAPI, name: str, in_service: str, others: set[str]) -> str:
+    """The collection a re-read builds, empty: `name` (the fingerprint's collection), or `name` + "-reread" when
+    `name` is the one in service. Whatever it held before is discarded, with its catalog rows and derived
+    indexes (not the kept sources): an index of this fingerprint read by an older version, or an interrupted
+    re-read. So two re-reads in a row alternate between the two names, and the second drops the index the first
+    replaced.
+
+    Raises:
+        StoreError: the name belongs to another collection.
+    """
+    if name == in_service:
+        name = check_collection_name(f"{name}-reread")
+    if name in others:
+        raise StoreError(
+            f"The collection '{name}' that a re-read would build is another collection's name.",
+            "Rename or delete that collection, then re-read again.",
+        )
+    catalog = data.catalog
+    with suppress(NotFoundError, ValueError):
+        client.delete_collection(name)
+    for record in catalog.ready(name) + catalog.pending(name):
+        catalog.remove(name, record.sha256)
+    for folder in (data.keyword_folder(name), data.token_folder(name), data.sentence_folder(name)):
+        shutil.rmtree(folder, ignore_errors=True)
+    return name
 
 
 def _missing(record: DocumentRecord) -> IngestResult:

@@ -8,8 +8,10 @@ import pytest
 
 from app.config import load_settings
 from app.errors import FingerprintMismatchError, StoreError
+from app.ingest import chunking
 from app.ingest.pipeline import IngestProgress
 from app.ingest.reindex import reindex, remove_index
+from app.store.chunk_text import LABEL_KEY
 from app.workspace import Workspace
 from tests.conftest import PAGE2_QUESTION, make_docx
 
@@ -185,3 +187,52 @@ def test_a_reindex_never_takes_over_another_collections_index(data_dir, embeddin
     ] == ["bait.txt"]
     reopened = Workspace(load_settings(collection="delta", chunk_size=100), embedding=embedding)
     assert [d.name for d in reopened.documents()] == ["plans.txt"]
+
+
+def _labels(workspace: Workspace) -> set[str]:
+    chunk_ids = [chunk_id for chunk_id, _, _ in workspace.index.chunks()]
+    return {str(node.metadata.get(LABEL_KEY, "")) for node in workspace.index.get(chunk_ids).values()}
+
+
+def test_reread_reads_every_document_again_with_this_versions_readers(
+    open_workspace, embedding, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # An earlier version kept the codes of a file name in its document label ("scan 7f3a9c21e0").
+    with monkeypatch.context() as earlier_version:
+        earlier_version.setattr(chunking, "_is_code", lambda word: False)
+        chunking.document_label.cache_clear()
+        first = open_workspace()
+        first.ingest([("scan_7f3a9c21e0.txt", b"The lighthouse keeper logs every passing ship in a leather book.")])
+        assert _labels(first) == {"scan 7f3a9c21e0"}
+    chunking.document_label.cache_clear()
+
+    assert reindex(load_settings(), embedding=embedding).unchanged, "the same fingerprint: a plain reindex is a no-op"
+    report = reindex(load_settings(), embedding=embedding, reread=True)
+    assert report.switched and [r.status for r in report.results] == ["indexed"]
+    assert report.old.collection == "documents" and report.new.collection.startswith("documents--")
+    reread = open_workspace()
+    assert reread.index.name == report.new.collection and _labels(reread) == {"scan"}
+    assert reread.retrieve("Who logs every passing ship?")[0].file_name == "scan_7f3a9c21e0.txt"
+
+    # Again: into a name of its own, then back into the first re-read's, which is emptied and rebuilt.
+    again = reindex(load_settings(), embedding=embedding, reread=True)
+    assert again.switched and again.new.collection == f"{report.new.collection}-reread"
+    assert again.old.collection == report.new.collection
+    assert _labels(open_workspace()) == {"scan"} and len(open_workspace().documents()) == 1
+    third = reindex(load_settings(), embedding=embedding, reread=True)
+    assert third.switched and third.new.collection == report.new.collection and third.new.documents == 1
+    assert [r.status for r in third.results] == ["indexed"], "read again, not kept from the earlier re-read"
+    removed = remove_index(load_settings(), "documents")
+    assert removed.documents == 1 and len(open_workspace().documents()) == 1
+
+
+def test_reindex_command_offers_a_reread_when_there_is_nothing_to_do(open_workspace, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_cli import run_cli
+
+    open_workspace().ingest([("plain.txt", b"The lighthouse keeper logs every passing ship in a leather book.")])
+    unchanged = run_cli(data_dir, "reindex", "-q")
+    assert unchanged.returncode == 0 and "nothing to do" in unchanged.stdout
+    assert "python -m app reindex --reread" in unchanged.stdout
+    reread = run_cli(data_dir, "reindex", "-q", "--reread")
+    assert reread.returncode == 0, reread.stdout + reread.stderr
+    assert "': 1 documents, 1 chunks: now in service as 'documents'" in reread.stdout
