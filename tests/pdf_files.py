@@ -29,6 +29,23 @@ def make_unicode_pdf(pages: list[str], shaped: bool = False) -> bytes:
     return bytes(pdf.output())
 
 
+def make_unicode_table_pdf(rows: list[tuple[str, ...]], shaped: bool = False) -> bytes:
+    """One page of `rows`, each cell in a column of its own (DejaVu Sans; `shaped`: see make_unicode_pdf)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", fname=str(unicode_font()))
+    if shaped:
+        pdf.set_text_shaping(True)
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=11)
+    for row in rows:
+        for cell in row:
+            pdf.cell(50, 8, cell)
+        pdf.ln()
+    return bytes(pdf.output())
+
+
 def make_owner_locked_pdf(text: str, method: str) -> bytes:
     """Encrypted with an owner password only (opens without one), with `method` RC4, AES_128 or AES_256."""
     from fpdf import FPDF

@@ -115,13 +115,16 @@ class Evaluation:
         self.cache_dir = cache_dir
         self.report = report
         self._embeddings: dict[int | None, Embedding] = {}
+        # Each corpus entry is a file named by its position: a corpus id ("a00p0" in XQuAD) is the data set's
+        # bookkeeping, not a name a user would give, and a name's words are embedded with every chunk of its
+        # document (app.ingest.chunking.document_label). A name without letters adds nothing.
         self._files = [
-            (f"{doc_id}.txt", document_text(title, text).encode("utf-8"))
-            for doc_id, (title, text) in dataset.corpus.items()
+            (f"{position:07d}.txt", document_text(title, text).encode("utf-8"))
+            for position, (title, text) in enumerate(dataset.corpus.values(), start=1)
         ]
         self._doc_ids: dict[str, list[str]] = {}
-        for name, content in self._files:
-            self._doc_ids.setdefault(content_sha256(content), []).append(name.removesuffix(".txt"))
+        for doc_id, (_, content) in zip(dataset.corpus, self._files, strict=True):
+            self._doc_ids.setdefault(content_sha256(content), []).append(doc_id)
 
     def workspace(self, config: EvalConfig) -> Workspace:
         """The workspace of the index `config` needs, built (or brought up to date) in the cache."""

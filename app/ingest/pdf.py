@@ -12,7 +12,7 @@ from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
 from app.ingest.pdf_headings import page_headings
-from app.ingest.pdf_rtl import reading_order_text
+from app.ingest.pdf_rtl import holds_right_to_left, reading_order_text
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
 
@@ -79,8 +79,13 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     textless = [number for number, text in pages if not text.strip()]
     garbled = [number for number, text in pages if text.strip() and not is_readable_text(text)]
     read = {number: text for number, text in pages if number not in textless and number not in garbled}
-    # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there.
-    candidates = [number for number, text in read.items() if number in turned or may_hold_table(text)]
+    # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there. The table
+    # reader has no right-to-left reading order: a page with right-to-left words is read as lines (pdf_rtl).
+    candidates = [
+        number
+        for number, text in read.items()
+        if (number in turned or may_hold_table(text)) and not holds_right_to_left(text)
+    ]
     read.update(_table_pages(data, name, candidates))
     parsed.documents = [Document(text=clean_pdf_text(text), metadata={"page": number}) for number, text in read.items()]
     if textless:

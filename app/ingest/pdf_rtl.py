@@ -4,15 +4,24 @@ A PDF draws glyphs; it need not store them in the order they are read. Many prod
 PDF", generators that shape text with HarfBuzz or take pre-shaped text) store a right-to-left line as it is
 drawn, left to right. pypdf's plain extraction reverses such runs itself, but around a number or a Latin word
 it puts the phrases of a line in another order and glues the number to a word (an Arabic line "A B 25 C D."
-comes out as ". C D25 A B"), and it scrambles a few Arabic words in an English line. pypdf's layout mode lays
-each line out left to right as it is drawn, whatever order the file stores it in; the Unicode Bidirectional
-Algorithm (UAX #9, python-bidi) puts such a line back into the order it is read in."""
+comes out as ". C D25 A B"), and it scrambles a few Arabic words in an English line.
+
+Two readings of each line are combined. pypdf's layout mode lays the line out left to right as it is drawn,
+whatever order the file stores it in, and the Unicode Bidirectional Algorithm (UAX #9, python-bidi) puts it
+back into the order it is read in: the order of the line's words and numbers is taken from there, with
+mirrored brackets turned back and the gaps layout mode leaves inside brackets closed. The plain reading
+spells each right-to-left word right (it reverses a glyph's text as a whole), so each is spelt as it spells
+it. When the two readings do not hold the same words (layout mode splits words with vowel points, or lays two
+columns side by side), the plain reading of the line is kept.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,25 +29,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Letters of the right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic and Arabic's
-# supplements and presentation forms (U+0590-U+08FF, U+FB1D-U+FDFF, U+FE70-U+FEFC).
+# The right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic and Arabic's supplements and
+# presentation forms. Their letters and marks make words; their digits (U+0660-U+0669, U+06F0-U+06F9) do not.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# Brackets and quotation marks that a right-to-left line draws mirrored: each opening mark and its closing one.
+_PAIRS = {"(": ")", "[": "]", "{": "}", "«": "»", "‹": "›"}
+_MIRRORED = str.maketrans({**_PAIRS, **{close: open_ for open_, close in _PAIRS.items()}})
 
 
-def _letter_counts(text: str) -> tuple[int, int]:
-    """(right-to-left letters, other letters) in `text`."""
-    right_to_left = sum(1 for char in text if char.isalpha() and _RIGHT_TO_LEFT.match(char))
-    return right_to_left, sum(1 for char in text if char.isalpha()) - right_to_left
+def holds_right_to_left(text: str) -> bool:
+    """Whether `text` holds a letter of a right-to-left script."""
+    return any(_is_right_to_left_letter(char) for char in text if _RIGHT_TO_LEFT.match(char))
 
 
 def reading_order_text(page: PageObject, plain: str) -> str:
     """`plain` (pypdf's plain extraction of `page`) with each line that holds right-to-left letters in reading
-    order: the page's layout line of the same characters, put into reading order (right to left when it holds
-    more right-to-left letters than others). A line with no layout line of its characters stays as it is: two
-    columns, which layout mode lays side by side, keep the plain reading. `plain` as it is when it holds no
-    right-to-left letter, or when layout mode fails on the page.
+    order (see the module's description); `plain` as it is when it holds none, or when layout mode fails on the
+    page. A line is read right to left when the letters at both ends of it as drawn are right-to-left ones, or
+    when they differ and most of the page's letters are.
     """
-    if _RIGHT_TO_LEFT.search(plain) is None:
+    if not holds_right_to_left(plain):
         return plain
     from bidi import get_display
 
@@ -48,15 +58,32 @@ def reading_order_text(page: PageObject, plain: str) -> str:
         log.info("layout mode failed on a right-to-left page, its lines stay as read: %s", exc)
         return plain
     drawn = {_characters(line): " ".join(line.split()) for line in layout.splitlines() if line.strip()}
-    spelled = _spellings(plain)
+    letters = [char for char in plain if char.isalpha()]
+    page_is_right_to_left = 2 * sum(map(_is_right_to_left_letter, letters)) > len(letters)
     lines = []
     for line in plain.split("\n"):
-        if _RIGHT_TO_LEFT.search(line) and (as_drawn := drawn.get(_characters(line))):
-            right_to_left, others = _letter_counts(as_drawn)
-            in_order = get_display(as_drawn, base_dir="R" if right_to_left > others else "L")
-            line = " ".join(spelled(word) for word in in_order.split(" "))
+        as_drawn = drawn.get(_characters(line)) if holds_right_to_left(line) else None
+        if as_drawn:
+            if _reads_right_to_left(as_drawn, page_is_right_to_left):
+                # Reversed, the line is in reading order but for its left-to-right runs (Latin words, numbers),
+                # now backwards; the algorithm reads it with the context of reading order (a number after an
+                # Arabic word is an Arabic number: its parts are drawn right to left) and turns those runs back.
+                in_order = get_display(as_drawn[::-1], base_dir="R")[::-1]
+            else:
+                in_order = get_display(as_drawn, base_dir="L")
+            line = _checked(_spelt_as(_tidied(_facing_brackets(in_order)), line), line)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _is_right_to_left_letter(char: str) -> bool:
+    return _RIGHT_TO_LEFT.match(char) is not None and unicodedata.category(char)[0] in "LM"
+
+
+def _reads_right_to_left(drawn: str, page_is_right_to_left: bool) -> bool:
+    letters = [char for char in drawn if char.isalpha()]
+    left, right = _is_right_to_left_letter(letters[0]), _is_right_to_left_letter(letters[-1])
+    return right if left == right else page_is_right_to_left
 
 
 def _characters(line: str) -> str:
@@ -64,25 +91,74 @@ def _characters(line: str) -> str:
     return "".join(sorted(line.replace(" ", "")))
 
 
-def _spellings(plain: str) -> Callable[[str], str]:
-    """A function from a word as the layout reading may misspell it to the word as `plain` spells it.
+def _words(line: str) -> list[str]:
+    """The right-to-left words of a line (runs of right-to-left letters and marks), in order."""
+    words, word = [], ""
+    for char in line + " ":
+        if _is_right_to_left_letter(char):
+            word += char
+        elif word:
+            words.append(word)
+            word = ""
+    return words
 
-    A glyph can stand for several letters: a font draws lam and alef as one ligature, whose text is the two
-    letters in reading order. Reordered letter by letter, those letters come out reversed (U+0627 U+0625 U+0644
-    for U+0627 U+0644 U+0625, the article before a hamza: "al-i..." misspelt).
-    pypdf's plain reading reverses a glyph's text as a whole, so it spells every word right (only its phrase
-    order is wrong): a right-to-left word the plain reading lacks becomes the plain word of the same letters,
-    when one word of the page has them.
+
+def _spelt_as(line: str, plain: str) -> str:
+    """`line` with each right-to-left word spelt as the plain reading `plain` spells it.
+
+    A word of the same letters in another order becomes the plain one, when `plain` holds one such word: a
+    glyph can stand for several letters (a font draws lam and alef as one ligature, whose text is the two
+    letters in reading order), which a letter-by-letter reordering reverses. Two words that make a plain word
+    together are joined: layout mode puts a space where a vowel point leaves a gap between two glyphs.
     """
-    words = set(plain.split())
+    spellings = set(_words(plain))
     by_letters: dict[str, str | None] = {}
-    for word in words:
+    for word in spellings:
         key = "".join(sorted(word))
         by_letters[key] = None if key in by_letters else word  # two words of the same letters: unsure
+    for word in set(_words(line)) - spellings:
+        spelt = by_letters.get("".join(sorted(word)))
+        if spelt:
+            line = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", spelt, line)
+    words = _words(line)
+    for first, second in itertools.pairwise(words):
+        if first + second in spellings and first not in spellings:
+            line = line.replace(f"{first} {second}", first + second, 1)
+    return line
 
-    def spelled(word: str) -> str:
-        if word in words or not _RIGHT_TO_LEFT.search(word):
-            return word
-        return by_letters.get("".join(sorted(word))) or word
 
-    return spelled
+def _checked(line: str, plain: str) -> str:
+    """`line` when it holds the right-to-left words of the plain reading `plain`, else `plain`: layout mode split
+    a word (vowel points) or read across columns."""
+    return line if Counter(_words(line)) == Counter(_words(plain)) else plain
+
+
+def _tidied(line: str) -> str:
+    """`line` without the spaces that layout mode puts inside brackets, before a per cent sign and before Arabic
+    punctuation, where a glyph is drawn a little apart ("[ 3]", "12.5 %", "2022 ،")."""
+    line = re.sub(r"([(\[{«]) ", r"\1", line)
+    line = re.sub(r" ([)\]}»،؛؟])", r"\1", line)
+    return re.sub(r"(?<=\d) %", "%", line)
+
+
+def _facing_brackets(line: str) -> str:
+    """`line` with its brackets and guillemets turned to face each other, when they face away from each other
+    (")note(") and turning them pairs them all: a right-to-left line drawn with mirrored glyphs whose text is the
+    glyph's own character."""
+    if _balanced(line):
+        return line
+    turned = line.translate(_MIRRORED)
+    return turned if _balanced(turned) else line
+
+
+def _balanced(line: str) -> bool:
+    depth = dict.fromkeys(_PAIRS, 0)
+    closing = {close: open_ for open_, close in _PAIRS.items()}
+    for char in line:
+        if char in _PAIRS:
+            depth[char] += 1
+        elif char in closing:
+            depth[closing[char]] -= 1
+            if depth[closing[char]] < 0:
+                return False
+    return not any(depth.values())

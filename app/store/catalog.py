@@ -387,6 +387,6 @@ def _migrate(db: sqlite3.Connection) -> None:
             db.execute("UPDATE documents SET legacy_name = 1")
         if "language" not in columns:  # NULL for every row indexed before: not known until it is indexed again
             db.execute("ALTER TABLE documents ADD COLUMN language TEXT")
-        if "title" not in columns:  # NULL for every row indexed before: its label is its name's until `reindex --reread`
+        if "title" not in columns:  # NULL for rows indexed before: labelled by the name until `reindex --reread`
             db.execute("ALTER TABLE documents ADD COLUMN title TEXT")
     db.execute(f"PRAGMA user_version = {_VERSION}")

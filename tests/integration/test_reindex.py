@@ -197,7 +197,7 @@ def _labels(workspace: Workspace) -> set[str]:
 def test_reread_reads_every_document_again_with_this_versions_readers(
     open_workspace, embedding, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    # An earlier version kept the codes of a file name in its document label ("scan 7f3a9c21e0").
+    # An earlier version kept the hashes of a file name in its document label ("scan 7f3a9c21e0").
     with monkeypatch.context() as earlier_version:
         earlier_version.setattr(chunking, "_is_code", lambda word: False)
         chunking.document_label.cache_clear()

@@ -22,6 +22,7 @@ from tests.pdf_files import (
     make_statement_pdf,
     make_table_pdf,
     make_unicode_pdf,
+    make_unicode_table_pdf,
 )
 
 NO_OCR = Ocr(command="/nonexistent/tesseract")
@@ -91,9 +92,21 @@ def test_right_to_left_lines_are_read_in_reading_order_with_their_numbers_and_la
     assert page_texts(data) == {1: "\n".join(ARABIC_LINES), 2: HEBREW_LINE + "\nPrice list, page 2"}
 
 
-def test_a_few_right_to_left_words_on_a_left_to_right_page_keep_the_plain_reading() -> None:
+def test_a_few_right_to_left_words_on_a_left_to_right_page_stay_in_place() -> None:
     text = "The Riyadh office (مدينة الرياض) opened in 2023 with 40 staff members."
     assert page_texts(make_unicode_pdf([text], shaped=True)) == {1: text}
+
+
+def test_a_table_with_arabic_labels_keeps_its_words_whole() -> None:
+    # The table reader (word positions) has no right-to-left order: it scattered such labels letter by letter.
+    rows = [
+        ("الإيرادات", "66,608", "62,286"),
+        ("تكلفة المبيعات", "(30,104)", "(28,500)"),
+        ("صافي الدخل", "31,384", "28,806"),
+    ]
+    text = page_texts(make_unicode_table_pdf(rows, shaped=True))[1]
+    words = text.split()
+    assert all(word in words for label, *figures in rows for word in [*label.split(), *figures])
 
 
 def test_a_word_hyphenated_at_a_line_end_is_joined_only_between_lower_case_letters() -> None:
