@@ -39,7 +39,7 @@ _MIRRORED = str.maketrans({**_PAIRS, **{close: open_ for open_, close in _PAIRS.
 
 def holds_right_to_left(text: str) -> bool:
     """Whether `text` holds a letter of a right-to-left script."""
-    return any(_is_right_to_left_letter(char) for char in text if _RIGHT_TO_LEFT.match(char))
+    return any(_is_right_to_left_letter(match.group()) for match in _RIGHT_TO_LEFT.finditer(text))
 
 
 def reading_order_text(page: PageObject, plain: str) -> str:
