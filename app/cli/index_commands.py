@@ -82,15 +82,16 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     old, new = report.old, report.new
     print(f"from: {old.fingerprint.describe() if old.fingerprint else 'no index yet'}")
     print(f"to:   {new.fingerprint.describe() if new.fingerprint else '?'}")
+    cancelled = [result.file_name for result in report.problems if result.status == "cancelled"]
     for result in report.problems:
-        print(f"{result.status:<8} {result.file_name}: {result.message}")
+        if result.status != "cancelled":  # the ingest's advice for a cancelled file (add it again) is not this one
+            print(f"{result.status:<8} {result.file_name}: {result.message}")
+    if cancelled:
+        named = ", ".join(cancelled[:3]) + (", ..." if len(cancelled) > 3 else "")
+        print(f"cancelled: {len(cancelled)} documents not read yet ({named})")
     print(f"old index {_size(old)}" + (" (kept)" if report.switched else " (still in service)"))
     if not report.switched:
-        again = (
-            "Run the same command again (a re-read starts over)."
-            if args.reread
-            else "Run the same command again to finish."
-        )
+        again = "again (a re-read starts over)" if args.reread else "again to finish"
         print(f"new index {_size(new)}: incomplete, not switched. Run the same command {again}.")
         return 130 if any(r.status == "cancelled" for r in report.problems) else 1
     print(f"new index {_size(new)}: now in service as '{report.logical}'")

@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 # The right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic and Arabic's supplements and
 # presentation forms. Their letters and marks make words; their digits (U+0660-U+0669, U+06F0-U+06F9) do not.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# A run of Latin words with the numbers and codes among them, as a line draws it: from a Latin letter, over
+# letters, digits, the separators of codes and addresses, and single spaces; its trailing separators are not its.
+_RUN_SEPARATORS = "-/.:,+#@&_"
+_LATIN = "A-Za-z\u00c0-\u024f"
+_CODE_PIECE = rf"[{_LATIN}0-9\-/.:,+#@&_]*"
+_LEFT_TO_RIGHT_RUN = re.compile(rf"[{_LATIN}]{_CODE_PIECE}(?: [{_LATIN}0-9]{_CODE_PIECE})*")
+_PRIVATE_USE = 0xE000  # placeholders for those runs while a line is reordered (Unicode's private use area)
 # Brackets and quotation marks that a right-to-left line draws mirrored: each opening mark and its closing one.
 _PAIRS = {"(": ")", "[": "]", "{": "}", "«": "»", "‹": "›"}
 _MIRRORED = str.maketrans({**_PAIRS, **{close: open_ for open_, close in _PAIRS.items()}})
@@ -64,16 +71,35 @@ def reading_order_text(page: PageObject, plain: str) -> str:
     for line in plain.split("\n"):
         as_drawn = drawn.get(_characters(line)) if holds_right_to_left(line) else None
         if as_drawn:
+            kept, runs = _left_to_right_runs(as_drawn)
             if _reads_right_to_left(as_drawn, page_is_right_to_left):
-                # Reversed, the line is in reading order but for its left-to-right runs (Latin words, numbers),
-                # now backwards; the algorithm reads it with the context of reading order (a number after an
-                # Arabic word is an Arabic number: its parts are drawn right to left) and turns those runs back.
-                in_order = get_display(as_drawn[::-1], base_dir="R")[::-1]
+                # Reversed, the line is in reading order but for its numbers, now backwards; the algorithm reads
+                # it with the context of reading order (a number after an Arabic word is an Arabic number, its
+                # parts drawn right to left) and turns them back.
+                in_order = get_display(kept[::-1], base_dir="R")[::-1]
             else:
-                in_order = get_display(as_drawn, base_dir="L")
+                in_order = get_display(kept, base_dir="L")
+            for placeholder, run in runs.items():
+                in_order = in_order.replace(placeholder, run)
             line = _checked(_spelt_as(_tidied(_facing_brackets(in_order)), line), line)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _left_to_right_runs(drawn: str) -> tuple[str, dict[str, str]]:
+    """`drawn` with each run of Latin words and the codes and numbers after them ("INV-2024-0042", "XPS 13 9310",
+    "info@example.org") replaced by one private-use character, which the algorithm reads as one left-to-right
+    letter, and {that character: the run}. A line draws such a run as it is read; reordered piece by piece, its
+    numbers would be taken for Arabic ones and its pieces come out backwards ("0042-2024-INV")."""
+    runs: dict[str, str] = {}
+
+    def placeholder(match: re.Match[str]) -> str:
+        run = match.group().rstrip(_RUN_SEPARATORS)
+        key = chr(_PRIVATE_USE + len(runs))
+        runs[key] = run
+        return key + match.group()[len(run) :]
+
+    return _LEFT_TO_RIGHT_RUN.sub(placeholder, drawn), runs
 
 
 def _is_right_to_left_letter(char: str) -> bool:
