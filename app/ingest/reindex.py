@@ -241,12 +241,16 @@ def remove_index(settings: Settings, name: str) -> IndexSize:
     """
     data = DataFolder(settings)
     records = data.collections.records()
-    in_service = {record.physical for record in records}
-    replaced = any(name == r.name or name.startswith(f"{r.name}--") for r in records)
-    if name in in_service or not replaced:
+    serving = {record.physical: record.name for record in records}
+    if name in serving:
         raise StoreError(
-            f"The index '{name}' is in service (or was not replaced by a reindex); it is not removed.",
-            "Only an index that a reindex replaced can be removed; `python -m app status` shows the one in service.",
+            f"The index '{name}' is in service for the collection '{serving[name]}'; it is not removed.",
+            "Only an index that a reindex replaced can be removed (`reindex` printed its name when it switched).",
+        )
+    if not any(name == r.name or name.startswith(f"{r.name}--") for r in records):
+        raise StoreError(
+            f"There is no index '{name}' of any collection.",
+            "Check the name printed by `python -m app reindex` when it switched.",
         )
     client, catalog = data.open_client(), data.catalog
     size = index_size(client, catalog, name)
@@ -255,4 +259,6 @@ def remove_index(settings: Settings, name: str) -> IndexSize:
     client.delete_collection(name)
     for record in catalog.ready(name) + catalog.pending(name):
         catalog.remove(name, record.sha256)  # the source files stay: the index in service uses them
+    for folder in (data.keyword_folder(name), data.token_folder(name), data.sentence_folder(name)):
+        shutil.rmtree(folder, ignore_errors=True)
     return size

@@ -58,12 +58,41 @@ class Collections:
         return self._catalog.collection_record(name)
 
     def ensure(self, name: str) -> CollectionRecord:
-        """Register `name` if new (its physical name is then the same) and return its record."""
+        """Register `name` if new (its physical name is then the same) and return its record.
+
+        Raises:
+            ConfigError: `name` is invalid, or new and names an index of another collection (`<name>--<hash>`, built
+                by a reindex): opened as a collection of its own, it would read and write that collection's index.
+        """
         name = check_collection_name(name)
+        if self.get(name) is None and (owner := self._index_owner(name)) is not None:
+            raise ConfigError(
+                f"'{name}' is an index that a reindex built for the collection '{owner}', not a collection.",
+                f"Open the collection '{owner}' (COLLECTION_NAME={owner}), or pick a name without '--'.",
+            )
         self._catalog.register_collection(name)
         record = self.get(name)
         assert record is not None  # registered above
         return record
+
+    def _index_owner(self, name: str) -> str | None:
+        """The collection whose index `name` is (its physical name, or `<collection>--...`); None for none."""
+        for record in self.records():
+            if name in record.names or name.startswith(f"{record.name}--"):
+                return record.name
+        return None
+
+    def kept_indexes(self, name: str, client: ClientAPI) -> set[str]:
+        """The Chroma collections that hold or held `name`'s vectors: its physical name and the indexes its
+        reindexes built (`<name>--<hash>`), but none that another collection is named or served by."""
+        others = {other for record in self.records() if record.name != name for other in record.names}
+        record = self.get(name)
+        found = {record.physical if record else name, name}
+        for collection in client.list_collections():
+            chroma_name = collection.name if hasattr(collection, "name") else str(collection)
+            if chroma_name.startswith(f"{name}--"):
+                found.add(chroma_name)
+        return found - others
 
     def physical_name(self, name: str) -> str:
         """The Chroma collection currently holding `name`'s vectors (registering `name` if new)."""
@@ -76,8 +105,8 @@ class Collections:
         return previous
 
     def delete(self, name: str, client: ClientAPI) -> set[str]:
-        """Remove the collection's vectors, its catalog rows, its derived indexes and the stored sources no
-        other collection uses.
+        """Remove the collection's vectors (in service and kept by reindexes), its catalog rows, its derived
+        indexes and the stored sources no other collection uses.
 
         Returns the Chroma collection names it held. The caller holds the index write lock, so no upload
         of this data folder runs meanwhile.
@@ -85,8 +114,13 @@ class Collections:
         Raises:
             StoreError: Chroma refused to delete a collection (nothing of the catalog is removed then).
         """
-        record = self.get(name)
-        physical = {record.physical if record else name, name}
+        if self.get(name) is None and (owner := self._index_owner(name)) is not None:
+            raise StoreError(
+                f"'{name}' is an index of the collection '{owner}', not a collection: it is not deleted.",
+                f"Delete the collection '{owner}', or remove an index it no longer uses with "
+                f"`python -m app remove-index`.",
+            )
+        physical = self.kept_indexes(name, client)
         for chroma_name in sorted(physical):
             try:
                 client.delete_collection(chroma_name)

@@ -176,7 +176,7 @@ def test_a_reindex_never_takes_over_another_collections_index(data_dir, embeddin
 
     alice = Workspace(load_settings(collection="delta"), embedding=embedding, user=User("alice@x.org"))
     alice.ingest([("plans.txt", b"Delta private: layoffs of 40 people are planned for June.")])
-    DataFolder(load_settings()).collections.ensure("delta--mine")  # an old name, registered as it was then
+    DataFolder(load_settings()).catalog.register_collection("delta--mine")  # an old name, registered as it was then
     mallory = Workspace(load_settings(collection="delta--mine", chunk_size=100), embedding=embedding)
     mallory.ingest([("bait.txt", b"Nothing to see here.")])
 
@@ -236,3 +236,57 @@ def test_reindex_command_offers_a_reread_when_there_is_nothing_to_do(open_worksp
     reread = run_cli(data_dir, "reindex", "-q", "--reread")
     assert reread.returncode == 0, reread.stdout + reread.stderr
     assert "': 1 documents, 1 chunks: now in service as 'documents'" in reread.stdout
+
+
+def test_an_index_of_a_collection_cannot_be_opened_or_deleted_as_a_collection_of_its_own(
+    open_workspace, report_pdf: bytes, embedding, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    from app.errors import ConfigError
+    from app.store.data_folder import DataFolder
+
+    _documents(open_workspace, report_pdf)
+    moved = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    served = Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    for index in (moved.new.collection, moved.old.collection + "--anything"):
+        with pytest.raises(ConfigError, match="--"):
+            Workspace(load_settings(EMBEDDING_DIMENSIONS=128, COLLECTION_NAME=index), embedding=embedding_128)
+        with pytest.raises(ConfigError, match="is an index that a reindex built for the collection 'documents'"):
+            DataFolder(load_settings()).collections.ensure(index)  # the command line's way in
+    with pytest.raises(StoreError, match="is an index of the collection 'documents', not a collection"):
+        served.delete_collection(moved.new.collection)
+    assert len(Workspace(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128).documents()) == 3
+
+
+def test_deleting_a_collection_deletes_the_indexes_its_reindexes_kept(
+    open_workspace, report_pdf: bytes, embedding, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    first = _documents(open_workspace, report_pdf)
+    first.create_collection("other")
+    other = open_workspace(COLLECTION_NAME="other")
+    other.ingest([("kept.txt", b"The other collection keeps its own notes about tides.")])
+    moved = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    back = reindex(load_settings(), embedding=embedding)  # in service: 'documents' again; kept: the 128-d one
+    assert moved.switched and back.switched and back.new.collection == "documents"
+
+    other.delete_collection("documents")
+    remaining = {collection.name for collection in other.client.list_collections()}
+    assert not {name for name in remaining if name.startswith("documents")}, "the kept 128-d index went too"
+    assert [d.name for d in open_workspace(COLLECTION_NAME="other").documents()] == ["kept.txt"]
+    assert not list(other.settings.sources_dir.glob("*/report.pdf"))
+
+
+def test_remove_index_removes_its_derived_folders_and_names_what_is_wrong(
+    open_workspace, report_pdf: bytes, embedding, embedding_128
+) -> None:  # type: ignore[no-untyped-def]
+    from app.store.data_folder import DataFolder
+
+    _documents(open_workspace, report_pdf).retrieve(PAGE2_QUESTION)  # builds the keyword index's folder
+    moved = reindex(load_settings(EMBEDDING_DIMENSIONS=128), embedding=embedding_128)
+    data = DataFolder(load_settings())
+    assert data.keyword_folder("documents").exists()
+    with pytest.raises(StoreError, match="There is no index 'nosuch' of any collection"):
+        remove_index(load_settings(), "nosuch")
+    with pytest.raises(StoreError, match=f"'{moved.new.collection}' is in service for the collection 'documents'"):
+        remove_index(load_settings(), moved.new.collection)
+    remove_index(load_settings(), "documents")
+    assert not data.keyword_folder("documents").exists()
