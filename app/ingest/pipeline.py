@@ -212,6 +212,7 @@ class Ingestor:
         sha = content_sha256(data)
         known = self._catalog.find(self._collection, sha256=sha)
         if known is not None:
+            self._writer.restore_source(known, data)
             return self._already_indexed(known, file_name)
 
         parsed = parse_file(data, file_name, replace(self._read_options, on_page=tracker.page_read))

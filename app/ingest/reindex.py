@@ -225,7 +225,7 @@ def _emptied_target(data: DataFolder, client: ClientAPI, name: str, in_service: 
 
 
 def _missing(record: DocumentRecord) -> IngestResult:
-    message = f"the kept copy '{record.source}' is missing; upload the original file again"
+    message = f"the kept copy '{record.source}' is missing; add the original file again (that restores it), then rerun"
     return IngestResult(record.name, "failed", message=message)
 
 

@@ -76,6 +76,23 @@ class DocumentWriter:
                 self._finish_delete(previous.sha256, previous.source)
         return True, previous
 
+    def restore_source(self, record: DocumentRecord, data: bytes) -> None:
+        """Keep `data` (the bytes `record` was indexed from) as its source again when the kept copy is missing, so
+        that `reindex` can read it: adding the same file again is how the user gives a lost copy back.
+
+        Raises:
+            StoreError: the copy cannot be written (disk full, no permission).
+        """
+        target = self._sources_dir / record.source
+        if record.source and not target.is_file():
+            try:
+                write_atomically(target, data)
+            except OSError as exc:
+                raise StoreError(
+                    f"Could not keep a copy of '{record.name}' in '{self._sources_dir}': {exc}.",
+                    "Free some disk space and add it again.",
+                ) from exc
+
     def rename(self, sha: str, file_name: str) -> None:
         """Give a stored document a new name, in Chroma and the catalog."""
         with index_write_lock(self._lock_path):

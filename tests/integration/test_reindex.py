@@ -290,3 +290,20 @@ def test_remove_index_removes_its_derived_folders_and_names_what_is_wrong(
         remove_index(load_settings(), moved.new.collection)
     remove_index(load_settings(), "documents")
     assert not data.keyword_folder("documents").exists()
+
+
+def test_a_lost_kept_copy_is_restored_by_adding_the_file_again(open_workspace, embedding) -> None:  # type: ignore[no-untyped-def]
+    text = b"The lighthouse keeper logs every passing ship in a leather book."
+    workspace = open_workspace()
+    workspace.ingest([("log.txt", text), ("other.txt", b"Cats sleep sixteen hours a day.")])
+    (kept,) = [d for d in workspace.documents() if d.name == "log.txt"]
+    (workspace.settings.sources_dir / kept.source).unlink()
+
+    stuck = reindex(load_settings(), embedding=embedding, reread=True)
+    assert not stuck.switched and [r.file_name for r in stuck.problems] == ["log.txt"]
+    assert "add the original file again (that restores it)" in stuck.problems[0].message
+
+    (again,) = open_workspace().ingest([("log.txt", text)])
+    assert again.status == "skipped" and (workspace.settings.sources_dir / kept.source).read_bytes() == text
+    done = reindex(load_settings(), embedding=embedding, reread=True)
+    assert done.switched and done.new.documents == 2
