@@ -20,6 +20,8 @@ _SCRIPT_ABBREVIATIONS = ((re.compile("[\u0400-\u052f]"), "ru"),)  # Cyrillic
 # Greek's question mark, ";" (or U+037E) after a Greek letter, ends a sentence; no other language's rules know it.
 _GREEK_QUESTION = re.compile("[\u0370-\u03ff\u1f00-\u1fff][;\u037e]")
 _THAI = re.compile("[\u0e00-\u0e7f]")
+# A line of a form: a label of up to 40 characters without a sentence's punctuation, a colon, a value.
+_FIELD_LINE = re.compile(r"^[^\S\n]*[^\n:.!?;]{1,40}:[^\S\n]+\S[^\n]*$", re.MULTILINE)
 
 
 def sentence_spans(text: str) -> list[str]:
@@ -29,8 +31,24 @@ def sentence_spans(text: str) -> list[str]:
     ends |= {question.end() for question in _GREEK_QUESTION.finditer(text)}
     if _THAI.search(text):
         ends |= _thai_sentence_ends(text)
+    ends |= _field_line_ends(text)
     cuts = [0, *sorted(ends), len(text)]
     return [text[start:end] for start, end in itertools.pairwise(cuts) if end > start]
+
+
+def _field_line_ends(text: str) -> set[int]:
+    """Ends of the lines of a form or an invoice ("Total amount: 4,750.00 SAR"), where two or more such lines
+    follow each other, and the start of each: each is a sentence of its own, apart from the line before (a
+    title). A line break ends no sentence otherwise (a PDF's lines wrap mid-sentence), so the fields ran together
+    into one quote."""
+    ends: set[int] = set()
+    fields = list(_FIELD_LINE.finditer(text))
+    for line, following in itertools.pairwise(fields):
+        if text[line.end() : following.start()].count("\n") == 1:  # the next line, no blank line between
+            if line.end() not in ends and line.start() > 0:  # the first field of a run: the line before is not it
+                ends.add(line.start() - 1)
+            ends |= {line.end(), following.end()}
+    return ends
 
 
 def _thai_sentence_ends(text: str) -> set[int]:

@@ -6,6 +6,7 @@ import pytest
 
 from app.chat.extractive import best_sentences, extractive_answer, split_sentences, word_count
 from app.retrieval.passage import Passage
+from app.store.sentences import sentence_spans
 
 
 @pytest.mark.parametrize(
@@ -134,3 +135,22 @@ def test_a_thai_word_inside_english_does_not_cut_the_english_sentence() -> None:
         "The city กรุงเทพ is the capital and the English goes on for a while here.",
         "It ends there.",
     ]
+
+
+INVOICE = "Tax invoice\nInvoice number: INV-2024-0042\nDate: 2024-03-15\nTotal amount: 4,750.00 SAR\nVAT: 15%"
+
+
+def test_each_line_of_a_form_is_a_sentence_and_wrapped_prose_is_not_cut() -> None:
+    assert [s.strip() for s in sentence_spans(INVOICE)] == INVOICE.split("\n")
+    wrapped = "The board agreed on this point: the budget\nwill rise by ten percent next year. Then it closed."
+    assert [s.strip() for s in sentence_spans(wrapped)] == [
+        "The board agreed on this point: the budget\nwill rise by ten percent next year.",
+        "Then it closed.",
+    ]
+
+
+def test_an_extractive_answer_quotes_fields_of_a_form_not_the_whole_form(embedding) -> None:  # type: ignore[no-untyped-def]
+    passage = Passage("invoice.pdf", "page 1", 0.7, INVOICE, "sha", "c1")
+    highlights = best_sentences("What is the total amount of the invoice?", [passage], embedding, limit=2)
+    assert "Total amount: 4,750.00 SAR" in [h.sentence for h in highlights]
+    assert all(h.sentence in INVOICE.split("\n") for h in highlights), "one field each, not the form run together"
