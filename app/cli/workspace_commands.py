@@ -121,12 +121,27 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     status = read_status(settings)
     fp = status.fingerprint
     print(f"index:      {status.collection} in {status.data_dir}")
+    in_service, kept = _indexes(settings, status.collection)
+    if kept or in_service != status.collection:
+        print(f"in service: {in_service}")
+    for name in kept:
+        print(f"kept:       {name} (a reindex replaced it; python -m app remove-index {name})")
     print(f"embedding:  {fp.backend} / {fp.model} / {fp.vector_type} / {fp.dimension}-d")
     print(f"chunking:   {fp.chunking}")
     print(f"documents:  {status.documents}")
     print(f"chunks:     {status.chunks}")
     print(f"llm:        {status.llm}")
     return 0
+
+
+def _indexes(settings: Settings, collection: str) -> tuple[str, list[str]]:
+    """The Chroma collection serving `collection`, and the ones its reindexes kept, by name."""
+    from app.store.data_folder import DataFolder
+
+    data = DataFolder(settings)
+    in_service = data.collections.physical_name(collection)
+    kept = data.collections.kept_indexes(collection, data.open_client()) - {in_service}
+    return in_service, sorted(kept)
 
 
 def add_workspace_commands(sub: Any) -> None:

@@ -245,7 +245,7 @@ def remove_index(settings: Settings, name: str) -> IndexSize:
     if name in serving:
         raise StoreError(
             f"The index '{name}' is in service for the collection '{serving[name]}'; it is not removed.",
-            "Only an index that a reindex replaced can be removed (`reindex` printed its name when it switched).",
+            "Only an index that a reindex replaced can be removed (`python -m app status` lists them).",
         )
     if not any(name == r.name or name.startswith(f"{r.name}--") for r in records):
         raise StoreError(

@@ -83,14 +83,15 @@ class Collections:
         return None
 
     def kept_indexes(self, name: str, client: ClientAPI) -> set[str]:
-        """The Chroma collections that hold or held `name`'s vectors: its physical name and the indexes its
-        reindexes built (`<name>--<hash>`), but none that another collection is named or served by."""
+        """The Chroma collections that hold or held `name`'s vectors and exist: its physical name and the indexes
+        its reindexes built (`<name>--<hash>`), but none that another collection is named or served by."""
         others = {other for record in self.records() if record.name != name for other in record.names}
         record = self.get(name)
-        found = {record.physical if record else name, name}
+        own = {record.physical if record else name, name}
+        found = set()
         for collection in client.list_collections():
             chroma_name = collection.name if hasattr(collection, "name") else str(collection)
-            if chroma_name.startswith(f"{name}--"):
+            if chroma_name in own or chroma_name.startswith(f"{name}--"):
                 found.add(chroma_name)
         return found - others
 
@@ -120,7 +121,8 @@ class Collections:
                 f"Delete the collection '{owner}', or remove an index it no longer uses with "
                 f"`python -m app remove-index`.",
             )
-        physical = self.kept_indexes(name, client)
+        record = self.get(name)
+        physical = self.kept_indexes(name, client) | {record.physical if record else name, name}
         for chroma_name in sorted(physical):
             try:
                 client.delete_collection(chroma_name)

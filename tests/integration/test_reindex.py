@@ -120,6 +120,9 @@ def test_reindex_command_reports_both_sizes_and_the_settings_to_keep(
     lines = result.stdout
     assert "old index 'documents': 1 documents, 3 chunks (kept)" in lines
     assert "new index 'documents--" in lines and "': 1 documents, 3 chunks: now in service as 'documents'" in lines
+    status = run_cli(data_dir, "status", EMBEDDING_DIMENSIONS="128").stdout
+    assert "in service: documents--" in status
+    assert "kept:       documents (a reindex replaced it; python -m app remove-index documents)" in status
     assert "EMBEDDING_DIMENSIONS=128" in lines and "python -m app remove-index documents" in lines
     status = run_cli(data_dir, "status", EMBEDDING_DIMENSIONS="128")
     assert status.returncode == 0 and "128-d" in status.stdout and "documents:  1" in status.stdout
