@@ -38,6 +38,7 @@ _RUN_SEPARATORS = "-/.:,+#@&_"
 _LATIN = "A-Za-z\u00c0-\u024f"
 _CODE_PIECE = rf"[{_LATIN}0-9\-/.:,+#@&_]*"
 _LEFT_TO_RIGHT_RUN = re.compile(rf"[{_LATIN}]{_CODE_PIECE}(?: [{_LATIN}0-9]{_CODE_PIECE})*")
+_SENTENCE_ENDS = ".!?\u061f\u06d4"  # and the Arabic question mark and the Urdu full stop
 _PRIVATE_USE = 0xE000  # placeholders for those runs while a line is reordered (Unicode's private use area)
 # Brackets and quotation marks that a right-to-left line draws mirrored: each opening mark and its closing one.
 _PAIRS = {"(": ")", "[": "]", "{": "}", "«": "»", "‹": "›"}
@@ -52,8 +53,8 @@ def holds_right_to_left(text: str) -> bool:
 def reading_order_text(page: PageObject, plain: str) -> str:
     """`plain` (pypdf's plain extraction of `page`) with each line that holds right-to-left letters in reading
     order (see the module's description); `plain` as it is when it holds none, or when layout mode fails on the
-    page. A line is read right to left when the letters at both ends of it as drawn are right-to-left ones, or
-    when they differ and most of the page's letters are.
+    page. A line is read right to left when it is drawn with its full stop at its left end, else when the letters
+    at both ends of it are right-to-left ones, or when they differ and most of the page's letters are.
     """
     if not holds_right_to_left(plain):
         return plain
@@ -107,6 +108,11 @@ def _is_right_to_left_letter(char: str) -> bool:
 
 
 def _reads_right_to_left(drawn: str, page_is_right_to_left: bool) -> bool:
+    # A sentence's full stop is drawn at the end it ends at: the left one in a right-to-left paragraph.
+    if drawn[0] in _SENTENCE_ENDS and drawn[-1] not in _SENTENCE_ENDS:
+        return True
+    if drawn[-1] in _SENTENCE_ENDS and drawn[0] not in _SENTENCE_ENDS:
+        return False
     letters = [char for char in drawn if char.isalpha()]
     left, right = _is_right_to_left_letter(letters[0]), _is_right_to_left_letter(letters[-1])
     return right if left == right else page_is_right_to_left

@@ -58,3 +58,9 @@ def test_hebrew_printed_by_a_browser_reads_in_order(browser) -> None:  # type: i
 
 def test_arabic_words_in_an_english_page_stay_in_place(browser) -> None:  # type: ignore[no-untyped-def]
     assert printed(browser, ENGLISH_WITH_ARABIC, "ltr") == ENGLISH_WITH_ARABIC
+
+
+def test_an_english_sentence_in_a_right_to_left_page_reads_in_order(browser) -> None:  # type: ignore[no-untyped-def]
+    # Its full stop is drawn at its left end: the paragraph runs right to left, whatever its letters say.
+    lines = ["The word for peace is سلام in Arabic and שלום in Hebrew.", "بلغت الإيرادات 25 مليون دولار."]
+    assert printed(browser, lines, "rtl") == lines
