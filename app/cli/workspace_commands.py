@@ -139,7 +139,8 @@ def _indexes(settings: Settings, collection: str) -> tuple[str, list[str]]:
     from app.store.data_folder import DataFolder
 
     data = DataFolder(settings)
-    in_service = data.collections.physical_name(collection)
+    record = data.collections.get(collection)  # registered by read_status
+    in_service = record.physical if record else collection
     kept = data.collections.kept_indexes(collection, data.open_client()) - {in_service}
     return in_service, sorted(kept)
 

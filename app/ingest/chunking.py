@@ -160,12 +160,13 @@ def chunk_id(doc_sha: str, index: int) -> str:
 # embeddings, overrides, isolates and marks ("invoice\u202efdp.exe" shows as "invoiceexe.pdf"), the
 # Arabic letter mark, zero-width space and word joiners, and the byte-order mark. ZWNJ and ZWJ
 # (U+200C/D) stay: Persian and Indic words are spelled with them.
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-# A UUID, whose groups of four ("4f89") are too short to tell from words on their own.
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _HIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _NAME_PART_LIMIT = 200  # characters of one path component (file systems allow 255 bytes)
 _PATH_DEPTH_LIMIT = 20  # folders kept in a document's path, counted from the file
+# Hashes and UUIDs in a file name (document_label): hexadecimal digits, and a UUID's shape, whose groups of four
+# ("4f89") are too short to tell from words on their own.
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 
 
 def _clean_part(part: str) -> str:

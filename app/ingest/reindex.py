@@ -214,14 +214,19 @@ def _emptied_target(data: DataFolder, client: ClientAPI, name: str, in_service: 
             f"The collection '{name}' that a re-read would build is another collection's name.",
             "Rename or delete that collection, then re-read again.",
         )
-    catalog = data.catalog
+    _drop_index(data, client, name)
+    return name
+
+
+def _drop_index(data: DataFolder, client: ClientAPI, name: str) -> None:
+    """Delete the Chroma collection `name` (if there is one), its catalog rows and its derived folders; the kept
+    sources stay (the index in service uses them)."""
     with suppress(NotFoundError, ValueError):
         client.delete_collection(name)
-    for record in catalog.ready(name) + catalog.pending(name):
-        catalog.remove(name, record.sha256)
-    for folder in (data.keyword_folder(name), data.token_folder(name), data.sentence_folder(name)):
+    for record in data.catalog.ready(name) + data.catalog.pending(name):
+        data.catalog.remove(name, record.sha256)
+    for folder in data.derived_folders(name):
         shutil.rmtree(folder, ignore_errors=True)
-    return name
 
 
 def _missing(record: DocumentRecord) -> IngestResult:
@@ -252,13 +257,9 @@ def remove_index(settings: Settings, name: str) -> IndexSize:
             f"There is no index '{name}' of any collection.",
             "Check the name printed by `python -m app reindex` when it switched.",
         )
-    client, catalog = data.open_client(), data.catalog
-    size = index_size(client, catalog, name)
+    client = data.open_client()
+    size = index_size(client, data.catalog, name)
     if size.fingerprint is None:
         raise StoreError(f"There is no index '{name}'.", "Check the name printed by `python -m app reindex`.")
-    client.delete_collection(name)
-    for record in catalog.ready(name) + catalog.pending(name):
-        catalog.remove(name, record.sha256)  # the source files stay: the index in service uses them
-    for folder in (data.keyword_folder(name), data.token_folder(name), data.sentence_folder(name)):
-        shutil.rmtree(folder, ignore_errors=True)
+    _drop_index(data, client, name)
     return size

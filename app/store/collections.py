@@ -115,13 +115,13 @@ class Collections:
         Raises:
             StoreError: Chroma refused to delete a collection (nothing of the catalog is removed then).
         """
-        if self.get(name) is None and (owner := self._index_owner(name)) is not None:
+        record = self.get(name)
+        if record is None and (owner := self._index_owner(name)) is not None:
             raise StoreError(
                 f"'{name}' is an index of the collection '{owner}', not a collection: it is not deleted.",
                 f"Delete the collection '{owner}', or remove an index it no longer uses with "
                 f"`python -m app remove-index`.",
             )
-        record = self.get(name)
         physical = self.kept_indexes(name, client) | {record.physical if record else name, name}
         for chroma_name in sorted(physical):
             try:

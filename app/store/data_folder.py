@@ -106,6 +106,10 @@ class DataFolder:
         """Where the sentence vectors of the Chroma collection `physical` are kept (SENTENCE_WEIGHT above 0)."""
         return self.root / _SENTENCES / physical
 
+    def derived_folders(self, physical: str) -> tuple[Path, ...]:
+        """Every folder kept beside the Chroma collection `physical` (keyword index, token and sentence vectors)."""
+        return self.keyword_folder(physical), self.token_folder(physical), self.sentence_folder(physical)
+
     def keyword_index(self, physical: str) -> KeywordIndex:
         from app.store.keyword import KeywordIndex
 
