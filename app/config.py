@@ -143,6 +143,13 @@ class Settings(BaseSettings):
         description="Weight of the document-label list in fusion: passages of a document whose name or title holds the "
         "question's words rank higher (0: off).",
     )
+    section_weight: float = Field(
+        0.25,
+        ge=0,
+        validation_alias="SECTION_WEIGHT",
+        description="Weight of the section list in fusion: in the documents a question names, passages under a heading "
+        "that holds the question's other words rank higher (0: off).",
+    )
     fusion: Fusion = Field(
         "score",
         validation_alias="FUSION",

@@ -48,6 +48,7 @@ from app.view.context import SourceView, view_source
 from app.workspace_status import WorkspaceStatus
 
 log = logging.getLogger(__name__)
+_KEPT_SECTIONS = 256  # documents whose chunk sections a workspace keeps in memory (about 50 KB for a 10-K each)
 
 
 class Workspace:
@@ -88,6 +89,7 @@ class Workspace:
         self.ingestor = build_ingestor(self.data, self.embedding, self.index, self.token_store, self.sentence_store)
         self.ingestor.recover()
         self.keyword = self.data.keyword_index(self.index.name)
+        self._sections: dict[str, dict[str, list[str]]] = {}  # document sha256 -> its chunks by section
 
     @staticmethod
     def reindex(
@@ -192,6 +194,18 @@ class Workspace:
             sha: document_label(name, title)
             for sha, (name, title) in self.catalog.ready_names_and_titles(self.index.name).items()
         }
+
+    def chunk_sections(self, sha256: str) -> dict[str, list[str]]:
+        """{section: the ids of its chunks} of a ready document, for the section list: read from the index once,
+        since a document's chunks do not change in an index."""
+        if sha256 not in self._sections:
+            if len(self._sections) >= _KEPT_SECTIONS:
+                self._sections.clear()
+            by_section: dict[str, list[str]] = {}
+            for chunk_id, section in self.index.sections(sha256).items():
+                by_section.setdefault(section, []).append(chunk_id)
+            self._sections[sha256] = by_section
+        return self._sections[sha256]
 
     def source_path(self, sha256: str) -> Path | None:
         """The original file of a document of this collection, as uploaded; None once it is deleted."""
@@ -326,6 +340,7 @@ class Workspace:
             reranker,
             self.document_labels,
             sentences,
+            self.chunk_sections,
         )
 
     def token_vectors(self, texts: list[str], is_query: bool) -> list[FloatArray]:

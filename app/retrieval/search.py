@@ -21,13 +21,15 @@ from app.config import Fusion, RetrievalMode, Settings
 from app.embeddings.protocol import Embedding
 from app.embeddings.tuning import model_tuning, sentence_weight_for
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
-from app.retrieval.labels import label_scores
+from app.retrieval.labels import label_scores, section_scores
 from app.retrieval.passage import Passage
 from app.retrieval.rerank import MaxSimReranker
 from app.store.chroma import DOC_KEY, VectorIndex
 from app.store.chunk_text import searchable_text
 from app.store.keyword import KeywordIndex
 
+ChunkSections = Callable[[str], Mapping[str, list[str]]]
+"""document sha256 -> {section (`app.store.chunk_text.section_context`): the ids of its chunks} of that document."""
 SentenceVectors = Callable[[str, str], "npt.NDArray[np.floating] | None"]
 """(document sha256, chunk id) -> the chunk's sentence vectors (n_sentences, dimension), or None if none are kept."""
 
@@ -49,6 +51,7 @@ class SearchOptions:
     rerank: bool = False
     rerank_weight: float = 0.5  # share of the MaxSim score in a reranked candidate's score
     label_weight: float = 0.25  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
+    section_weight: float = 0.25  # weight of the section list: the named documents' chunks by their headings
     sentence_weight: float = 0.0  # share of a dense hit's best sentence in its dense score (sentence vectors)
 
     def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
@@ -81,6 +84,7 @@ class SearchOptions:
             "rerank": settings.rerank,
             "rerank_weight": settings.rerank_weight,
             "label_weight": settings.label_weight,
+            "section_weight": settings.section_weight,
             "sentence_weight": sentence_weight_for(settings, model_name),
         }
         values.update(overrides)
@@ -104,9 +108,11 @@ class SearchRetriever(BaseRetriever):
         reranker: MaxSimReranker | None = None,
         labels: Callable[[], Mapping[str, str]] | None = None,
         sentences: SentenceVectors | None = None,
+        sections: ChunkSections | None = None,
     ) -> None:
         super().__init__()
         self._sentences = sentences
+        self._sections = sections
         self._embedding = embedding
         self._index = index
         self._keyword = keyword
@@ -125,7 +131,8 @@ class SearchRetriever(BaseRetriever):
         lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         complete: list[bool] = []  # whether the list holds every chunk it scores above 0 (see score_fusion)
-        named = self._named_documents(question, ready) if options.label_weight > 0 else {}
+        labels = self._labels() if options.label_weight > 0 and self._labels is not None else {}
+        named = self._named_documents(question, ready, labels)
         # The documents the question names best are searched on their own too: their passages compete with each
         # other, not with the whole collection's, for a place among the candidates.
         routed = {doc for doc, score in named.items() if score == max(named.values())} if named else set()
@@ -153,6 +160,16 @@ class SearchRetriever(BaseRetriever):
             lists.append(found)
             weights.append(options.keyword_weight)
             documents.update(keyword.documents_of([chunk_id for chunk_id, _ in found]))
+        if routed and options.section_weight > 0 and self._sections is not None:
+            # The parts of the named documents whose headings the question names: "... in the cash flow statement".
+            by_section = self._named_sections(question, routed, [labels.get(doc, "") for doc in routed], documents)
+            if by_section:
+                lists.append(by_section[:depth])
+                weights.append(options.section_weight)
+                # Not whole: a chunk it leaves out (another document's) ranks below its hits, not at nothing. Scoring
+                # those 0 put the named document's passages above the right one whenever the name was ambiguous
+                # (FinanceBench, hybrid: doc@3 93.1% -> 89.7%).
+                complete.append(False)
         by_label: list[tuple[str, float]] = []
         if named:
             # Each candidate with its document's label score, best first.
@@ -197,14 +214,28 @@ class SearchRetriever(BaseRetriever):
             unready |= met
         return kept[:depth]
 
-    def _named_documents(self, question: str, ready: Collection[str]) -> dict[str, float]:
-        """{document: label score} of the ready documents (retrieval/labels.py); {} when no label holds a word of
-        the question, or the retriever was given no labels."""
-        if self._labels is None:
-            return {}
-        labels = self._labels()
+    def _named_documents(self, question: str, ready: Collection[str], labels: Mapping[str, str]) -> dict[str, float]:
+        """{document: label score} of the ready documents (retrieval/labels.py), by their `labels` ({document:
+        label}); {} when no label holds a word of the question."""
         scores = label_scores(question, {doc: labels.get(doc, "") for doc in ready})
         return scores if any(scores.values()) else {}
+
+    def _named_sections(
+        self, question: str, routed: Collection[str], named_by: list[str], documents: dict[str, str]
+    ) -> list[tuple[str, float]]:
+        """The chunks of the `routed` documents whose sections hold the question's words (other than the words of
+        the labels that named the documents), best first, scored by `section_scores`; each one's document goes
+        into `documents`."""
+        assert self._sections is not None
+        chunks = {doc: self._sections(doc) for doc in routed}
+        scores = section_scores(question, {section for found in chunks.values() for section in found}, named_by)
+        scored: list[tuple[str, float]] = []
+        for doc, found in chunks.items():
+            for section, chunk_ids in found.items():
+                if scores.get(section, 0.0) > 0:
+                    scored += [(chunk_id, scores[section]) for chunk_id in chunk_ids]
+                    documents.update(dict.fromkeys(chunk_ids, doc))
+        return sorted(scored, key=lambda hit: -hit[1])
 
     def _with_nodes(self, chunk_ids: list[str], nodes: dict[str, BaseNode]) -> list[str]:
         """Fetch the chunks not seen yet; drop any that vanished from the index meanwhile."""

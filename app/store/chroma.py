@@ -26,7 +26,7 @@ from app.config import Settings
 from app.embeddings.pooling import FloatArray
 from app.errors import FingerprintMismatchError, StoreError
 from app.store.chroma_engine import ENGINES
-from app.store.chunk_text import searchable_text
+from app.store.chunk_text import searchable_text, section_context
 from app.store.fingerprint import METADATA_KEY, IndexFingerprint
 
 # LlamaIndex's node format is imported by the methods that write or read nodes: any `llama_index` import
@@ -338,6 +338,14 @@ class VectorIndex:
             for chunk_id, text, metadata in zip(
                 result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
             )
+        }
+
+    def sections(self, sha256: str) -> dict[str, str]:
+        """{chunk id: its section (`section_context`: sheet and heading path; "" for none)} of one document."""
+        result = self._read("get", where={DOC_KEY: sha256}, include=["metadatas"])
+        return {
+            chunk_id: section_context(metadata or {})
+            for chunk_id, metadata in zip(result["ids"], result["metadatas"] or [], strict=True)
         }
 
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, FloatArray]:

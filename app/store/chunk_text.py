@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 LABEL_KEY = "document_label"  # the document's name and title words (app.ingest.chunking.document_label)
 # Metadata searched with a chunk's text, in this order: which document, then where in it.
-_CONTEXT_KEYS = (LABEL_KEY, "sheet", "section")
+_PLACE_KEYS = ("sheet", "section")
+_CONTEXT_KEYS = (LABEL_KEY, *_PLACE_KEYS)
 # What `searchable_text` makes of a chunk; derived indexes saved with an older version are rebuilt.
 # 1: the text alone; 2: the context line, then the text.
 SEARCHABLE_TEXT_VERSION = 2
@@ -17,6 +18,11 @@ def chunk_context(metadata: Mapping[str, object]) -> str:
     """Which document and section a chunk belongs to, as one line ("MICROSOFT 2022 10K > Item 7"); "" if unknown."""
     context = " > ".join(str(metadata[key]) for key in _CONTEXT_KEYS if metadata.get(key))
     return context[:_CONTEXT_LIMIT]
+
+
+def section_context(metadata: Mapping[str, object]) -> str:
+    """Where in its document a chunk sits, by the document's own headings ("Q1 > Totals", "Item 7"); "" if none."""
+    return " > ".join(str(metadata[key]) for key in _PLACE_KEYS if metadata.get(key))[:_CONTEXT_LIMIT]
 
 
 def searchable_text(text: str, metadata: Mapping[str, object]) -> str:

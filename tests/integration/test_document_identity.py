@@ -224,6 +224,44 @@ def test_a_question_naming_a_fiscal_year_finds_that_years_filing_among_others_on
     assert "ACME_2018_10K.txt" not in [passage.file_name for passage in workspace.retrieve(question, options=options)]
 
 
+def _annual_report(year: int, capital_expenditure: str) -> bytes:
+    return f"""# ACME annual report
+
+## Liquidity and capital resources
+
+ACME's capital expenditure in fiscal {year} went to new plants, as in every year: the cash flow from operations
+funds it, and the board approves the capital expenditure plan each year.
+
+## Consolidated Statement of Cash Flows
+
+Purchases of property, plant and equipment | {year}: ({capital_expenditure}) | {year - 1}: (1,373)
+Net cash used in investing activities | {year}: (222) | {year - 1}: (3,086)
+
+## Consolidated Balance Sheet
+
+Property, plant and equipment, net | {year}: 8,738 | {year - 1}: 8,866
+""".encode()
+
+
+def test_a_question_naming_a_part_of_the_named_document_finds_the_passage_under_that_heading(
+    open_workspace,
+) -> None:  # type: ignore[no-untyped-def]
+    workspace = open_workspace()
+    workspace.ingest(
+        [("ACME_2018_10K.md", _annual_report(2018, "1,577")), ("ACME_2019_10K.md", _annual_report(2019, "1,699"))],
+        named_by_path=True,
+    )
+    question = "What was ACME's FY2018 capital expenditure, as shown in the cash flow statement?"
+    statement = 'section "ACME annual report > Consolidated Statement of Cash Flows"'
+
+    for mode in ("dense", "keyword"):
+        [top, *_] = workspace.retrieve(question, options=workspace.search_options(mode=mode))
+        assert (mode, top.file_name, top.location) == (mode, "ACME_2018_10K.md", statement)
+        # Without the section list, the paragraph that speaks of capital expenditure and cash flow comes first.
+        [top, *_] = workspace.retrieve(question, options=workspace.search_options(mode=mode, section_weight=0))
+        assert (mode, top.location) == (mode, 'section "ACME annual report > Liquidity and capital resources"')
+
+
 def test_a_word_of_a_file_name_used_in_passing_does_not_outrank_the_document_that_answers(open_workspace) -> None:  # type: ignore[no-untyped-def]
     workspace = open_workspace()
     workspace.ingest(

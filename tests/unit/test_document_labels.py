@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.retrieval.labels import label_scores
+from app.retrieval.labels import label_scores, section_scores
 
 
 def test_the_label_word_that_tells_two_documents_apart_outweighs_the_one_they_share() -> None:
@@ -35,3 +35,33 @@ def test_a_word_most_labels_hold_names_no_document() -> None:
     assert scores["r42"] > 0 and {score for doc, score in scores.items() if doc != "r42"} == {0.0}
     # "10k" is in five labels of the 155: still a word that names them.
     assert label_scores("3M 10K", labels)["a"] > label_scores("3M 10K", labels)["b"] > 0
+
+
+STATEMENTS = [
+    "Liquidity and capital resources",
+    "Consolidated Statement of Cash Flows",
+    "Consolidated Balance Sheet",
+    "",
+]
+
+
+def test_a_question_naming_a_statement_scores_its_heading_highest() -> None:
+    scores = section_scores("What was the capital expenditure in the cash flow statement?", STATEMENTS)
+
+    assert scores["Consolidated Statement of Cash Flows"] > scores["Liquidity and capital resources"] > 0
+    assert scores["Consolidated Balance Sheet"] == scores[""] == 0
+
+
+def test_the_words_that_named_the_document_do_not_name_a_section() -> None:
+    sections = ["3M Company and Subsidiaries Consolidated Balance Sheet", "Risk factors", "Legal proceedings"]
+    question = "What were 3M's total assets in FY2018?"
+
+    assert section_scores(question, sections)[sections[0]] > 0
+    assert set(section_scores(question, sections, named_by=["3M 2018 10K"]).values()) == {0.0}
+
+
+def test_a_heading_word_most_sections_share_names_no_section() -> None:
+    # "consolidated" heads three of the four sections.
+    sections = [*STATEMENTS, "Consolidated notes"]
+
+    assert section_scores("Which consolidated figures are audited?", sections) == dict.fromkeys(sections, 0.0)
