@@ -2,7 +2,7 @@
 
 ATX (`## Title`) and setext (`Title` over `-----`) headings start sections; a `#` line inside a
 fenced code block is code, not a heading. YAML front matter is kept as text and its `title:`
-becomes the file's title. Images inlined as data URIs and long base64 runs are left out.
+becomes the file's title. Images inlined as data URIs, long base64 runs and HTML comments are left out.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             start, body = token.map
             [parsed] = inline.parseInline(tokens[number + 1].content)
             headings.append((start, body, int(token.tag[1]), _plain_text(parsed)))
+    lines = _without_comments(text, tokens).split("\n")
     if not title and headings and headings[0][2] == 1 and not "".join(lines[: headings[0][0]]).strip():
         title = headings[0][3]
 
@@ -56,6 +57,21 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         section.lines = [without_embedded_data("\n".join(part), found) for part in (lines[start:body], lines[body:end])]
         sections.append(section)
     return ParsedFile(documents=section_documents(sections, title), notes=decoded.notes() + found.notes(), title=title)
+
+
+def _without_comments(text: str, tokens: list[Any]) -> str:
+    """`text` without its HTML comments (`<!-- internal note -->`: nothing a reader of the rendered page sees),
+    each replaced by the line ends it spanned, so every line keeps its number; comments in code blocks stay."""
+    code = [range(*token.map) for token in tokens if token.type in ("fence", "code_block") and token.map]
+
+    def blank(match: re.Match[str]) -> str:
+        line = text.count("\n", 0, match.start())
+        return match.group() if any(line in lines for lines in code) else "\n" * match.group().count("\n")
+
+    return _COMMENT.sub(blank, text)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def _plain_text(inline: Any) -> str:

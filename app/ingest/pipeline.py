@@ -38,7 +38,7 @@ from app.ingest.readers import parse_file
 from app.ingest.transaction import DocumentWriter
 from app.store.catalog import Catalog, DocumentRecord
 from app.store.chroma import DOC_KEY, VectorIndex
-from app.store.language import DOCUMENT_MIN_LETTERS, SAMPLE_CHARACTERS, detect_language, language_name
+from app.store.language import SAMPLE_CHARACTERS, detect_document_language, language_name
 from app.store.token_store import StagedTokens, TokenStore
 
 # Re-exported: front ends and tests import these from here.
@@ -92,7 +92,7 @@ def _document_language(documents: Sequence[Document]) -> str | None:
             break
         sample.append(document.text)
         size += len(document.text)
-    return detect_language("\n".join(sample), DOCUMENT_MIN_LETTERS)
+    return detect_document_language("\n".join(sample))
 
 
 def _image_nodes(
@@ -272,7 +272,7 @@ class Ingestor:
     ) -> IngestResult:
         """Store a document whose chunks and vectors were made elsewhere (import-collection), with the same
         journal, lock and kept source as an upload. `data` is its source: what a reindex re-reads."""
-        language = detect_language("\n".join(node.text for node in nodes)[:SAMPLE_CHARACTERS], DOCUMENT_MIN_LETTERS)
+        language = detect_document_language("\n".join(node.text for node in nodes)[:SAMPLE_CHARACTERS])
         stored, _ = self._writer.store(file_name, content_sha256(data), data, nodes, embeddings, language=language)
         if not stored:
             return IngestResult(file_name, "skipped", len(nodes), "already indexed, unchanged", language=language)

@@ -56,8 +56,9 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
 
     Every row names its columns, so a passage cut from the middle of a sheet still says what its
     numbers are. Empty rows and columns are left out. The header is the first non-empty row if
-    none of its cells is a number or a date; a row above it with a single value (the same value
-    across a merged block counts as one) is the table's title, and starts every passage.
+    none of its cells is a number or a date (but for a row of periods, `_is_header`); up to three rows above it
+    with a single value each (the same value across a merged block counts as one) are the table's title and
+    subtitles, and start every passage.
     `rows` metadata holds the first and last row number of the passage ("2-21"), as the file numbers them;
     with a header, `columns` holds the column names as the rows write them, a JSON list in sheet order (a
     cell may itself hold "; " or ": ": the names tell where a cell ends).
@@ -66,14 +67,14 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     if not table:
         return []
     used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})
-    title = ""
-    if (
-        len(table) > 2
-        and len(set(filter(None, table[0][1]))) == 1
-        and _is_header(table[1][1], minimum=2, below=table[2][1])
-    ):
-        title = next(filter(None, table[0][1]))
-        table = table[1:]
+    titles: list[str] = []
+    # The rows of a single value above a header: a title, and maybe subtitles ("All figures in EUR thousands").
+    above = next((n for n in range(1, _TITLE_ROWS + 1) if len(set(filter(None, table[n - 1][1]))) != 1), None)
+    for count in range(1, (above or _TITLE_ROWS + 1)):
+        if len(table) > count + 1 and _is_header(table[count][1], minimum=2, below=table[count + 1][1]):
+            titles = [next(filter(None, cells)) for _, cells in table[:count]]
+            table = table[count:]
+            break
     header: list[str] | None = None
     if len(table) > 1 and _is_header(table[0][1], minimum=1, below=table[1][1]):
         header = table[0][1]
@@ -85,7 +86,7 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     documents: list[Document] = []
     for start in range(0, len(table), ROWS_PER_PASSAGE):
         block = table[start : start + ROWS_PER_PASSAGE]
-        lines = [title] if title else []
+        lines = list(titles)
         for _, cells in block:
             if header is not None:
                 named = (f"{_column_name(header, i)}: {cells[i]}" for i in used if i < len(cells) and cells[i])
@@ -101,9 +102,9 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
 def _is_header(cells: Sequence[str], minimum: int, below: Sequence[str]) -> bool:
     """Column names, not data: at least `minimum` cells filled and none of them a number or a date.
 
-    Financial tables head their value columns with years ("Line item | 2023 | 2022"): a row whose
-    other cells are names also counts, when the row `below` it holds numbers that are not years
-    under those year columns.
+    Financial tables head their value columns with periods, years or month ends ("Line item | 2023 | 2022",
+    "Account | 2024-01-31 | 2024-02-29"): a row whose other cells are names also counts, when the row `below`
+    it holds numbers that are not years under those period columns.
     """
     filled = [text for text in cells if text]
     names = [text for text in filled if not (_numeric(text) or _iso_date(text))]
@@ -111,15 +112,16 @@ def _is_header(cells: Sequence[str], minimum: int, below: Sequence[str]) -> bool
         return False
     if len(names) == len(filled):
         return True
-    year_columns = [i for i, text in enumerate(cells) if _YEAR.fullmatch(text)]
+    period_columns = [i for i, text in enumerate(cells) if _YEAR.fullmatch(text) or (text and _iso_date(text))]
     return (
         bool(names)
-        and len(names) + len(year_columns) == len(filled)
-        and any(i < len(below) and _numeric(below[i]) and not _YEAR.fullmatch(below[i]) for i in year_columns)
+        and len(names) + len(period_columns) == len(filled)
+        and any(i < len(below) and _numeric(below[i]) and not _YEAR.fullmatch(below[i]) for i in period_columns)
     )
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
+_TITLE_ROWS = 3  # rows of one value each above a header that are its title and subtitles
 
 
 def _column_name(header: Sequence[str], index: int) -> str:

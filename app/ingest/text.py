@@ -261,8 +261,37 @@ _BLOCKS = (
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head")
 
 
+def number_ordered_lists(soup: Tag) -> None:
+    """Write each item of an ordered list (<ol>) with its number, as a browser or Word shows it: "3. Insert the
+    battery", and "2.1. " for the first item of a list numbered inside item 2. A step or a clause is then found and
+    quoted by its number; the text alone loses it. A list's `start` is kept; an unordered list is left as it is."""
+    labels: dict[int, str] = {}  # id of a numbered <li> -> its number ("2.")
+    for ordered in soup.find_all("ol"):  # outer lists first: document order
+        outer = ordered.find_parent("li")
+        prefix = labels.get(id(outer), "") if outer is not None else ""
+        start = str(ordered.get("start") or "1").strip()
+        for number, item in enumerate(ordered.find_all("li", recursive=False), int(start) if start.isdigit() else 1):
+            labels[id(item)] = f"{prefix}{number}."
+            item.insert(0, f"{labels[id(item)]} ")
+
+
+def remove_hidden_elements(soup: Tag) -> None:
+    """Drop what a page hides from its readers: elements with the `hidden` attribute, or styled `display: none`
+    or `visibility: hidden` inline (a style sheet's rules are not applied)."""
+    for element in soup.find_all(_is_hidden):
+        element.decompose()
+
+
+def _is_hidden(element: Tag) -> bool:
+    return element.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(element.get("style") or "")))
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
 def read_html(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    """Visible text, one section per heading (h1-h6, cited by its heading path), without scripts, styles or markup.
+    """Visible text, one section per heading (h1-h6, cited by its heading path), without scripts, styles, hidden
+    elements or markup; ordered list items with their numbers.
 
     Text before the first heading, or a page without headings, is cited by the <title>
     (ParsedFile.title); with no title either, the chunks are cited by part number.
@@ -275,6 +304,8 @@ def read_html(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     found = EmbeddedData(images=len(soup.find_all("img", src=re.compile(r"^\s*data:", re.IGNORECASE))))
     for element in soup(_INVISIBLE):
         element.decompose()
+    remove_hidden_elements(soup)
+    number_ordered_lists(soup)
     # Innermost first: a nested table becomes text of its outer table's cell.
     for table in reversed(soup("table")):
         table.replace_with("\n" + "\n".join(_table_lines(table)) + "\n")

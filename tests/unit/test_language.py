@@ -6,7 +6,7 @@ import pytest
 
 from app.embeddings.languages import MULTILINGUAL_MODEL, model_languages
 from app.ingest.pipeline import language_notice
-from app.store.language import detect_language, language_name
+from app.store.language import detect_document_language, detect_language, language_name
 
 # A short paragraph per language: two sentences, the length of a document's first lines.
 PARAGRAPHS = {
@@ -82,6 +82,25 @@ def test_a_document_needs_more_letters_than_a_question_to_be_given_a_language() 
     assert detect_language("Taxes 2024", 20) is None
     assert detect_language("Taxes 2024") == detect_language("Taxes 2024", 2) is not None
     assert detect_language(PARAGRAPHS["zh"], 20) == "zh"
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("visitors.csv", "Month,Visitors\nJan,10\nFeb,20\nMar,30\n"),
+        ("contacts.csv", "Alice Smith,alice@example.com,Berlin\nBob Jones,bob@example.com,Paris\n"),
+        ("readings.csv", "2024-01-01,sensor-a,21.5\n2024-01-01,sensor-b,19.0\n2024-01-02,sensor-a,21.7\n"),
+        ("staff.csv", "Name,City\nAnn,Oslo\nBen,Rome\n"),
+    ],
+)
+def test_a_table_of_short_values_is_given_no_language_rather_than_a_guess(name: str, table: str) -> None:
+    from app.ingest.readers import parse_file
+
+    text = "\n".join(document.text for document in parse_file(table.encode(), name).documents)
+    # py3langid's guesses for these: Latin, Latin, Romanian, Norwegian.
+    assert detect_language(text, 20) != "en"
+    assert detect_document_language(text) is None
+    assert detect_document_language(f"{text}\n{PARAGRAPHS['en']}") == "en"  # a sentence of prose tells
 
 
 @pytest.mark.parametrize("word", ["зарплата", "Томск", "urlaub", "izin", "लखनऊ", "Goettingen"])

@@ -114,6 +114,24 @@ def test_a_long_headingless_markdown_file_is_cited_by_part_number() -> None:
     assert chunk_locations(documents) == ["part 1", "part 2", "part 3"]
 
 
+def test_html_comments_in_markdown_are_not_read_but_those_in_code_are() -> None:
+    notes = b"""# Handbook
+Share the docs. <!-- internal: the staging password is swordfish -->
+<!--
+TODO: rewrite this part
+-->
+## Setup
+```html
+<!-- keep this comment -->
+```
+Run the installer.
+"""
+    assert locations_and_texts(notes, "notes.md") == [
+        ('section "Handbook"', "# Handbook\nShare the docs. \n\n\n"),  # the comment's lines, blank
+        ('section "Handbook > Setup"', "## Setup\n```html\n<!-- keep this comment -->\n```\nRun the installer.\n"),
+    ]
+
+
 def test_html_is_cited_by_the_path_of_its_h1_to_h6_headings() -> None:
     page = b"""<html><head><title>Field guide</title></head><body><p>Read this first.</p>
     <h1>Birds</h1><p>Birds fly.</p><h2>Seabirds</h2><h3>Puffins</h3><h4>Diet</h4><p>Sand eels.</p>
@@ -161,4 +179,26 @@ def test_an_html_title_is_not_a_passage_of_its_own_unless_it_is_all_the_page_has
     only_title = b"<html><head><title>Quarterly pricing memo</title></head><body></body></html>"
     assert locations_and_texts(only_title, "memo.html") == [
         ('section "Quarterly pricing memo"', "Quarterly pricing memo")
+    ]
+
+
+def test_hidden_html_elements_are_not_read() -> None:
+    page = b"""<html><body><h1>Opening hours</h1><p>Monday to Friday, 8 to 18.</p>
+    <div style="display: none">Staff door code is 4471</div><p hidden>Old price list: 20 EUR</p>
+    <span style="visibility:hidden">draft</span><p style="color: grey">Closed on holidays.</p></body></html>"""
+    assert locations_and_texts(page, "hours.html") == [
+        ('section "Opening hours"', "Opening hours\nMonday to Friday, 8 to 18.\nClosed on holidays.")
+    ]
+
+
+def test_html_ordered_list_items_keep_their_numbers_nested_ones_under_their_item() -> None:
+    page = b"""<html><body><h1>Setup</h1><ol><li>Unplug the device.</li><li>Open the cover.<ol>
+    <li>Undo the screws.</li><li>Lift the lid.</li></ol></li></ol><ol start="4"><li>Insert the battery.</li></ol>
+    <ul><li>Gloves</li></ul></body></html>"""
+    assert locations_and_texts(page, "setup.html") == [
+        (
+            'section "Setup"',
+            "Setup\n1. Unplug the device.\n2. Open the cover.\n2.1. Undo the screws.\n2.2. Lift the lid.\n"
+            "4. Insert the battery.\nGloves",
+        )
     ]

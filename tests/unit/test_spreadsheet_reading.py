@@ -190,3 +190,38 @@ def test_year_column_headers_name_the_values_under_them() -> None:
     )
     [document] = parse_file(b"Line item,2023,2022\nMarketing expenses,1925,1625\n", "costs.csv").documents
     assert document.text == "Line item: Marketing expenses; 2023: 1925; 2022: 1625"
+
+
+def test_month_end_dates_heading_the_columns_name_the_values_under_them() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Account", datetime(2024, 1, 31), datetime(2024, 2, 29)])
+        for number in range(1, ROWS_PER_PASSAGE + 2):
+            sheet.append([f"Account {number}", 100 * number, 100 * number + 7])
+
+    cited = passages(workbook(build))
+
+    n = ROWS_PER_PASSAGE + 1
+    assert cited[1] == (
+        f'sheet "Q1", rows {n + 1}',
+        f"Account: Account {n}; 2024-01-31: {100 * n}; 2024-02-29: {100 * n + 7}",
+    )
+    [document] = parse_file(b"Account,2024-01-31,2024-02-29\nCash,500,650\n", "balances.csv").documents
+    assert document.text == "Account: Cash; 2024-01-31: 500; 2024-02-29: 650"
+
+
+def test_a_title_and_subtitle_above_the_header_head_every_passage() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Sales report"])
+        sheet.append(["All figures in EUR thousands"])
+        sheet.append([])
+        sheet.append(["Region", "Q1", "Q2"])
+        sheet.append(["North", 100, 110])
+        sheet.append(["South", 200, 210])
+
+    assert passages(workbook(build)) == [
+        (
+            'sheet "Q1", rows 5-6',
+            "Sales report\nAll figures in EUR thousands\n"
+            "Region: North; Q1: 100; Q2: 110\nRegion: South; Q1: 200; Q2: 210",
+        )
+    ]

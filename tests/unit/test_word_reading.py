@@ -265,3 +265,83 @@ def test_a_damaged_word_document_is_refused_as_damaged() -> None:
     with pytest.raises(UnreadableFileError, match="damaged and cannot be read as a Word document") as caught:
         parse_file(data, "broken.docx")
     assert "Re-save it as .docx" in caught.value.hint
+
+
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+
+
+def checkbox_control(checked: bool, label: str) -> str:
+    """A checkbox content control as Word 2010+ saves it (the box drawn as a character), then its label."""
+    box = "\u2612" if checked else "\u2610"
+    return (
+        f'<w:p xmlns:w14="{W14}"><w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="{int(checked)}"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/><w14:uncheckedState w14:val="2610" '
+        f'w14:font="MS Gothic"/></w14:checkbox></w:sdtPr><w:sdtContent>{run(box)}</w:sdtContent></w:sdt>'
+        f"{run(' ' + label)}</w:p>"
+    )
+
+
+def legacy_checkbox(checked: bool, label: str) -> str:
+    """A legacy form-field checkbox (Word 97-2003 forms, still in many templates), then its label."""
+    return paragraph(
+        f'<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:sizeAuto/><w:default w:val="{int(checked)}"/>'
+        '</w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText>'
+        '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
+        run(" " + label),
+    )
+
+
+def test_a_checkbox_reads_ticked_or_not_as_word_shows_it() -> None:
+    def build(document: docx.document.Document) -> None:
+        for key in ("email", "partners", "newsletter", "calls"):
+            document.add_paragraph(f"@{key}")
+
+    boxes = {
+        "email": checkbox_control(True, "I agree to be contacted by email"),
+        "partners": checkbox_control(False, "I agree to share my data with partners"),
+        "newsletter": legacy_checkbox(True, "Send me the newsletter"),
+        "calls": legacy_checkbox(False, "Call me"),
+    }
+    assert texts(word_file(build, boxes)) == {
+        "": "\u2612 I agree to be contacted by email\n\n\u2610 I agree to share my data with partners\n\n"
+        "\u2612 Send me the newsletter\n\n\u2610 Call me"
+    }
+
+
+def test_the_text_of_a_simple_field_is_read_as_word_shows_it() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_paragraph("@letter")
+        document.add_paragraph("@caption")
+        document.add_paragraph("@empty")
+
+    def field(instruction: str, shown: str) -> str:
+        return f'<w:fldSimple w:instr=" {instruction} ">{run(shown)}</w:fldSimple>'
+
+    fields = {
+        "letter": paragraph(
+            run("Dear "),
+            field("MERGEFIELD FirstName", "Maria"),
+            run(", your order ships on "),
+            field("DOCPROPERTY ShipDate", "4 March"),
+            run("."),
+        ),
+        "caption": paragraph(run("Table "), field("SEQ Table \\* ARABIC", "3"), run(": Shipping costs by zone")),
+        "empty": paragraph(run("Page "), '<w:fldSimple w:instr=" PAGE "/>', run(" of the form.")),
+    }
+    assert texts(word_file(build, fields)) == {
+        "": "Dear Maria, your order ships on 4 March.\n\nTable 3: Shipping costs by zone\n\nPage  of the form."
+    }
+
+
+def test_numbered_list_items_keep_their_numbers() -> None:
+    def build(document: docx.document.Document) -> None:
+        document.add_paragraph("Follow these steps in order.")
+        for step in ("Unplug the device.", "Remove the back cover.", "Insert the battery pack."):
+            document.add_paragraph(step, style="List Number")
+        document.add_paragraph("Tools:")
+        document.add_paragraph("Screwdriver", style="List Bullet")
+
+    assert texts(word_file(build)) == {
+        "": "Follow these steps in order.\n\n1. Unplug the device.\n\n2. Remove the back cover.\n\n"
+        "3. Insert the battery pack.\n\nTools:\n\nScrewdriver"
+    }
