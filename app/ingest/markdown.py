@@ -2,7 +2,8 @@
 
 ATX (`## Title`) and setext (`Title` over `-----`) headings start sections; a `#` line inside a
 fenced code block is code, not a heading. YAML front matter is kept as text and its `title:`
-becomes the file's title. Images inlined as data URIs, long base64 runs and HTML comments are left out.
+becomes the file's title. Images inlined as data URIs, long base64 runs and HTML comments are left out; a pipe
+table's rows name their columns.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import re
 from typing import Any
 
 from app.ingest.parsed import ParsedFile, ReadOptions
-from app.ingest.text import EmbeddedData, Section, decode_text, section_documents, without_embedded_data
+from app.ingest.text import (
+    EmbeddedData,
+    Section,
+    decode_text,
+    named_cells,
+    section_documents,
+    without_embedded_data,
+)
 
 
 def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -30,7 +38,7 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     lines = text.split("\n")
     # Block structure only: inline parsing of the whole file took 80% of the time (9 of 11 s on a
     # 700 KB changelog); only headings' inline markup is parsed, below.
-    tokens = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline").parse(text)
+    tokens = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).disable("inline").parse(text)
     inline = MarkdownIt("commonmark")
     title = ""
     # (first line, line after it, level, text) of each heading, in order; only block tokens carry line maps.
@@ -42,7 +50,7 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             start, body = token.map
             [parsed] = inline.parseInline(tokens[number + 1].content)
             headings.append((start, body, int(token.tag[1]), _plain_text(parsed)))
-    lines = _without_comments(text, tokens).split("\n")
+    lines = _with_named_table_rows(_without_comments(text, tokens).split("\n"), tokens)
     if not title and headings and headings[0][2] == 1 and not "".join(lines[: headings[0][0]]).strip():
         title = headings[0][3]
 
@@ -57,6 +65,36 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         section.lines = [without_embedded_data("\n".join(part), found) for part in (lines[start:body], lines[body:end])]
         sections.append(section)
     return ParsedFile(documents=section_documents(sections, title), notes=decoded.notes() + found.notes(), title=title)
+
+
+def _with_named_table_rows(lines: list[str], tokens: list[Any]) -> list[str]:
+    """`lines` with each pipe table's body rows written as an HTML table's are ("Pro | Seats: 25 | Price: $199",
+    `named_cells`): a chunk cut from a long table still says what its values are. The header row stays as written
+    and its delimiter row (`|---|---:|`) becomes blank, so every line keeps its number."""
+    lines = list(lines)
+    headers: list[str] = []
+    cells: list[str] = []
+    row_line: int | None = None
+    in_head = in_cell = False
+    for token in tokens:
+        if token.type == "thead_open":
+            in_head = True
+            if token.map:
+                lines[token.map[1]] = ""  # the delimiter row, right after the header's one line
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            cells, row_line = [], token.map[0] if token.map else None
+        elif token.type in ("th_open", "td_open", "th_close", "td_close"):
+            in_cell = token.type.endswith("_open")
+        elif token.type == "inline" and in_cell:
+            cells.append(" ".join(token.content.split()))
+        elif token.type == "tr_close":
+            if in_head:
+                headers = cells
+            elif row_line is not None and len(cells) == len(headers):
+                lines[row_line] = " | ".join(cell for cell in named_cells(headers, cells) if cell)
+    return lines
 
 
 def _without_comments(text: str, tokens: list[Any]) -> str:

@@ -12,7 +12,7 @@ from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
-from app.ingest.text import number_ordered_lists
+from app.ingest.text import named_cells, number_ordered_lists
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -165,11 +165,19 @@ def _own_text(element: Tag, container: str) -> str:
 
 
 def _table_rows(table: Tag) -> list[str]:
-    rows = []
+    """A table's rows, cells joined by " | ". Under a header row (Word's "Repeat as header row", which mammoth
+    writes as <th> cells) each row names its columns, as an HTML table's rows do (`named_cells`)."""
+    rows: list[str] = []
+    headers: list[str] = []
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue  # a nested table's rows are read as the text of their cell
-        cells = [_cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
+        found = row.find_all(["td", "th"], recursive=False)
+        cells = [_cell_text(cell) for cell in found]
+        if not rows and found and all(cell.name == "th" for cell in found):
+            headers = cells
+        elif headers and len(cells) == len(headers):
+            cells = [cell for cell in named_cells(headers, cells) if cell]  # an empty cell has no value to name
         if any(cells):
             rows.append(" | ".join(cells))
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -343,10 +344,17 @@ def _table_lines(table: Tag) -> list[str]:
         if number == 0 and cells and all(cell.name == "th" for cell in cells):
             headers = texts
         elif len(headers) == len(texts):
-            texts = [texts[0]] + [f"{h}: {t}" if h and t else t for h, t in zip(headers[1:], texts[1:], strict=True)]
+            texts = named_cells(headers, texts)
         if line := " | ".join(text for text in texts if text):
             lines.append(line)
     return lines
+
+
+def named_cells(headers: Sequence[str], cells: Sequence[str]) -> list[str]:
+    """A table row's cells with each but the first (the row's label) written after its column's header, as
+    spreadsheet rows are: ["Revenue", "2022: 66,608", "2021: 62,286"]. A row is then found, and read, without its
+    table's first line. `headers` and `cells` are of one length."""
+    return [cells[0], *(f"{h}: {c}" if h and c else c for h, c in zip(headers[1:], cells[1:], strict=True))]
 
 
 def _one_line(text: str) -> str:

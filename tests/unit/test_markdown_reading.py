@@ -7,7 +7,7 @@ import base64
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 
-from app.ingest.chunking import split_into_chunks
+from app.ingest.chunking import BoundedSentenceSplitter, split_into_chunks
 from app.ingest.readers import parse_file
 from app.store.chunk_text import format_location
 
@@ -202,3 +202,25 @@ def test_html_ordered_list_items_keep_their_numbers_nested_ones_under_their_item
             "4. Insert the battery.\nGloves",
         )
     ]
+
+
+def test_a_markdown_table_row_names_its_columns_so_a_chunk_from_its_middle_says_what_its_values_are() -> None:
+    rows = "\n".join(f"| Server {n:02d} | rack-{n % 3} | 10.0.0.{n} |" for n in range(1, 61))
+    servers = f"# Servers\n\n| Host | Rack | IP address |\n|------|:----:|-----------:|\n{rows}\n\nAll run Linux.\n"
+    [document] = parse_file(servers.encode(), "servers.md").documents
+    lines = document.text.splitlines()
+
+    assert lines[:5] == [
+        "# Servers",
+        "",
+        "| Host | Rack | IP address |",
+        "",
+        "Server 01 | Rack: rack-1 | IP address: 10.0.0.1",
+    ]
+    assert lines[-3:] == ["Server 60 | Rack: rack-0 | IP address: 10.0.0.60", "", "All run Linux."]
+    splitter = BoundedSentenceSplitter(chunk_size=40, chunk_overlap=0, tokenizer=str.split)
+    chunks = split_into_chunks([document], file_name="servers.md", doc_sha="0" * 64, splitter=splitter)
+    # Every chunk after the first is whole rows, each naming its columns.
+    assert len(chunks) > 5
+    assert all(line.startswith("Server ") for chunk in chunks[1:-1] for line in chunk.text.splitlines())
+    assert "Server 37 | Rack: rack-1 | IP address: 10.0.0.37" in [line for c in chunks for line in c.text.splitlines()]

@@ -345,3 +345,21 @@ def test_numbered_list_items_keep_their_numbers() -> None:
         "": "Follow these steps in order.\n\n1. Unplug the device.\n\n2. Remove the back cover.\n\n"
         "3. Insert the battery pack.\n\nTools:\n\nScrewdriver"
     }
+
+
+def test_rows_under_a_header_row_name_their_columns() -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def build(document: docx.document.Document) -> None:
+        table = document.add_table(rows=3, cols=3)
+        rows = (("Person", "Room", "Phone"), ("Ann", "R101", "4001"), ("Ben", "R102", ""))
+        for row, values in zip(table.rows, rows, strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+        # Word's "Repeat as header row": the row heads the table on every page.
+        table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
+
+    assert texts(word_file(build)) == {
+        "": "Person | Room | Phone\n\nAnn | Room: R101 | Phone: 4001\n\nBen | Room: R102"
+    }
