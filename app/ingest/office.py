@@ -12,6 +12,7 @@ from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
+from app.ingest.tables import cell_text
 from app.ingest.text import named_cells, number_ordered_lists
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from bs4 import Tag
     from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
+    from pptx.chart.chart import Chart
     from pptx.shapes.base import BaseShape
     from pptx.slide import Slide
     from pptx.text.text import TextFrame
@@ -269,7 +271,8 @@ def read_pptx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
 
 
 def _slide_lines(slide: Slide) -> list[str]:
-    """Title first, then every text frame and table in reading order (inside groups too), then the speaker notes."""
+    """Title first, then every text frame, table and chart in reading order (inside groups too), then the speaker
+    notes."""
     lines: list[str] = []
     title = slide.shapes.title
     if title is not None and title.has_text_frame:
@@ -279,6 +282,8 @@ def _slide_lines(slide: Slide) -> list[str]:
             continue
         if shape.has_text_frame:
             lines.extend(_paragraph_lines(shape.text_frame))  # type: ignore[attr-defined]
+        if getattr(shape, "has_chart", False) and shape.has_chart:
+            lines.extend(_chart_lines(shape.chart))  # type: ignore[attr-defined]
         if getattr(shape, "has_table", False) and shape.has_table:
             for row in shape.table.rows:  # type: ignore[attr-defined]
                 cells = [" ".join(cell.text.replace(_SOFT_BREAK, " ").split()) for cell in row.cells]
@@ -288,6 +293,23 @@ def _slide_lines(slide: Slide) -> list[str]:
         notes = slide.notes_slide.notes_text_frame
         if notes is not None and notes.text.strip():
             lines.append(f"Notes: {notes.text.replace(_SOFT_BREAK, chr(10)).strip()}")
+    return lines
+
+
+def _chart_lines(chart: Chart) -> list[str]:
+    """A chart's title, then one line per series with each value after its category, as a table row names its
+    columns: "Units sold | 2022: 120 | 2023: 150". A chart's figures are often in no other text of the deck."""
+    lines = [title] if chart.has_title and (title := chart.chart_title.text_frame.text.strip()) else []
+    for plot in chart.plots:
+        categories = [str(category) for category in plot.categories]
+        for series in plot.series:
+            values = [cell_text(value) for value in series.values]
+            if len(values) == len(categories):
+                values = [
+                    f"{category}: {value}" if category and value else value
+                    for category, value in zip(categories, values, strict=True)
+                ]
+            lines.append(" | ".join(part for part in (series.name, *values) if part))
     return lines
 
 

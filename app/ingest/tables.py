@@ -32,7 +32,7 @@ _SIGNIFICANT_DIGITS = 15
 Row = tuple[int, Sequence[object]]  # (1-based row number as the file shows it, cell values from column A on)
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as the spreadsheet shows it: 3.0 as 3, 1200.5 as 1200.5, a date without a time as 2024-03-01."""
     if value is None:
         return ""
@@ -63,7 +63,7 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     with a header, `columns` holds the column names as the rows write them, a JSON list in sheet order (a
     cell may itself hold "; " or ": ": the names tell where a cell ends).
     """
-    table = [(number, cells) for number, raw in rows if any(cells := [_cell(value) for value in raw])]
+    table = [(number, cells) for number, raw in rows if any(cells := [cell_text(value) for value in raw])]
     if not table:
         return []
     used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})

@@ -44,3 +44,27 @@ def test_a_line_break_inside_a_paragraph_ends_a_line() -> None:
 
     [document] = parse_file(buffer.getvalue(), "contacts.pptx").documents
     assert document.text == "Contacts\nSales: Ann\nSupport: Bob\nDesk | Room 4 Floor 2\nNotes: Ann leaves\nin May"
+
+
+def test_a_chart_is_read_as_its_title_and_a_row_of_values_per_series() -> None:
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "Sales"
+    data = CategoryChartData()
+    data.categories = ["2022", "2023", "2024"]
+    data.add_series("Units sold", (120, 150, 190.5))
+    data.add_series("Returns", (4, 6, 5))
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(2), Inches(6), Inches(4), data)
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Units sold per year"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+
+    [document] = parse_file(buffer.getvalue(), "sales.pptx").documents
+    assert document.text == (
+        "Sales\nUnits sold per year\n"
+        "Units sold | 2022: 120 | 2023: 150 | 2024: 190.5\nReturns | 2022: 4 | 2023: 6 | 2024: 5"
+    )
