@@ -13,7 +13,7 @@ from llama_index.core import Document
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.tables import cell_text
-from app.ingest.text import named_cells, number_ordered_lists
+from app.ingest.text import named_cells, number_ordered_lists, spanned_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -167,16 +167,14 @@ def _own_text(element: Tag, container: str) -> str:
 
 
 def _table_rows(table: Tag) -> list[str]:
-    """A table's rows, cells joined by " | ". Under a header row (Word's "Repeat as header row", which mammoth
-    writes as <th> cells) each row names its columns, as an HTML table's rows do (`named_cells`)."""
+    """A table's rows, cells joined by " | ", a merged cell in each row and column it covers. Under a header row
+    (Word's "Repeat as header row", which mammoth writes as <th> cells) each row names its columns, as an HTML
+    table's rows do (`named_cells`)."""
+    own_rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]  # not a nested table's
     rows: list[str] = []
     headers: list[str] = []
-    for row in table.find_all("tr"):
-        if row.find_parent("table") is not table:
-            continue  # a nested table's rows are read as the text of their cell
-        found = row.find_all(["td", "th"], recursive=False)
-        cells = [_cell_text(cell) for cell in found]
-        if not rows and found and all(cell.name == "th" for cell in found):
+    for all_headers, cells in spanned_rows(own_rows, _cell_text):
+        if not rows and all_headers:
             headers = cells
         elif headers and len(cells) == len(headers):
             cells = [cell for cell in named_cells(headers, cells) if cell]  # an empty cell has no value to name

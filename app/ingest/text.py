@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -335,19 +335,62 @@ def _table_lines(table: Tag) -> list[str]:
 
     When the first row is all <th> cells, each later cell but the row's first (its label) is
     written after its column's header, as spreadsheet rows are: "Revenue | 2022: 66,608 | 2021: 62,286".
+    A cell spanning rows or columns (rowspan, colspan) is read in each row and column it covers, as it is seen.
     """
     lines = [caption] if table.caption and (caption := _one_line(table.caption.get_text(" "))) else []
     headers: list[str] = []
-    for number, row in enumerate(table("tr")):
-        cells = row(("td", "th"), recursive=False)
-        texts = [_one_line(cell.get_text(" ")) for cell in cells]
-        if number == 0 and cells and all(cell.name == "th" for cell in cells):
+    for number, (all_headers, texts) in enumerate(spanned_rows(table("tr"), _cell_line)):
+        if number == 0 and all_headers:
             headers = texts
         elif len(headers) == len(texts):
             texts = named_cells(headers, texts)
         if line := " | ".join(text for text in texts if text):
             lines.append(line)
     return lines
+
+
+def spanned_rows(rows: Sequence[Tag], text_of: Callable[[Tag], str]) -> list[tuple[bool, list[str]]]:
+    """(whether all of a row's own cells are <th>, the text (`text_of`) of the cell in every column it covers) for
+    each of `rows` (<tr>), a cell that spans rows or columns repeated in each (as pandas.read_html reads them)."""
+    spanning: dict[int, tuple[int, str]] = {}  # column -> (rows it still covers below, its text)
+    grid: list[tuple[bool, list[str]]] = []
+    for row in rows:
+        cells = row(("td", "th"), recursive=False)
+        waiting = list(cells)
+        texts: list[str] = []
+        while waiting or any(column >= len(texts) for column in spanning):
+            column = len(texts)
+            if column in spanning:  # a cell from a row above still covers this column
+                below, text = spanning.pop(column)
+                if below > 1:
+                    spanning[column] = (below - 1, text)
+                texts.append(text)
+            elif waiting:
+                cell = waiting.pop(0)
+                text, rows_down = text_of(cell), _span(cell, "rowspan", len(rows))
+                for _ in range(_span(cell, "colspan", _MAX_COLSPAN)):
+                    if rows_down > 1:
+                        spanning[len(texts)] = (rows_down - 1, text)
+                    texts.append(text)
+            else:
+                texts.append("")  # no cell here, and one from above covers a column further right
+        grid.append((bool(cells) and all(cell.name == "th" for cell in cells), texts))
+    return grid
+
+
+def _cell_line(cell: Tag) -> str:
+    return _one_line(cell.get_text(" "))
+
+
+def _span(cell: Tag, attribute: str, limit: int) -> int:
+    """A cell's rowspan or colspan: 1 when absent or not a number, at most `limit`."""
+    try:
+        return min(max(int(str(cell.get(attribute) or 1).strip()), 1), limit)
+    except ValueError:
+        return 1
+
+
+_MAX_COLSPAN = 1000  # as HTML caps it
 
 
 def named_cells(headers: Sequence[str], cells: Sequence[str]) -> list[str]:

@@ -224,3 +224,21 @@ def test_a_markdown_table_row_names_its_columns_so_a_chunk_from_its_middle_says_
     assert len(chunks) > 5
     assert all(line.startswith("Server ") for chunk in chunks[1:-1] for line in chunk.text.splitlines())
     assert "Server 37 | Rack: rack-1 | IP address: 10.0.0.37" in [line for c in chunks for line in c.text.splitlines()]
+
+
+def test_an_html_cell_spanning_rows_or_columns_is_read_in_each_row_and_column_it_covers() -> None:
+    page = b"""<html><body><h1>Opening hours</h1><table>
+    <tr><th>Day</th><th>Morning</th><th>Afternoon</th></tr>
+    <tr><td rowspan="2">Monday</td><td>8-12</td><td>14-18</td></tr>
+    <tr><td colspan="2">Emergency cover only</td></tr>
+    <tr><td>Tuesday</td><td colspan="2">Closed all day</td></tr>
+    <tr><td>Friday</td><td rowspan="99999">8-12</td><td>14-16</td></tr>
+    </table></body></html>"""
+    assert locations_and_texts(page, "hours.html") == [
+        (
+            'section "Opening hours"',
+            "Opening hours\nDay | Morning | Afternoon\nMonday | Morning: 8-12 | Afternoon: 14-18\n"
+            "Monday | Morning: Emergency cover only | Afternoon: Emergency cover only\n"
+            "Tuesday | Morning: Closed all day | Afternoon: Closed all day\nFriday | Morning: 8-12 | Afternoon: 14-16",
+        )
+    ]

@@ -363,3 +363,14 @@ def test_rows_under_a_header_row_name_their_columns() -> None:
     assert texts(word_file(build)) == {
         "": "Person | Room | Phone\n\nAnn | Room: R101 | Phone: 4001\n\nBen | Room: R102"
     }
+
+
+def test_a_merged_table_cell_is_read_in_each_row_it_covers() -> None:
+    def build(document: docx.document.Document) -> None:
+        table = document.add_table(rows=3, cols=2)
+        for row, values in zip(table.rows, (("Site", "Pump"), ("Plant A", "P-1"), ("", "P-2")), strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+        table.cell(1, 0).merge(table.cell(2, 0))  # "Plant A" down two rows
+
+    assert texts(word_file(build)) == {"": "Site | Pump\n\nPlant A | P-1\n\nPlant A | P-2"}
