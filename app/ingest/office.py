@@ -55,7 +55,7 @@ def read_docx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         document = docx.Document(io.BytesIO(data))
         converted = mammoth.convert_to_html(
             io.BytesIO(_simple_fields_unwrapped(data)),
-            style_map=_HEADING_STYLES,
+            style_map=_heading_style_map(document),
             # A document must not restyle itself into headings or drop its own text.
             include_embedded_style_map=False,
             # Images are not text; without this mammoth inlines each one as base64 into the HTML.
@@ -99,6 +99,22 @@ def _simple_fields_unwrapped(data: bytes) -> bytes:
 
 _BODY_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")  # the parts mammoth reads
 _SIMPLE_FIELD_TAG = re.compile(rb"</?w:fldSimple\b[^>]*>")  # opening, closing and empty tags: the runs stay
+
+
+def _heading_style_map(document: DocxDocument) -> str:
+    """mammoth's style map of the document's headings: Heading 1-9 and Title, and every paragraph style of its own
+    with an outline level (a template's "Chapter title"), which Word's navigation pane lists as a heading too."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
+
+    lines = [_HEADING_STYLES]
+    for style in document.styles:
+        properties = style.element.pPr if style.type == WD_STYLE_TYPE.PARAGRAPH else None
+        level = properties.find(qn("w:outlineLvl")) if properties is not None else None
+        # Level 9 is body text; a name with a quote cannot be written in a style map (and is rare).
+        if level is not None and level.get(qn("w:val")) != "9" and style.name and "'" not in style.name:
+            lines.append(f"p[style-name='{style.name}'] => h1:fresh")
+    return "\n".join(lines)
 
 
 # Prepended to mammoth's defaults (Heading 1-6): every heading level, and Title, as python-docx read them

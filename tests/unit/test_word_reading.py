@@ -374,3 +374,22 @@ def test_a_merged_table_cell_is_read_in_each_row_it_covers() -> None:
         table.cell(1, 0).merge(table.cell(2, 0))  # "Plant A" down two rows
 
     assert texts(word_file(build)) == {"": "Site | Pump\n\nPlant A | P-1\n\nPlant A | P-2"}
+
+
+def test_a_paragraph_style_with_an_outline_level_starts_a_section_like_a_heading() -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def build(document: docx.document.Document) -> None:
+        # A template's own heading style: Word's navigation pane lists it by its outline level.
+        style = document.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)
+        style.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="0"/>'))
+        document.add_paragraph("Preface.")
+        document.add_paragraph("Safety rules", style="Chapter Title")
+        document.add_paragraph("Always wear goggles in the lab.")
+
+    assert texts(word_file(build)) == {
+        "": "Preface.",
+        'section "Safety rules"': "Safety rules\n\nAlways wear goggles in the lab.",
+    }
