@@ -12,7 +12,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,8 @@ Row = tuple[int, Sequence[object]]  # (1-based row number as the file shows it, 
 
 
 def cell_text(value: object) -> str:
-    """A cell as the spreadsheet shows it: 3.0 as 3, 1200.5 as 1200.5, a date without a time as 2024-03-01."""
+    """A cell as the spreadsheet shows it: 3.0 as 3, 1200.5 as 1200.5, a date without a time as 2024-03-01, a
+    duration in hours and minutes (27:15)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -48,6 +49,10 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return format(value, f".{_SIGNIFICANT_DIGITS}g")
+    if isinstance(value, timedelta):  # a duration ([h]:mm): 27:15, not "1 day, 3:15:00"
+        minutes, seconds = divmod(round(value.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
     return str(value).strip()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -224,4 +224,17 @@ def test_a_title_and_subtitle_above_the_header_head_every_passage() -> None:
             "Sales report\nAll figures in EUR thousands\n"
             "Region: North; Q1: 100; Q2: 110\nRegion: South; Q1: 200; Q2: 210",
         )
+    ]
+
+
+def test_a_duration_prints_in_hours_and_minutes_as_the_sheet_shows_it() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Task", "Time spent"])
+        sheet.append(["Audit", timedelta(hours=27, minutes=15)])
+        sheet.append(["Review", timedelta(minutes=45, seconds=30)])
+        for row in (2, 3):
+            sheet.cell(row, 2).number_format = "[h]:mm:ss"
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 2-3', "Task: Audit; Time spent: 27:15\nTask: Review; Time spent: 0:45:30")
     ]
