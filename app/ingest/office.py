@@ -279,6 +279,8 @@ def read_pptx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     documents = []
     for number, slide in enumerate(slides, start=1):
         lines = _slide_lines(slide)
+        if lines and slide.element.get("show") in ("0", "false"):  # hidden from the slide show: said so
+            lines.insert(0, "(hidden slide)")
         if lines:
             documents.append(Document(text="\n".join(lines), metadata={"slide": number}))
     return ParsedFile(documents=documents, pages=len(slides))

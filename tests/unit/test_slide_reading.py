@@ -68,3 +68,16 @@ def test_a_chart_is_read_as_its_title_and_a_row_of_values_per_series() -> None:
         "Sales\nUnits sold per year\n"
         "Units sold | 2022: 120 | 2023: 150 | 2024: 190.5\nReturns | 2022: 4 | 2023: 6 | 2024: 5"
     )
+
+
+def test_a_hidden_slide_is_read_and_says_it_is_hidden() -> None:
+    presentation = Presentation()
+    for title in ("Pricing", "Draft pricing"):
+        slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+        slide.shapes.title.text = title
+    slide.element.set("show", "0")  # PowerPoint's "Hide slide"
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+
+    documents = parse_file(buffer.getvalue(), "deck.pptx").documents
+    assert [document.text for document in documents] == ["Pricing", "(hidden slide)\nDraft pricing"]
