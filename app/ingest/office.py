@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
     from pptx.chart.chart import Chart
+    from pptx.chart.plot import _BasePlot
     from pptx.shapes.base import BaseShape
     from pptx.slide import Slide
     from pptx.text.text import TextFrame
@@ -314,18 +315,27 @@ def _slide_lines(slide: Slide) -> list[str]:
 
 def _chart_lines(chart: Chart) -> list[str]:
     """A chart's title, then one line per series with each value after its category, as a table row names its
-    columns: "Units sold | 2022: 120 | 2023: 150". A chart's figures are often in no other text of the deck."""
+    columns: "Units sold | 2022: 120 | 2023: 150". A chart's figures are often in no other text of the deck.
+    A chart python-pptx cannot read (3-D, stock, surface, bar of pie) gives its title only: its slide is still
+    read."""
     lines = [title] if chart.has_title and (title := chart.chart_title.text_frame.text.strip()) else []
-    for plot in chart.plots:
-        categories = [str(category) for category in plot.categories]
-        for series in plot.series:
-            values = [cell_text(value) for value in series.values]
-            if len(values) == len(categories):
-                values = [
-                    f"{category}: {value}" if category and value else value
-                    for category, value in zip(categories, values, strict=True)
-                ]
-            lines.append(" | ".join(part for part in (series.name, *values) if part))
+    try:
+        return lines + [line for plot in chart.plots for line in _series_lines(plot)]
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):  # "unsupported plot type", a damaged part
+        return lines
+
+
+def _series_lines(plot: _BasePlot) -> list[str]:
+    categories = [str(category) for category in plot.categories]
+    lines = []
+    for series in plot.series:
+        values = [cell_text(value) for value in series.values]
+        if len(values) == len(categories):
+            values = [
+                f"{category}: {value}" if category and value else value
+                for category, value in zip(categories, values, strict=True)
+            ]
+        lines.append(" | ".join(part for part in (series.name, *values) if part))
     return lines
 
 

@@ -81,3 +81,32 @@ def test_a_hidden_slide_is_read_and_says_it_is_hidden() -> None:
 
     documents = parse_file(buffer.getvalue(), "deck.pptx").documents
     assert [document.text for document in documents] == ["Pricing", "(hidden slide)\nDraft pricing"]
+
+
+def test_a_chart_python_pptx_cannot_read_leaves_its_slide_readable() -> None:
+    import zipfile
+
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    slide.shapes.title.text = "Market share"
+    data = CategoryChartData()
+    data.categories = ["North", "South"]
+    data.add_series("Share", (60, 40))
+    slide.shapes.add_chart(XL_CHART_TYPE.PIE, Inches(1), Inches(2), Inches(6), Inches(4), data)
+    slide.shapes.add_textbox(Inches(1), Inches(6.5), Inches(6), Inches(1)).text_frame.text = "North leads."
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    # PowerPoint's 3-D pie (c:pie3DChart): python-pptx lists its plot but raises "unsupported plot type".
+    source, out = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as deck:
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            if entry.filename.startswith("ppt/charts/chart"):
+                part = part.replace(b"c:pieChart>", b"c:pie3DChart>")
+            deck.writestr(entry, part)
+
+    [document] = parse_file(out.getvalue(), "share.pptx").documents
+    assert document.text == "Market share\nNorth leads."
