@@ -76,7 +76,9 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     # The rows of a single value above a header: a title, and maybe subtitles ("All figures in EUR thousands").
     above = next((n for n in range(1, _TITLE_ROWS + 1) if len(set(filter(None, table[n - 1][1]))) != 1), None)
     for count in range(1, (above or _TITLE_ROWS + 1)):
-        if len(table) > count + 1 and _is_header(table[count][1], minimum=2, below=table[count + 1][1]):
+        candidate = table[count][1] if len(table) > count + 1 else []
+        # A header names two columns or more: one value across a merged block is another title line.
+        if len(set(filter(None, candidate))) > 1 and _is_header(candidate, minimum=2, below=table[count + 1][1]):
             titles = [next(filter(None, cells)) for _, cells in table[:count]]
             table = table[count:]
             break

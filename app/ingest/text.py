@@ -354,7 +354,9 @@ def spanned_rows(rows: Sequence[Tag], text_of: Callable[[Tag], str]) -> list[tup
     each of `rows` (<tr>), a cell that spans rows or columns repeated in each (as pandas.read_html reads them)."""
     spanning: dict[int, tuple[int, str]] = {}  # column -> (rows it still covers below, its text)
     grid: list[tuple[bool, list[str]]] = []
-    for row in rows:
+    # A colspan past the widest row (colspan="100" for a section row) adds columns no cell fills: read once each.
+    width = max((len(row(("td", "th"), recursive=False)) for row in rows), default=0)
+    for index, row in enumerate(rows):
         cells = row(("td", "th"), recursive=False)
         waiting = list(cells)
         texts: list[str] = []
@@ -367,13 +369,16 @@ def spanned_rows(rows: Sequence[Tag], text_of: Callable[[Tag], str]) -> list[tup
                 texts.append(text)
             elif waiting:
                 cell = waiting.pop(0)
-                text, rows_down = text_of(cell), _span(cell, "rowspan", len(rows))
-                for _ in range(_span(cell, "colspan", _MAX_COLSPAN)):
+                # rowspan="0": to the end of the table.
+                text, rows_down = text_of(cell), _span(cell, "rowspan", len(rows) - index, zero_means_all=True)
+                for _ in range(min(_span(cell, "colspan", _MAX_COLSPAN), max(width - len(texts), 1))):
                     if rows_down > 1:
                         spanning[len(texts)] = (rows_down - 1, text)
                     texts.append(text)
             else:
                 texts.append("")  # no cell here, and one from above covers a column further right
+        if len(cells) == 1 and len(set(texts)) == 1:
+            texts = texts[:1]  # one cell across the whole row (a section's name): read once
         grid.append((bool(cells) and all(cell.name == "th" for cell in cells), texts))
     return grid
 
@@ -382,12 +387,14 @@ def _cell_line(cell: Tag) -> str:
     return _one_line(cell.get_text(" "))
 
 
-def _span(cell: Tag, attribute: str, limit: int) -> int:
-    """A cell's rowspan or colspan: 1 when absent or not a number, at most `limit`."""
+def _span(cell: Tag, attribute: str, limit: int, *, zero_means_all: bool = False) -> int:
+    """A cell's rowspan or colspan: 1 when absent or not a number, at most `limit`; `limit` for 0 if
+    `zero_means_all`."""
     try:
-        return min(max(int(str(cell.get(attribute) or 1).strip()), 1), limit)
+        span = int(str(cell.get(attribute) or 1).strip())
     except ValueError:
         return 1
+    return limit if span == 0 and zero_means_all else min(max(span, 1), limit)
 
 
 _MAX_COLSPAN = 1000  # as HTML caps it

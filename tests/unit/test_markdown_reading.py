@@ -242,3 +242,18 @@ def test_an_html_cell_spanning_rows_or_columns_is_read_in_each_row_and_column_it
             "Tuesday | Morning: Closed all day | Afternoon: Closed all day\nFriday | Morning: 8-12 | Afternoon: 14-16",
         )
     ]
+
+
+def test_a_cell_spanning_past_the_table_or_to_its_end_is_read_as_far_as_the_table_goes() -> None:
+    page = b"""<html><body><h1>Prices</h1><table><tr><th>Product</th><th>Price</th></tr>
+    <tr><td colspan="100">Power tools</td></tr><tr><td>Drill</td><td>$50</td></tr></table>
+    <h1>Timetable</h1><table><tr><th>Day</th><th>Time</th><th>Class</th></tr>
+    <tr><td rowspan="0">Monday</td><td>9:00</td><td>Yoga</td></tr><tr><td>10:00</td><td>Pilates</td></tr></table>
+    </body></html>"""
+    assert locations_and_texts(page, "prices.html") == [
+        ('section "Prices"', "Prices\nProduct | Price\nPower tools\nDrill | Price: $50"),
+        (
+            'section "Timetable"',
+            "Timetable\nDay | Time | Class\nMonday | Time: 9:00 | Class: Yoga\nMonday | Time: 10:00 | Class: Pilates",
+        ),
+    ]

@@ -238,3 +238,17 @@ def test_a_duration_prints_in_hours_and_minutes_as_the_sheet_shows_it() -> None:
     assert passages(workbook(build)) == [
         ('sheet "Q1", rows 2-3', "Task: Audit; Time spent: 27:15\nTask: Review; Time spent: 0:45:30")
     ]
+
+
+def test_a_subtitle_merged_across_the_table_is_a_title_line_not_the_header() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["ACME Corp"])
+        sheet.append(["Income statement, EUR thousands"])
+        sheet.append(["Line item", 2023, 2024])
+        sheet.append(["Revenue", 500, 620])
+        sheet.merge_cells("A1:C1")
+        sheet.merge_cells("A2:C2")
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 4', "ACME Corp\nIncome statement, EUR thousands\nLine item: Revenue; 2023: 500; 2024: 620")
+    ]
