@@ -50,7 +50,7 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             start, body = token.map
             [parsed] = inline.parseInline(tokens[number + 1].content)
             headings.append((start, body, int(token.tag[1]), _plain_text(parsed)))
-    lines = _with_named_table_rows(_without_comments(text, tokens).split("\n"), tokens)
+    lines = _with_named_table_rows(_without_comments(lines, tokens, inline), tokens, inline)
     if not title and headings and headings[0][2] == 1 and not "".join(lines[: headings[0][0]]).strip():
         title = headings[0][3]
 
@@ -67,7 +67,7 @@ def read_markdown(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     return ParsedFile(documents=section_documents(sections, title), notes=decoded.notes() + found.notes(), title=title)
 
 
-def _with_named_table_rows(lines: list[str], tokens: list[Any]) -> list[str]:
+def _with_named_table_rows(lines: list[str], tokens: list[Any], inline: Any) -> list[str]:
     """`lines` with each pipe table's body rows written as an HTML table's are ("Pro | Seats: 25 | Price: $199",
     `named_cells`): a chunk cut from a long table still says what its values are. The header row stays as written
     and its delimiter row (`|---|---:|`) becomes blank, so every line keeps its number."""
@@ -88,7 +88,7 @@ def _with_named_table_rows(lines: list[str], tokens: list[Any]) -> list[str]:
         elif token.type in ("th_open", "td_open", "th_close", "td_close"):
             in_cell = token.type.endswith("_open")
         elif token.type == "inline" and in_cell:
-            cells.append(" ".join(token.content.split()))
+            cells.append(" ".join(_without_inline_comments(token.content, inline).split()))
         elif token.type == "tr_close":
             if in_head:
                 headers = cells
@@ -97,16 +97,38 @@ def _with_named_table_rows(lines: list[str], tokens: list[Any]) -> list[str]:
     return lines
 
 
-def _without_comments(text: str, tokens: list[Any]) -> str:
-    """`text` without its HTML comments (`<!-- internal note -->`: nothing a reader of the rendered page sees),
-    each replaced by the line ends it spanned, so every line keeps its number; comments in code blocks stay."""
-    code = [range(*token.map) for token in tokens if token.type in ("fence", "code_block") and token.map]
+def _without_comments(lines: list[str], tokens: list[Any], inline: Any) -> list[str]:
+    """`lines` without the HTML comments markdown-it finds (`<!-- internal note -->`: nothing a reader of the
+    rendered page sees), a comment block or one inside a paragraph, each replaced by the line ends it spans so every
+    line keeps its number. `<!--` in code (a code span, a code block) is code, and an unclosed one is text."""
+    lines = list(lines)
+    for token in tokens:
+        if token.map is None or "<!--" not in token.content:
+            continue
+        if token.type == "html_block":
+            comments = _COMMENT.findall(token.content)
+        elif token.type == "inline":
+            comments = _inline_comments(token.content, inline)
+        else:
+            continue
+        start, end = token.map
+        source = "\n".join(lines[start:end])
+        for comment in comments:  # not found as written (a comment across indented lines): left as it is
+            source = source.replace(comment, "\n" * comment.count("\n"), 1)
+        lines[start:end] = source.split("\n")
+    return lines
 
-    def blank(match: re.Match[str]) -> str:
-        line = text.count("\n", 0, match.start())
-        return match.group() if any(line in lines for lines in code) else "\n" * match.group().count("\n")
 
-    return _COMMENT.sub(blank, text)
+def _inline_comments(content: str, inline: Any) -> list[str]:
+    """The HTML comments of a paragraph's or table cell's text, as markdown-it's inline rules find them."""
+    [parsed] = inline.parseInline(content)
+    return [c.content for c in parsed.children or [] if c.type == "html_inline" and c.content.startswith("<!--")]
+
+
+def _without_inline_comments(content: str, inline: Any) -> str:
+    for comment in _inline_comments(content, inline) if "<!--" in content else []:
+        content = content.replace(comment, "", 1)
+    return content
 
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

@@ -257,3 +257,27 @@ def test_a_cell_spanning_past_the_table_or_to_its_end_is_read_as_far_as_the_tabl
             "Timetable\nDay | Time | Class\nMonday | Time: 9:00 | Class: Yoga\nMonday | Time: 10:00 | Class: Pilates",
         ),
     ]
+
+
+def test_comment_syntax_in_code_spans_is_code_and_a_comment_in_a_table_cell_is_not_read() -> None:
+    guide = b"""# Templates
+Start a comment with `<!--` and the page hides what follows.
+## Pricing
+| Plan | Price |
+|------|-------|
+| Pro <!-- was $99, do not quote --> | $199 |
+## Closing
+End it with `-->`.
+```html
+<p>x</p> <!--
+```
+Shipping is free. <!-- raise to $80 next month -->
+"""
+    assert locations_and_texts(guide, "templates.md") == [
+        ('section "Templates"', "# Templates\nStart a comment with `<!--` and the page hides what follows."),
+        ('section "Templates > Pricing"', "## Pricing\n| Plan | Price |\n\nPro | Price: $199"),
+        (
+            'section "Templates > Closing"',
+            "## Closing\nEnd it with `-->`.\n```html\n<p>x</p> <!--\n```\nShipping is free. \n",
+        ),
+    ]
