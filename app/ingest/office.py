@@ -201,9 +201,10 @@ def _table_rows(table: Tag) -> list[str]:
 
 
 def _cell_text(cell: Tag) -> str:
-    """A table cell's paragraphs on one line, runs inside a paragraph joined as written."""
-    paragraphs = cell.find_all("p") or [cell]
-    return " ".join(" ".join(paragraph.get_text().split()) for paragraph in paragraphs).strip()
+    """A table cell's paragraphs and list items on one line, runs inside each joined as written."""
+    blocks = cell.find_all(["p", "li"]) or [cell]
+    texts = (_own_text(block, "li") if block.name == "li" else " ".join(block.get_text().split()) for block in blocks)
+    return " ".join(text for text in texts if text)
 
 
 def _headers_and_footers(document: DocxDocument) -> tuple[list[str], list[str]]:

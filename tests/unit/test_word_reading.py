@@ -393,3 +393,18 @@ def test_a_paragraph_style_with_an_outline_level_starts_a_section_like_a_heading
         "": "Preface.",
         'section "Safety rules"': "Safety rules\n\nAlways wear goggles in the lab.",
     }
+
+
+def test_a_list_inside_a_table_cell_is_read_with_the_cell() -> None:
+    def build(document: docx.document.Document) -> None:
+        table = document.add_table(rows=2, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "Task", "Steps"
+        table.cell(1, 0).text = "Install"
+        steps = table.cell(1, 1)
+        steps.text = "Before you start:"
+        for step in ("Download the installer", "Run setup"):
+            steps.add_paragraph(step, style="List Number")
+
+    assert texts(word_file(build)) == {
+        "": "Task | Steps\n\nInstall | Before you start: 1. Download the installer 2. Run setup"
+    }
