@@ -263,27 +263,66 @@ _INVISIBLE = ("script", "style", "noscript", "template", "svg", "canvas", "ifram
 
 
 def number_ordered_lists(soup: Tag) -> None:
-    """Write each item of an ordered list (<ol>) with its number, as a browser or Word shows it: "3. Insert the
-    battery", and "2.1. " for the first item of a list numbered inside item 2. A step or a clause is then found and
-    quoted by its number; the text alone loses it. A list's `start` is kept; an unordered list is left as it is."""
-    labels: dict[int, str] = {}  # id of a numbered <li> -> its number ("2.")
+    """Write each item of an ordered list (<ol>) with its number, as a browser shows it: "3. Insert the battery",
+    "b." or "iv." for a list of `type` a or i, and "2.1. " for the first item of a list numbered inside item 2 (a
+    browser indents it instead). A step or a clause is then found and quoted by its number; the text alone loses
+    it. `start`, `reversed` and an item's `value` count as in a browser; an unordered list is left as it is."""
+    labels: dict[int, str] = {}  # id of a numbered <li> -> its label ("2.")
     for ordered in soup.find_all("ol"):  # outer lists first: document order
         outer = ordered.find_parent("li")
         prefix = labels.get(id(outer), "") if outer is not None else ""
-        start = str(ordered.get("start") or "1").strip()
-        for number, item in enumerate(ordered.find_all("li", recursive=False), int(start) if start.isdigit() else 1):
-            labels[id(item)] = f"{prefix}{number}."
+        items = ordered.find_all("li", recursive=False)
+        step = -1 if ordered.has_attr("reversed") else 1
+        number = _integer(ordered.get("start"), len(items) if step < 0 else 1)
+        kind = str(ordered.get("type") or "1")
+        for item in items:
+            number = _integer(item.get("value"), number)
+            labels[id(item)] = f"{prefix}{_list_number(number, kind)}."
             item.insert(0, f"{labels[id(item)]} ")
+            number += step
+
+
+def _integer(value: object, default: int) -> int:
+    try:
+        return int(str(value).strip()) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _list_number(number: int, kind: str) -> str:
+    """`number` as an <ol type> writes it: 1, a/A (a..z, aa..), i/I (roman); decimal where those have none (0, -1)."""
+    if number > 0 and kind in ("a", "A"):
+        letters = ""
+        while number:
+            number, digit = divmod(number - 1, 26)
+            letters = chr(ord("a") + digit) + letters
+        return letters if kind == "a" else letters.upper()
+    if 0 < number < 4000 and kind in ("i", "I"):
+        roman = ""
+        for value, numeral in _ROMAN:
+            count, number = divmod(number, value)
+            roman += numeral * count
+        return roman if kind == "i" else roman.upper()
+    return str(number)
+
+
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
+          (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 
 
 def remove_hidden_elements(soup: Tag) -> None:
     """Drop what a page hides from its readers: elements with the `hidden` attribute, or styled `display: none`
-    or `visibility: hidden` inline (a style sheet's rules are not applied)."""
+    or `visibility: hidden` inline (a style sheet's rules are not applied); but not a tab panel, nor an element
+    hidden until found (`_is_hidden`)."""
     for element in soup.find_all(_is_hidden):
         element.decompose()
 
 
 def _is_hidden(element: Tag) -> bool:
+    # A tab panel (ARIA role="tabpanel": a documentation page's "macOS / Windows" tabs) and hidden="until-found"
+    # (found by the browser's search) are content one click away, hidden the same way: they are read.
+    if element.get("role") == "tabpanel" or str(element.get("hidden") or "").lower() == "until-found":
+        return False
     return element.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(element.get("style") or "")))
 
 

@@ -281,3 +281,25 @@ Shipping is free. <!-- raise to $80 next month -->
             "## Closing\nEnd it with `-->`.\n```html\n<p>x</p> <!--\n```\nShipping is free. \n",
         ),
     ]
+
+
+def test_html_list_numbers_follow_type_reversed_and_value_as_a_browser_shows_them() -> None:
+    page = b"""<html><body><h1>Contract</h1><ol type="a"><li>the Buyer</li><li>the Seller</li></ol>
+    <ol type="I"><li>Scope</li><li value="7">Liability</li><li>Termination</li></ol>
+    <ol reversed><li>Supplier delay</li><li>Currency</li><li>Cyber attack</li></ol></body></html>"""
+    assert locations_and_texts(page, "contract.html") == [
+        (
+            'section "Contract"',
+            "Contract\na. the Buyer\nb. the Seller\nI. Scope\nVII. Liability\nVIII. Termination\n"
+            "3. Supplier delay\n2. Currency\n1. Cyber attack",
+        )
+    ]
+
+
+def test_a_hidden_tab_panel_and_text_hidden_until_found_are_read() -> None:
+    page = b"""<html><body><h1>Install</h1>
+    <div role="tabpanel">Run setup.exe.</div><div role="tabpanel" hidden>Open the .dmg file.</div>
+    <p hidden="until-found">Refunds within 30 days.</p><p hidden>Old draft.</p></body></html>"""
+    assert locations_and_texts(page, "install.html") == [
+        ('section "Install"', "Install\nRun setup.exe.\nOpen the .dmg file.\nRefunds within 30 days.")
+    ]
