@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
@@ -321,13 +322,25 @@ def _chart_lines(chart: Chart) -> list[str]:
     read."""
     lines = [title] if chart.has_title and (title := chart.chart_title.text_frame.text.strip()) else []
     try:
-        return lines + [line for plot in chart.plots for line in _series_lines(plot)]
+        dates = _has_date_axis(chart)
+        return lines + [line for plot in chart.plots for line in _series_lines(plot, dates)]
     except (ValueError, KeyError, IndexError, AttributeError, TypeError):  # "unsupported plot type", a damaged part
         return lines
 
 
-def _series_lines(plot: _BasePlot) -> list[str]:
-    categories = [str(category) for category in plot.categories]
+def _has_date_axis(chart: Chart) -> bool:
+    from pptx.chart.axis import DateAxis
+
+    try:
+        return isinstance(chart.category_axis, DateAxis)
+    except ValueError:  # no category axis (a pie)
+        return False
+
+
+def _series_lines(plot: _BasePlot, dates: bool) -> list[str]:
+    """A line per series of `plot`; `dates`: its categories are dates, stored as Excel's day numbers (45322).
+    Categories of two levels or more (East > Q1) are named by all of them, outermost first."""
+    categories = [_category_label(labels, dates) for labels in plot.categories.flattened_labels]
     lines = []
     for series in plot.series:
         values = [cell_text(value) for value in series.values]
@@ -338,6 +351,15 @@ def _series_lines(plot: _BasePlot) -> list[str]:
             ]
         lines.append(" | ".join(part for part in (series.name, *values) if part))
     return lines
+
+
+def _category_label(labels: tuple[str, ...], dates: bool) -> str:
+    from openpyxl.utils.datetime import from_excel
+
+    if dates:
+        with contextlib.suppress(ValueError, OverflowError):
+            labels = (*labels[:-1], cell_text(from_excel(float(labels[-1]))))
+    return " ".join(label for label in labels if label)
 
 
 def _paragraph_lines(frame: TextFrame) -> list[str]:

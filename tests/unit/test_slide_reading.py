@@ -110,3 +110,31 @@ def test_a_chart_python_pptx_cannot_read_leaves_its_slide_readable() -> None:
 
     [document] = parse_file(out.getvalue(), "share.pptx").documents
     assert document.text == "Market share\nNorth leads."
+
+
+def test_chart_categories_of_dates_and_of_two_levels_read_as_the_chart_shows_them() -> None:
+    import datetime
+
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
+    monthly = CategoryChartData()
+    monthly.categories = [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29)]  # stored as day numbers
+    monthly.add_series("Revenue", (1.5, 2.25))
+    slide.shapes.add_chart(XL_CHART_TYPE.LINE, Inches(1), Inches(1), Inches(4), Inches(3), monthly)
+    regional = CategoryChartData()
+    for region in ("East", "West"):
+        category = regional.add_category(region)
+        for quarter in ("Q1", "Q2"):
+            category.add_sub_category(quarter)
+    regional.add_series("Sales", (1, 2, 3, 4))
+    slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(4.5), Inches(4), Inches(3), regional)
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+
+    [document] = parse_file(buffer.getvalue(), "charts.pptx").documents
+    assert document.text == (
+        "Revenue | 2024-01-31: 1.5 | 2024-02-29: 2.25\nSales | East Q1: 1 | East Q2: 2 | West Q1: 3 | West Q2: 4"
+    )
