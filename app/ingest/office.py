@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import zipfile
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.tables import cell_text
 from app.ingest.text import named_cells, number_ordered_lists, spanned_rows
+from app.ingest.word_numbering import with_list_numbers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from pptx.shapes.base import BaseShape
     from pptx.slide import Slide
     from pptx.text.text import TextFrame
+
+log = logging.getLogger(__name__)
 
 # Parsers raise these (and KeyError/ValueError for missing or malformed parts) on damaged packages.
 _DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, AttributeError, TypeError)
@@ -55,8 +59,9 @@ def read_docx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         ) from exc
     try:
         document = docx.Document(io.BytesIO(data))
+        numbered = _numbered(document, name)
         converted = mammoth.convert_to_html(
-            io.BytesIO(_simple_fields_unwrapped(data)),
+            io.BytesIO(_simple_fields_unwrapped(numbered or data)),
             style_map=_heading_style_map(document),
             # A document must not restyle itself into headings or drop its own text.
             include_embedded_style_map=False,
@@ -79,6 +84,16 @@ def read_docx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     if footers:
         documents.append(Document(text="\n".join(footers), metadata={"section": "page footer"}))
     return ParsedFile(documents=documents, title=(document.core_properties.title or "").strip())
+
+
+def _numbered(document: DocxDocument, name: str) -> bytes | None:
+    """`with_list_numbers(document)`; None, and a warning, when a list's definitions cannot be followed: the
+    document is still read, its numbered items counted in each list as mammoth groups them."""
+    try:
+        return with_list_numbers(document)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+        log.warning("List numbers of '%s' not read (%s): items are numbered per list", name, exc)
+        return None
 
 
 def _simple_fields_unwrapped(data: bytes) -> bytes:

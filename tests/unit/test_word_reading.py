@@ -408,3 +408,59 @@ def test_a_list_inside_a_table_cell_is_read_with_the_cell() -> None:
     assert texts(word_file(build)) == {
         "": "Task | Steps\n\nInstall | Before you start: 1. Download the installer 2. Run setup"
     }
+
+
+def numbered_paragraph(text: str, instance: int, level: int = 0) -> str:
+    numbering = f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{instance}"/></w:numPr>'
+    return f"<w:p><w:pPr>{numbering}</w:pPr>{run(text)}</w:p>"
+
+
+def add_list_definition(document: docx.document.Document, instance: int, levels: str, start: int | None = None) -> None:
+    """A list definition (w:abstractNum with `levels`, the w:lvl elements) and its instance `instance`."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    numbering.insert(
+        0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{90 + instance}">{levels}</w:abstractNum>')
+    )
+    override = f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride>' if start else ""
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{instance}"><w:abstractNumId w:val="{90 + instance}"/>{override}</w:num>'
+        )
+    )
+
+
+def level(depth: int, number_format: str, text: str) -> str:
+    return (
+        f'<w:lvl w:ilvl="{depth}"><w:start w:val="1"/><w:numFmt w:val="{number_format}"/>'
+        f'<w:lvlText w:val="{text}"/></w:lvl>'
+    )
+
+
+def test_list_items_carry_the_numbers_word_shows() -> None:
+    def build(document: docx.document.Document) -> None:
+        add_list_definition(
+            document, 51, level(0, "decimal", "%1.") + level(1, "decimal", "%1.%2.") + level(2, "lowerLetter", "(%3)")
+        )
+        add_list_definition(document, 52, level(0, "lowerLetter", "%1)"), start=4)
+        for key in ("a", "b", "note", "c", "c1", "c1a", "d", "x", "y"):
+            document.add_paragraph(f"@{key}")
+
+    items = {
+        "a": numbered_paragraph("Switch off the pump.", 51),
+        "b": numbered_paragraph("Close valve V1.", 51),
+        "note": paragraph(run("Warning: the pipe may be hot.")),  # the list goes on after it: 3., not 1.
+        "c": numbered_paragraph("Remove the filter.", 51),
+        "c1": numbered_paragraph("Unscrew the cap.", 51, level=1),
+        "c1a": numbered_paragraph("by hand only", 51, level=2),
+        "d": numbered_paragraph("Clean the filter.", 51),
+        "x": numbered_paragraph("the Buyer", 52),  # lettered, starting at its 4th letter
+        "y": numbered_paragraph("the Seller", 52),
+    }
+    assert texts(word_file(build, items)) == {
+        "": "1. Switch off the pump.\n\n2. Close valve V1.\n\nWarning: the pipe may be hot.\n\n"
+        "3. Remove the filter.\n\n3.1. Unscrew the cap.\n\n(a) by hand only\n\n4. Clean the filter.\n\n"
+        "d) the Buyer\n\ne) the Seller"
+    }
