@@ -252,3 +252,28 @@ def test_a_subtitle_merged_across_the_table_is_a_title_line_not_the_header() -> 
     assert passages(workbook(build)) == [
         ('sheet "Q1", rows 4', "ACME Corp\nIncome statement, EUR thousands\nLine item: Revenue; 2023: 500; 2024: 620")
     ]
+
+
+def test_a_semicolon_csv_with_decimal_commas_and_a_title_line_is_read_by_its_columns() -> None:
+    balance = "Balance sheet\nAccount;2024-01-31;2024-02-29\nCash;100,5;120,25\nDebt;1.250,75;40\n"
+    for data in (balance, balance.replace("Balance sheet\n", "Balance sheet;;\n")):  # Excel pads the title line
+        [document] = parse_file(data.encode(), "balance.csv").documents
+        assert (format_location(document.metadata), document.text) == (
+            "rows 3-4",
+            "Balance sheet\nAccount: Cash; 2024-01-31: 100,5; 2024-02-29: 120,25\n"
+            "Account: Debt; 2024-01-31: 1.250,75; 2024-02-29: 40",
+        )
+
+
+def test_a_header_of_years_is_found_over_figures_written_with_separators_or_a_first_row_of_year_like_numbers() -> None:
+    [document] = parse_file(b'Item,2023,2024\nRevenue,"1,200","1,350"\nCost,$500,$600\n', "income.csv").documents
+    assert document.text == "Item: Revenue; 2023: 1,200; 2024: 1,350\nItem: Cost; 2023: $500; 2024: $600"
+
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Metric", 2023, 2024])
+        sheet.append(["Employees", 1985, 2040])  # could be years
+        sheet.append(["Revenue", 310.5, 355])
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 2-3', "Metric: Employees; 2023: 1985; 2024: 2040\nMetric: Revenue; 2023: 310.5; 2024: 355")
+    ]
