@@ -298,12 +298,17 @@ def _list_number(number: int, kind: str) -> str:
             letters = chr(ord("a") + digit) + letters
         return letters if kind == "a" else letters.upper()
     if 0 < number < 4000 and kind in ("i", "I"):
-        roman = ""
-        for value, numeral in _ROMAN:
-            count, number = divmod(number, value)
-            roman += numeral * count
-        return roman if kind == "i" else roman.upper()
+        return roman_numeral(number) if kind == "i" else roman_numeral(number).upper()
     return str(number)
+
+
+def roman_numeral(number: int) -> str:
+    """1-3999 in lower-case roman numerals ("xiv")."""
+    roman = ""
+    for value, numeral in _ROMAN:
+        count, number = divmod(number, value)
+        roman += numeral * count
+    return roman
 
 
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),

@@ -16,6 +16,8 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.ingest.text import roman_numeral
+
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.oxml.xmlchemy import BaseOxmlElement
@@ -153,18 +155,10 @@ def _formatted(number: int, number_format: str) -> str:
         letter = chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
         return letter if number_format == "lowerLetter" else letter.upper()
     if 0 < number < 4000 and number_format in ("lowerRoman", "upperRoman"):
-        roman = ""
-        for value, numeral in _ROMAN:
-            count, number = divmod(number, value)
-            roman += numeral * count
-        return roman if number_format == "lowerRoman" else roman.upper()
+        return roman_numeral(number) if number_format == "lowerRoman" else roman_numeral(number).upper()
     if number_format == "decimalZero" and 0 <= number < 10:
         return f"0{number}"
     return str(number)
-
-
-_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"),
-          (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 
 
 def _write_label(paragraph: BaseOxmlElement, label: str) -> None:
