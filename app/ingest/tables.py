@@ -74,11 +74,13 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})
     titles: list[str] = []
     # The rows of a single value above a header: a title, and maybe subtitles ("All figures in EUR thousands").
-    above = next((n for n in range(1, _TITLE_ROWS + 1) if len(set(filter(None, table[n - 1][1]))) != 1), None)
-    for count in range(1, (above or _TITLE_ROWS + 1)):
-        candidate = table[count][1] if len(table) > count + 1 else []
-        # A header names two columns or more: one value across a merged block is another title line.
+    singles = 0
+    while singles < min(_TITLE_ROWS, len(table)) and len(set(filter(None, table[singles][1]))) == 1:
+        singles += 1
+    for count in range(1, min(singles, len(table) - 2) + 1):  # the header needs a row under it
+        candidate = table[count][1]
         below = [cells for _, cells in table[count + 1 : count + 1 + _ROWS_BELOW]]
+        # A header names two columns or more: one value across a merged block is another title line.
         if len(set(filter(None, candidate))) > 1 and _is_header(candidate, minimum=2, below=below):
             titles = [next(filter(None, cells)) for _, cells in table[:count]]
             table = table[count:]

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -277,3 +278,15 @@ def test_a_header_of_years_is_found_over_figures_written_with_separators_or_a_fi
     assert passages(workbook(build)) == [
         ('sheet "Q1", rows 2-3', "Metric: Employees; 2023: 1985; 2024: 2040\nMetric: Revenue; 2023: 310.5; 2024: 355")
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"Hello\n", "Hello"),
+        (b"Title\nSubtitle\n", "Title: Subtitle"),
+        (b"T\nS\nU\nName,City\nAnn,Oslo\n", "T\nS\nU\nName: Ann; City: Oslo"),
+    ],
+)
+def test_a_sheet_of_a_few_single_values_is_read_not_refused(data: bytes, text: str) -> None:
+    assert [document.text for document in parse_file(data, "notes.csv").documents] == [text]
