@@ -386,7 +386,7 @@ def _table_lines(table: Tag) -> list[str]:
     for number, (all_headers, texts) in enumerate(spanned_rows(table("tr"), _cell_line)):
         if number == 0 and all_headers:
             headers = texts
-        elif len(headers) == len(texts):
+        elif headers and len(headers) == len(texts):
             texts = named_cells(headers, texts)
         if line := " | ".join(text for text in texts if text):
             lines.append(line)

@@ -303,3 +303,9 @@ def test_a_hidden_tab_panel_and_text_hidden_until_found_are_read() -> None:
     assert locations_and_texts(page, "install.html") == [
         ('section "Install"', "Install\nRun setup.exe.\nOpen the .dmg file.\nRefunds within 30 days.")
     ]
+
+
+def test_a_table_row_without_cells_does_not_stop_the_page_from_being_read() -> None:
+    # Invalid HTML (a list item straight in a row): a browser moves it out of the table; here it is not read.
+    page = b"<html><body><h1>Menu</h1><table><tr><li>Soup</li></tr><tr><td>Bread</td></tr></table></body></html>"
+    assert locations_and_texts(page, "menu.html") == [('section "Menu"', "Menu\nBread")]
