@@ -91,7 +91,9 @@ def _numbered(document: DocxDocument, name: str) -> bytes | None:
     document is still read, its numbered items counted in each list as mammoth groups them."""
     try:
         return with_list_numbers(document)
-    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+    # Any failure: the numbers are a refinement of a document mammoth reads anyway (a value that is no number, an
+    # id lxml refuses); the file must not be refused, nor blamed, for them.
+    except Exception as exc:  # noqa: BLE001
         log.warning("List numbers of '%s' not read (%s): items are numbered per list", name, exc)
         return None
 

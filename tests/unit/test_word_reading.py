@@ -415,19 +415,23 @@ def numbered_paragraph(text: str, instance: int, level: int = 0) -> str:
     return f"<w:p><w:pPr>{numbering}</w:pPr>{run(text)}</w:p>"
 
 
-def add_list_definition(document: docx.document.Document, instance: int, levels: str, start: int | None = None) -> None:
-    """A list definition (w:abstractNum with `levels`, the w:lvl elements) and its instance `instance`."""
+def add_list_definition(
+    document: docx.document.Document, instance: int, levels: str, start: int | None = None, shares: int | None = None
+) -> None:
+    """A list definition (w:abstractNum with `levels`, the w:lvl elements; or the definition of instance `shares`)
+    and its instance `instance`, whose first level starts at `start` if given (w:startOverride)."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
     numbering = document.part.numbering_part.element
-    numbering.insert(
-        0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{90 + instance}">{levels}</w:abstractNum>')
-    )
+    definition = 90 + (shares or instance)
+    if shares is None:
+        abstract = f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{definition}">{levels}</w:abstractNum>'
+        numbering.insert(0, parse_xml(abstract))
     override = f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start}"/></w:lvlOverride>' if start else ""
     numbering.append(
         parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{instance}"><w:abstractNumId w:val="{90 + instance}"/>{override}</w:num>'
+            f'<w:num {nsdecls("w")} w:numId="{instance}"><w:abstractNumId w:val="{definition}"/>{override}</w:num>'
         )
     )
 
@@ -464,3 +468,67 @@ def test_list_items_carry_the_numbers_word_shows() -> None:
         "3. Remove the filter.\n\n3.1. Unscrew the cap.\n\n(a) by hand only\n\n4. Clean the filter.\n\n"
         "d) the Buyer\n\ne) the Seller"
     }
+
+
+def numbered_with_mark(text: str, instance: int, change: str) -> str:
+    """A numbered paragraph whose paragraph mark a tracked change holds (w:del: merged with the next paragraph;
+    w:moveFrom: moved away, its text too)."""
+    mark = f'<w:rPr><w:{change} w:id="9" {CHANGE}/></w:rPr>'
+    numbering = f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{instance}"/></w:numPr>'
+    body = run(text) if change == "del" else f'<w:moveFrom w:id="7" {CHANGE}>{run(text)}</w:moveFrom>'
+    return f"<w:p><w:pPr>{numbering}{mark}</w:pPr>{body}</w:p>"
+
+
+def test_list_instances_of_one_definition_share_its_count_and_deleted_items_are_not_counted() -> None:
+    def build(document: docx.document.Document) -> None:
+        add_list_definition(document, 61, level(0, "decimal", "%1."))
+        add_list_definition(document, 62, "", shares=61)  # goes on counting
+        add_list_definition(document, 63, "", shares=61, start=1)  # starts again where it first appears
+        for key in ("a", "b", "rest", "moved", "c", "d"):
+            document.add_paragraph(f"@{key}")
+
+    items = {
+        "a": numbered_paragraph("One", 61),
+        "b": numbered_with_mark("Tw", 61, "del"),  # its mark deleted: one paragraph with the next
+        "rest": paragraph(run("o and more")),
+        "moved": numbered_with_mark("Moved away", 61, "moveFrom"),
+        "c": numbered_paragraph("Three", 62),
+        "d": numbered_paragraph("Again", 63),
+    }
+    assert texts(word_file(build, items)) == {"": "1. One\n\n2. Two and more\n\n3. Three\n\n1. Again"}
+
+
+def test_list_numbers_come_through_list_styles_and_styles_based_on_numbered_ones() -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def build(document: docx.document.Document) -> None:
+        add_list_definition(document, 71, level(0, "lowerLetter", "(%1)"))
+        numbering = document.part.numbering_part.element
+        # Definition 161 is the list style "Legal list"; 82 takes its levels (and its count) from it.
+        numbering[0].append(parse_xml(f'<w:styleLink {nsdecls("w")} w:val="Legal list"/>'))
+        link = (
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="82"><w:numStyleLink w:val="Legal list"/></w:abstractNum>'
+        )
+        numbering.insert(0, parse_xml(link))
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="72"><w:abstractNumId w:val="82"/></w:num>'))
+        base = document.styles.add_style("Step", WD_STYLE_TYPE.PARAGRAPH)
+        base.element.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:numId w:val="71"/></w:numPr>'))
+        document.styles.add_style("Step child", WD_STYLE_TYPE.PARAGRAPH).base_style = base
+        document.add_paragraph("Mix", style="Step")
+        document.add_paragraph("Bake", style="Step child")
+        document.add_paragraph("@linked")
+
+    linked = {"linked": numbered_paragraph("Serve", 72)}
+    assert texts(word_file(build, linked)) == {"": "(a) Mix\n\n(b) Bake\n\n(c) Serve"}
+
+
+def test_a_start_past_what_word_allows_is_capped_not_written_out() -> None:
+    def build(document: docx.document.Document) -> None:
+        letters = level(0, "upperLetter", "%1.").replace('<w:start w:val="1"/>', '<w:start w:val="250000000"/>')
+        add_list_definition(document, 91, letters)
+        document.add_paragraph("@a")
+
+    # 32,767 (Word's largest start) is past the ten-letter "ZZZZZZZZZZ": in digits.
+    assert texts(word_file(build, {"a": numbered_paragraph("One", 91)})) == {"": "32767. One"}
