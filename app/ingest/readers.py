@@ -7,6 +7,7 @@ renamed `.txt`, is refused with a message naming what the file really is.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -90,14 +91,40 @@ def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> Pa
         # from an Office file with broken XML, found by tests/reliability/test_reader_fuzz.py); one bad
         # file must fail alone, with a reason, never abort the batch it came in.
         log.warning("reading '%s' failed", name, exc_info=True)
+        kind = suffix.lstrip(".").upper()
+        if (place := _own_code_at_fault(exc)) is not None:
+            raise UnreadableFileError(
+                f"'{name}' could not be read: the app's {kind} reader failed on it ({type(exc).__name__} at {place}). "
+                "That is the app's fault, not necessarily the file's.",
+                "Please report it with this message; until it is fixed, re-saving the file (or another format of "
+                "it) may get it in.",
+            ) from exc
         raise UnreadableFileError(
-            f"'{name}' is damaged and cannot be read as a {suffix.lstrip('.').upper()} file ({type(exc).__name__}).",
+            f"'{name}' is damaged and cannot be read as a {kind} file ({type(exc).__name__}).",
             "Re-save or re-export the file and upload it again.",
         ) from exc
     parsed.documents = [document for document in parsed.documents if document.text.strip()]
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(f"'{name}' contains no text we can index.")
     return parsed
+
+
+def _own_code_at_fault(exc: BaseException) -> str | None:
+    """Where in the app's own code (`app/ingest/tables.py:81`) an exception was raised, when it was raised there
+    and not inside a library or Python's own modules; None otherwise.
+
+    A library raising on a file it cannot parse says the file is damaged; the app's own reader raising (an
+    IndexError on a sheet of one value, found twice in a session) is a bug, and blaming the file for it sends
+    the user to re-save a file that is fine.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    innermost = Path(frames[-1].filename).resolve() if frames else None
+    if innermost is None or _APP not in innermost.parents:
+        return None
+    return f"{innermost.relative_to(_APP.parent).as_posix()}:{frames[-1].lineno}"
+
+
+_APP = Path(__file__).resolve().parents[1]  # the app package, wherever it is installed
 
 
 def read_document(data: bytes, name: str, options: ReadOptions | None = None) -> list[Document]:

@@ -167,3 +167,27 @@ def test_supported_formats_are_listed_in_the_unsupported_message() -> None:
         parse_file(b"GIF89a....", "anim.gif")
     for suffix in (".pptx", ".xlsx", ".csv", ".html", ".png", ".jpg"):
         assert suffix in caught.value.hint
+
+
+def test_a_fault_in_the_apps_own_reader_is_blamed_on_the_app_not_on_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.ingest.tables
+
+    monkeypatch.setattr(app.ingest.tables, "_TITLE_ROWS", None)  # stands in for a bug in the app's sheet reader
+    with pytest.raises(UnreadableFileError) as caught:
+        parse_file(b"Name,City\nAnn,Oslo\n", "staff.csv")
+
+    message = str(caught.value)
+    assert "the app's CSV reader failed on it (TypeError at app/ingest/tables.py:" in message
+    assert "the app's fault, not necessarily the file's" in message and "damaged" not in message
+
+
+def test_a_file_a_library_cannot_parse_is_still_called_damaged() -> None:
+    import zipfile
+
+    source, broken = zipfile.ZipFile(io.BytesIO(make_pptx([("Hello", "World")]))), io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as package:
+        for entry in source.infolist():
+            part = source.read(entry.filename)
+            package.writestr(entry, b"<p:sld" if entry.filename == "ppt/slides/slide1.xml" else part)
+    with pytest.raises(UnreadableFileError, match=r"'deck\.pptx' is damaged and cannot be read as a PPTX file"):
+        parse_file(broken.getvalue(), "deck.pptx")
