@@ -15,7 +15,7 @@ from llama_index.core import Document
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.tables import cell_text
-from app.ingest.text import named_cells, number_ordered_lists, spanned_rows
+from app.ingest.text import named_cells, number_ordered_lists, spanned_rows, table_header
 from app.ingest.word_numbering import with_list_numbers
 
 if TYPE_CHECKING:
@@ -202,16 +202,15 @@ def _own_text(element: Tag, container: str) -> str:
 
 
 def _table_rows(table: Tag) -> list[str]:
-    """A table's rows, cells joined by " | ", a merged cell in each row and column it covers. Under a header row
+    """A table's rows, cells joined by " | ", a merged cell in each row and column it covers. Under header rows
     (Word's "Repeat as header row", which mammoth writes as <th> cells) each row names its columns, as an HTML
-    table's rows do (`named_cells`)."""
+    table's rows do (`table_header`, `named_cells`)."""
     own_rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]  # not a nested table's
-    rows: list[str] = []
-    headers: list[str] = []
-    for all_headers, cells in spanned_rows(own_rows, _cell_text):
-        if not rows and all_headers:
-            headers = cells
-        elif headers and len(cells) == len(headers):
+    grid = spanned_rows(own_rows, _cell_text)
+    titles, headers, taken = table_header(grid)
+    rows = titles + ([" | ".join(name for name in headers if name)] if any(headers) else [])
+    for _, cells in grid[taken:]:
+        if headers and len(cells) == len(headers):
             cells = [cell for cell in named_cells(headers, cells) if cell]  # an empty cell has no value to name
         if any(cells):
             rows.append(" | ".join(cells))

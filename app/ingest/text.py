@@ -377,20 +377,44 @@ def read_html(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
 def _table_lines(table: Tag) -> list[str]:
     """A table as lines: its caption, then one line per row with its cells joined by " | ".
 
-    When the first row is all <th> cells, each later cell but the row's first (its label) is
-    written after its column's header, as spreadsheet rows are: "Revenue | 2022: 66,608 | 2021: 62,286".
+    Under header rows (leading rows of <th> cells) each later cell but the row's first (its label) is written
+    after its column's name, as spreadsheet rows are: "Revenue | 2022: 66,608 | 2021: 62,286" (`table_header`).
     A cell spanning rows or columns (rowspan, colspan) is read in each row and column it covers, as it is seen.
     """
     lines = [caption] if table.caption and (caption := _one_line(table.caption.get_text(" "))) else []
-    headers: list[str] = []
-    for number, (all_headers, texts) in enumerate(spanned_rows(table("tr"), _cell_line)):
-        if number == 0 and all_headers:
-            headers = texts
-        elif headers and len(headers) == len(texts):
+    grid = spanned_rows(table("tr"), _cell_line)
+    titles, headers, taken = table_header(grid)
+    lines += titles
+    if header_line := " | ".join(name for name in headers if name):
+        lines.append(header_line)
+    for _, texts in grid[taken:]:
+        if headers and len(headers) == len(texts):
             texts = named_cells(headers, texts)
         if line := " | ".join(text for text in texts if text):
             lines.append(line)
     return lines
+
+
+def table_header(grid: Sequence[tuple[bool, list[str]]]) -> tuple[list[str], list[str], int]:
+    """(title lines, column names, rows taken) of a table's header: its leading rows of header cells (up to three,
+    and never every row; `grid` as `spanned_rows` gives it). A row of one cell across the table is a title line; the
+    other rows name each column together, top to bottom: "Sales 2023" under a "Sales" spanning two years."""
+    taken = 0
+    while taken < min(_HEADER_ROWS, len(grid) - 1) and grid[taken][0]:
+        taken += 1
+    titles = [texts[0] for _, texts in grid[:taken] if len(texts) == 1 and texts[0]]
+    rows = [texts for _, texts in grid[:taken] if len(texts) > 1]
+    names = []
+    for column in range(max(map(len, rows), default=0)):
+        parts: list[str] = []
+        for texts in rows:  # a name spanning two header rows is said once
+            if column < len(texts) and texts[column] and (not parts or parts[-1] != texts[column]):
+                parts.append(texts[column])
+        names.append(" ".join(parts))
+    return titles, names, taken
+
+
+_HEADER_ROWS = 3
 
 
 def spanned_rows(rows: Sequence[Tag], text_of: Callable[[Tag], str]) -> list[tuple[bool, list[str]]]:

@@ -309,3 +309,20 @@ def test_a_table_row_without_cells_does_not_stop_the_page_from_being_read() -> N
     # Invalid HTML (a list item straight in a row): a browser moves it out of the table; here it is not read.
     page = b"<html><body><h1>Menu</h1><table><tr><li>Soup</li></tr><tr><td>Bread</td></tr></table></body></html>"
     assert locations_and_texts(page, "menu.html") == [('section "Menu"', "Menu\nBread")]
+
+
+def test_two_header_rows_name_each_column_together_and_a_title_row_stays_a_title() -> None:
+    page = b"""<html><body><h1>Results</h1>
+    <table><tr><th rowspan="2">Region</th><th colspan="2">Sales</th><th colspan="2">Profit</th></tr>
+    <tr><th>2023</th><th>2022</th><th>2023</th><th>2022</th></tr>
+    <tr><td>North</td><td>10</td><td>9</td><td>3</td><td>2</td></tr></table>
+    <table><tr><th colspan="3">Quarterly results (EUR m)</th></tr><tr><th>Item</th><th>Q1</th><th>Q2</th></tr>
+    <tr><td>Sales</td><td>10</td><td>20</td></tr></table></body></html>"""
+    assert locations_and_texts(page, "results.html") == [
+        (
+            'section "Results"',
+            "Results\nRegion | Sales 2023 | Sales 2022 | Profit 2023 | Profit 2022\n"
+            "North | Sales 2023: 10 | Sales 2022: 9 | Profit 2023: 3 | Profit 2022: 2\n"
+            "Quarterly results (EUR m)\nItem | Q1 | Q2\nSales | Q1: 10 | Q2: 20",
+        )
+    ]
