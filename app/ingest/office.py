@@ -152,7 +152,7 @@ def _html_sections(html: str) -> list[tuple[str, list[str]]]:
     for item in soup.find_all("li", id=_NOTE_ID):
         for backlink in item.find_all("a", href=_NOTE_BACKLINK):
             backlink.decompose()
-        notes[f"#{item['id']}"] = _inline_text(item)
+        notes[f"#{item['id']}"] = _cell_text(item)  # a note of several paragraphs on one line, not run together
         item.decompose()
     for line_break in soup.find_all("br"):
         line_break.replace_with("\n")

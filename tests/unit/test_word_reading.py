@@ -55,9 +55,11 @@ def notes_part(kind: str, notes: dict[int, str]) -> str:
         f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
         f"</w:{kind}>"
     )
-    bodies = "".join(
-        f'<w:{kind} w:id="{number}"><w:p><w:r><w:{kind}Ref/></w:r>{run(" " + text)}</w:p></w:{kind}>'
-        for number, text in notes.items()
+    bodies = "".join(  # a line of the text is a paragraph of the note
+        f'<w:{kind} w:id="{number}"><w:p><w:r><w:{kind}Ref/></w:r>{run(" " + first)}</w:p>'
+        + "".join(paragraph(run(line)) for line in more)
+        + f"</w:{kind}>"
+        for number, (first, *more) in ((number, text.split("\n")) for number, text in notes.items())
     )
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s xmlns:w="{W}" '
@@ -174,11 +176,14 @@ def test_footnotes_and_endnotes_follow_the_paragraph_that_cites_them() -> None:
         run(" Pumps were replaced."), '<w:r><w:endnoteReference w:id="1"/></w:r>',
     )  # fmt: skip
     data = word_file(
-        build, {"cited": cited}, footnotes={1: "Sodium melts at 98 C."}, endnotes={1: "See the 2021 report."}
+        build,
+        {"cited": cited},
+        footnotes={1: "Sodium melts at 98 C.\nIt boils at 883 C."},  # two paragraphs
+        endnotes={1: "See the 2021 report."},
     )
     assert texts(data) == {
-        'section "Coolant"': "Coolant\n\nSodium is used.[1] Pumps were replaced.[2]\n\n[1] Sodium melts at 98 C."
-        "\n\n[2] See the 2021 report.\n\nUnrelated paragraph."
+        'section "Coolant"': "Coolant\n\nSodium is used.[1] Pumps were replaced.[2]\n\n[1] Sodium melts at 98 C. "
+        "It boils at 883 C.\n\n[2] See the 2021 report.\n\nUnrelated paragraph."
     }
 
 
