@@ -359,13 +359,10 @@ def _series_lines(plot: _BasePlot, dates: bool) -> list[str]:
     categories = [_category_label(labels, dates) for labels in plot.categories.flattened_labels]
     lines = []
     for series in plot.series:
-        values = [cell_text(value) for value in series.values]
-        if len(values) == len(categories):
-            values = [
-                f"{category}: {value}" if category and value else value
-                for category, value in zip(categories, values, strict=True)
-            ]
-        lines.append(" | ".join(part for part in (series.name, *values) if part))
+        row = [series.name, *(cell_text(value) for value in series.values)]
+        if len(row) == len(categories) + 1:  # each value after its category, as a table row under its header
+            row = named_cells(["", *categories], row)
+        lines.append(" | ".join(part for part in row if part))
     return lines
 
 

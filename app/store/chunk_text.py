@@ -16,13 +16,16 @@ _CONTEXT_LIMIT = 300  # characters: a heading path can be long, and the chunk's 
 
 def chunk_context(metadata: Mapping[str, object]) -> str:
     """Which document and section a chunk belongs to, as one line ("MICROSOFT 2022 10K > Item 7"); "" if unknown."""
-    context = " > ".join(str(metadata[key]) for key in _CONTEXT_KEYS if metadata.get(key))
-    return context[:_CONTEXT_LIMIT]
+    return _joined(metadata, _CONTEXT_KEYS)
 
 
 def section_context(metadata: Mapping[str, object]) -> str:
     """Where in its document a chunk sits, by the document's own headings ("Q1 > Totals", "Item 7"); "" if none."""
-    return " > ".join(str(metadata[key]) for key in _PLACE_KEYS if metadata.get(key))[:_CONTEXT_LIMIT]
+    return _joined(metadata, _PLACE_KEYS)
+
+
+def _joined(metadata: Mapping[str, object], keys: tuple[str, ...]) -> str:
+    return " > ".join(str(metadata[key]) for key in keys if metadata.get(key))[:_CONTEXT_LIMIT]
 
 
 def searchable_text(text: str, metadata: Mapping[str, object]) -> str:

@@ -116,6 +116,15 @@ def word_file(
     return out.getvalue()
 
 
+def fill_table(document: docx.document.Document, rows: tuple[tuple[str, ...], ...]) -> docx.table.Table:
+    """A table of `rows` (each a tuple of cell texts) added to `document`."""
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    return table
+
+
 def texts(data: bytes) -> dict[str, str]:
     """Each passage's citation mapped to its text."""
     return {format_location(d.metadata): d.text for d in parse_file(data, "report.docx").documents}
@@ -206,10 +215,7 @@ def test_tables_stay_in_body_order_within_their_section() -> None:
     def build(document: docx.document.Document) -> None:
         document.add_heading("Results", 1)
         document.add_paragraph("Measured flows:")
-        table = document.add_table(rows=2, cols=2)
-        for row, cells in zip(table.rows, (("Pump", "Flow"), ("P-1", "40 l/s")), strict=True):
-            for cell, value in zip(row.cells, cells, strict=True):
-                cell.text = value
+        fill_table(document, (("Pump", "Flow"), ("P-1", "40 l/s")))
         document.add_paragraph("All within limits.")
         document.add_heading("Methods", 2)
         document.add_paragraph("Ultrasonic meters.")
@@ -357,11 +363,7 @@ def test_rows_under_a_header_row_name_their_columns() -> None:
     from docx.oxml.ns import nsdecls
 
     def build(document: docx.document.Document) -> None:
-        table = document.add_table(rows=3, cols=3)
-        rows = (("Person", "Room", "Phone"), ("Ann", "R101", "4001"), ("Ben", "R102", ""))
-        for row, values in zip(table.rows, rows, strict=True):
-            for cell, value in zip(row.cells, values, strict=True):
-                cell.text = value
+        table = fill_table(document, (("Person", "Room", "Phone"), ("Ann", "R101", "4001"), ("Ben", "R102", "")))
         # Word's "Repeat as header row": the row heads the table on every page.
         table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
 
@@ -372,10 +374,7 @@ def test_rows_under_a_header_row_name_their_columns() -> None:
 
 def test_a_merged_table_cell_is_read_in_each_row_it_covers() -> None:
     def build(document: docx.document.Document) -> None:
-        table = document.add_table(rows=3, cols=2)
-        for row, values in zip(table.rows, (("Site", "Pump"), ("Plant A", "P-1"), ("", "P-2")), strict=True):
-            for cell, value in zip(row.cells, values, strict=True):
-                cell.text = value
+        table = fill_table(document, (("Site", "Pump"), ("Plant A", "P-1"), ("", "P-2")))
         table.cell(1, 0).merge(table.cell(2, 0))  # "Plant A" down two rows
 
     assert texts(word_file(build)) == {"": "Site | Pump\n\nPlant A | P-1\n\nPlant A | P-2"}
@@ -402,11 +401,8 @@ def test_a_paragraph_style_with_an_outline_level_starts_a_section_like_a_heading
 
 def test_a_list_inside_a_table_cell_is_read_with_the_cell() -> None:
     def build(document: docx.document.Document) -> None:
-        table = document.add_table(rows=2, cols=2)
-        table.cell(0, 0).text, table.cell(0, 1).text = "Task", "Steps"
-        table.cell(1, 0).text = "Install"
+        table = fill_table(document, (("Task", "Steps"), ("Install", "Before you start:")))
         steps = table.cell(1, 1)
-        steps.text = "Before you start:"
         for step in ("Download the installer", "Run setup"):
             steps.add_paragraph(step, style="List Number")
 
