@@ -229,9 +229,14 @@ def _sheet_rows(sheet: ReadOnlyWorksheet) -> tuple[list[Row], list[str]]:
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
+        percent_decimals = _percent_styles(workbook)
         rows: dict[int, dict[int, object]] = {}
         for number, cells in parser.parse():
-            values = {cell["column"]: cell["value"] for cell in cells if cell["value"] is not None}
+            values = {
+                cell["column"]: _as_percent(cell["value"], percent_decimals.get(cell["style_id"]))
+                for cell in cells
+                if cell["value"] is not None
+            }
             if values:
                 rows[number] = values
     merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
@@ -253,6 +258,37 @@ def _sheet_rows(sheet: ReadOnlyWorksheet) -> tuple[list[Row], list[str]]:
         width = max(values)
         table.append((number, [values.get(column) for column in range(1, width + 1)]))
     return table, parser.uncached
+
+
+def _percent_styles(workbook: Any) -> dict[int, int]:
+    """{cell style index: decimals shown} for the workbook's styles whose number format is a percentage
+    ("0.0%": 0.125 shows as 12.5%). A "%" in quotes or after a backslash is a literal sign, not a scale."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    custom = getattr(workbook, "_number_formats", [])
+    styles: dict[int, int] = {}
+    for index, style in enumerate(getattr(workbook, "_cell_styles", [])):
+        number_format_id = style.numFmtId
+        if number_format_id >= BUILTIN_FORMATS_MAX_SIZE:
+            position = number_format_id - BUILTIN_FORMATS_MAX_SIZE
+            code = custom[position] if position < len(custom) else ""
+        else:
+            code = BUILTIN_FORMATS.get(number_format_id, "")
+        positive = _QUOTED_OR_ESCAPED.sub("", code.split(";")[0])
+        if "%" in positive:
+            fraction = positive.split(".", 1)[1] if "." in positive else ""
+            styles[index] = len(fraction) - len(fraction.lstrip("0#?"))
+    return styles
+
+
+_QUOTED_OR_ESCAPED = re.compile(r'"[^"]*"|\\.')
+
+
+def _as_percent(value: object, decimals: int | None) -> object:
+    """A number in a percentage format as the sheet shows it ("12.5%"); any other value as it is."""
+    if decimals is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return f"{value * 100:.{decimals}f}%"
 
 
 @cache

@@ -104,6 +104,19 @@ def test_dates_times_and_numbers_print_as_the_sheet_shows_them() -> None:
     ]
 
 
+def test_a_percentage_prints_as_the_sheet_shows_it_not_as_its_stored_fraction() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Region", "Growth", "Margin", "Change", "Share"])
+        sheet.append(["North", 0.125, 0.3, -0.0425, 0.5])
+        for cell, number_format in (("B2", "0.0%"), ("C2", "0%"), ("D2", "0.00%;[Red]-0.00%"), ("E2", '0.0"%"')):
+            sheet[cell].number_format = number_format
+
+    # A quoted "%" is a literal sign, not a scale: the stored 0.5 is not multiplied by 100.
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 2', "Region: North; Growth: 12.5%; Margin: 30%; Change: -4.25%; Share: 0.5")
+    ]
+
+
 def test_empty_rows_and_columns_are_left_out_and_a_lower_header_row_keeps_excel_row_numbers() -> None:
     def build(sheet: Worksheet) -> None:
         sheet["A3"], sheet["C3"], sheet["D3"] = "Pump", "Flow", "Note"  # the table starts at row 3, column B empty
