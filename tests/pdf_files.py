@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def unicode_font() -> Path:
@@ -207,7 +208,7 @@ def make_form_pdf(pages: list[str], fields: dict[int, list[dict[str, object]]]) 
 
 
 def make_statement_pdf(
-    title: str, headers: list[list[str]], rows: list[list[str]], note: str, ruled: bool = False
+    title: str, headers: list[list[str]], rows: list[list[str]], note: str, ruled: bool = False, tilt: float = 0.0
 ) -> bytes:
     """A financial statement laid out as 10-K filings converted from HTML lay it out.
 
@@ -215,12 +216,21 @@ def make_statement_pdf(
     each box for a one-row table); a "$" stands in a column of its own left of a figure; figures are
     right-aligned. `headers` are the lines above the columns ([left text, column 1, column 2], or
     [left text, one header centred over both columns]); `rows` are [label, "$" or "", figure, "$" or "",
-    figure]. `ruled`: the rows are drawn in a grid of rules, the headers above it (MGM's releases).
+    figure]. `ruled`: the rows are drawn in a grid of rules, the headers above it (MGM's releases). `tilt`: the
+    page's content turned by that many degrees, counter-clockwise, as the text layer of a slightly skewed scan is.
     """
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_page()
+    with pdf.rotation(tilt, x=10, y=15):
+        _draw_statement(pdf, title, headers, rows, note, ruled)
+    return bytes(pdf.output())
+
+
+def _draw_statement(
+    pdf: Any, title: str, headers: list[list[str]], rows: list[list[str]], note: str, ruled: bool
+) -> None:
     pdf.set_font("Helvetica", size=9)
     pdf.set_xy(10, 15)
     pdf.cell(0, 5, title)
@@ -247,4 +257,3 @@ def make_statement_pdf(
         y += 5
     pdf.set_xy(10, y + 5)
     pdf.cell(0, 5, note)
-    return bytes(pdf.output())

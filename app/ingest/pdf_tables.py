@@ -14,7 +14,9 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import math
 import re
+import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -130,38 +132,75 @@ def page_words(page: PdfPage) -> tuple[list[Word], int]:
 
     PDFium reads a page's characters in C (see the module's docstring for the cost).
     A word ends at a space (PDFium adds those it infers from gaps) or at a gap over WORD_GAP points.
+    A page whose text is tilted a little (the text layer of a skewed scan) is read in its text's own
+    frame: turned back by the median angle of its upright characters, its rows are level again.
     """
     import pypdfium2.raw as raw
 
     textpage = page.get_textpage()
     try:
         height = page.get_height()
-        words: list[Word] = []
-        sideways = 0
-        chars: list[Word] = []  # the word being read, a character each, top-down coordinates
+        characters: list[tuple[str, tuple[float, float, float, float] | None, float]] = []
         for index in range(textpage.count_chars()):
             char = chr(raw.FPDFText_GetUnicode(textpage, index))
-            left, bottom, right, top = textpage.get_charbox(index, loose=True)
-            box = (left, right, height - top, height - bottom, char)
-            # Glyphs of one word may overlap a little (kerning): -1 point.
-            if chars and (
-                char.isspace()
-                or not char.isprintable()
-                or abs(box[2] - chars[-1][2]) > LINE_TOLERANCE
-                or not -1.0 <= left - chars[-1][1] <= WORD_GAP
-            ):
-                words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
-                chars = []
             if char.isspace() or not char.isprintable():
+                characters.append((char, None, 0.0))
                 continue
-            if not chars:
-                sideways += abs(raw.FPDFText_GetCharAngle(textpage, index)) > SIDEWAYS
-            chars.append(box)
-        if chars:
-            words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
-        return words, sideways
+            characters.append(
+                (char, textpage.get_charbox(index, loose=True), raw.FPDFText_GetCharAngle(textpage, index))
+            )
     finally:
         textpage.close()
+    tilts = [_signed(angle) for _, box, angle in characters if box is not None and _turn(angle) <= SIDEWAYS]
+    tilt = statistics.median(tilts) if tilts else 0.0
+    words: list[Word] = []
+    sideways = 0
+    chars: list[Word] = []  # the word being read, a character each, top-down coordinates
+    for char, charbox, angle in characters:
+        box = None if charbox is None else _level(charbox, tilt, height, char)
+        # Glyphs of one word may overlap a little (kerning): -1 point.
+        if chars and (
+            box is None or abs(box[2] - chars[-1][2]) > LINE_TOLERANCE or not -1.0 <= box[0] - chars[-1][1] <= WORD_GAP
+        ):
+            words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+            chars = []
+        if box is None:
+            continue
+        if not chars:
+            sideways += _turn(angle) > SIDEWAYS
+        chars.append(box)
+    if chars:
+        words.append((chars[0][0], chars[-1][1], chars[0][2], chars[0][3], "".join(c[4] for c in chars)))
+    return words, sideways
+
+
+def _level(box: tuple[float, float, float, float], tilt: float, height: float, char: str) -> Word:
+    """A character's box (left, bottom, right, top; PDF points, y up) turned back by `tilt` radians about the
+    page's origin, in top-down coordinates (x0, x1, top, bottom) with the character. PDFium measures a glyph's
+    angle clockwise: a line rising to the right has a small negative tilt, and turning it by that levels it."""
+    left, bottom, right, top = box
+    if abs(tilt) > _LEVEL:
+        cos, sin = math.cos(tilt), math.sin(tilt)
+        x, y = (left + right) / 2, (bottom + top) / 2
+        half_width, half_height = (right - left) / 2, (top - bottom) / 2
+        x, y = x * cos - y * sin, y * cos + x * sin
+        left, right, bottom, top = x - half_width, x + half_width, y - half_height, y + half_height
+    return (left, right, height - top, height - bottom, char)
+
+
+_LEVEL = 0.0005  # radians of tilt below which a page is taken as level (0.15 points over a 300-point line)
+
+
+def _turn(angle: float) -> float:
+    """How far, in radians either way, a glyph is turned from upright, given PDFium's angle (0 to 2 pi: a glyph
+    tilted a hair the other way reads 6.28)."""
+    return abs(_signed(angle))
+
+
+def _signed(angle: float) -> float:
+    """PDFium's angle (0 to 2 pi) as -pi to pi: 6.28 is a hair below 0."""
+    angle %= math.tau
+    return angle - math.tau if angle > math.pi else angle
 
 
 def table_page_text(words: Sequence[Word]) -> str | None:

@@ -223,9 +223,11 @@ def test_a_table_in_a_pdf_keeps_its_rows_under_their_column_headers(ruled: bool,
     assert page_texts(data) == {1: STATEMENT_TEXT}
 
 
-def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_lines() -> None:
+@pytest.mark.parametrize("tilt", [0.0, 0.5, -0.5], ids=["upright", "tilted-left", "tilted-right"])
+def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_lines(tilt: float) -> None:
     # The layout of 3M's and Microsoft's 10-K statements: a shaded box per cell, "$" in a column of its
     # own, figures in parentheses, dot leaders, sub-headings without figures, "December 31," over the year.
+    # Tilted by half a degree either way, as the text layer of a skewed scan is, it is still a table.
     data = make_statement_pdf(
         "Consolidated Balance Sheets",
         [["", "December 31,", "December 31,"], ["(In millions)", "2018", "2017"]],
@@ -238,6 +240,7 @@ def test_a_10k_statement_without_rules_keeps_its_rows_under_years_headed_on_two_
             ["Total assets", "$", "36,500", "$", "37,987"],
         ],
         "See the notes to the statements.",
+        tilt=tilt,
     )
     assert page_texts(data) == {
         1: "Consolidated Balance Sheets\n"
