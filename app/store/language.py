@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import unicodedata
 from typing import Any
 
 import regex
@@ -71,12 +72,15 @@ def detect_language(text: str, min_letters: int = 2, min_confidence: float = 0.0
     the detector's probability is below `min_confidence` (0-1; questions ask for QUESTION_MIN_CONFIDENCE).
 
     The answer is one of the languages this module names (`language_name`), never a dialect or a code no
-    one would recognise ("ary" is Arabic here); Han text without kana is never called Japanese.
+    one would recognise ("ary" is Arabic here); Han text without kana is never called Japanese. Compatibility
+    forms (presentation forms, half- and full-width letters) count as the letters they stand for (NFKC).
 
     Raises:
         ImportError: py3langid is not installed (a broken install).
     """
-    sample = text[:SAMPLE_CHARACTERS]
+    # Compatibility forms as their letters: Arabic presentation forms (older PDFs), half-width katakana,
+    # full-width Latin; the detector's model knows the letters, not these forms (it called them all Chinese).
+    sample = unicodedata.normalize("NFKC", text[:SAMPLE_CHARACTERS])
     if len(list(itertools.islice(_LETTERS.finditer(sample), min_letters))) < max(min_letters, 1):
         return None
     # The identifier is this module's own and never changed after loading: threads share it.

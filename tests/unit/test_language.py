@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from app.embeddings.languages import MULTILINGUAL_MODEL, model_languages
@@ -33,6 +35,31 @@ def test_a_paragraph_is_detected_as_its_language(language: str) -> None:
 def test_han_text_without_kana_is_chinese_and_with_kana_japanese() -> None:
     assert detect_language("日本的首都是东京。") == "zh"
     assert detect_language("日本の首都は東京です。") == "ja"
+
+
+# Each Arabic letter to its isolated presentation form (U+FE80-U+FEFC), the first form that NFKC maps back to it.
+ISOLATED_FORMS = {
+    ord(letter): chr(form)
+    for form in reversed(range(0xFE80, 0xFEFD))
+    if len(letter := unicodedata.normalize("NFKC", chr(form))) == 1
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # Arabic letters as their presentation forms, as older PDFs' text layers hold them.
+        ("ar", PARAGRAPHS["ar"].translate(ISOLATED_FORMS)),
+        ("ja", "ｶﾀｶﾅﾃﾞｶｲﾀﾌﾞﾝｼｮｳﾊﾊﾝｶｸﾃﾞﾓﾆﾎﾝｺﾞﾃﾞｽ｡ﾏｲﾄｼﾅﾂﾆﾅﾙﾄｵｵｸﾉﾋﾄｶﾞﾔﾏﾆﾉﾎﾞﾘﾏｽ｡"),  # half-width katakana
+        (
+            "en",
+            "Ｔｈｅ　Ｇｒｅａｔ　Ｗａｌｌ　ｗａｓ　ｂｕｉｌｔ　ｔｏ　ｄｅｆｅｎｄ　ｔｈｅ　ｂｏｒｄｅｒ．",
+        ),  # full-width
+    ],
+    ids=["arabic-presentation-forms", "half-width-katakana", "full-width-latin"],
+)
+def test_text_in_compatibility_forms_is_detected_as_the_language_of_its_letters(language: str, text: str) -> None:
+    assert detect_language(text) == language
 
 
 @pytest.mark.parametrize("text", ["", "   ", "12 345 678", "3.14 + 2 = 5.14 %", "— • —"])
