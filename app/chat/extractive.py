@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +12,7 @@ import numpy as np
 from app.embeddings.protocol import Embedding
 from app.retrieval.passage import Passage
 from app.store.sentences import sentence_spans
+from app.store.tokens import keyword_terms
 
 EXTRACTIVE_NOTICE = (
     "Extractive answer: no language model is configured, so these are the sentences from your "
@@ -57,7 +60,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def best_sentences(question: str, passages: list[Passage], embedding: Embedding, limit: int = 3) -> list[Highlight]:
-    """The `limit` sentences most similar to the question, in the order of the passages they come from."""
+    """The `limit` sentences that best match the question, in the order of the passages they come from.
+
+    A sentence's score is its cosine with the question (over the best sentence's) and, weighted KEYWORD_SHARE,
+    the share of the question's keyword terms it holds, each term weighted by its idf among these sentences
+    (`keyword_terms`: the keyword index's own words, stems and segmentation, in every script). The words tell
+    which sentence answers where the model does not read the language (MiniLM's cosines on Chinese are noise).
+    """
     candidates = [
         (number, sentence)
         for number, passage in enumerate(passages, start=1)
@@ -67,12 +76,31 @@ def best_sentences(question: str, passages: list[Passage], embedding: Embedding,
         return []
     query = np.asarray(embedding.get_query_embedding(question), dtype=np.float32)
     vectors = np.asarray(embedding.get_text_embedding_batch([s for _, s in candidates]), dtype=np.float32)
-    scores = vectors @ query
+    cosines = vectors @ query
+    best_cosine = float(cosines.max())
+    similarity = cosines / best_cosine if best_cosine > 0 else np.zeros_like(cosines)
+    scores = (1 - KEYWORD_SHARE) * similarity + KEYWORD_SHARE * _keyword_shares(question, [s for _, s in candidates])
     # A sentence far weaker than the best one is noise next to it, not a second answer.
     floor = 0.5 * float(scores.max())
-    top = [i for i in np.argsort(-scores)[:limit] if scores[i] >= floor]
+    top = [i for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] >= floor]
     best = sorted(top, key=lambda i: (candidates[i][0], i))
     return [Highlight(candidates[i][0], candidates[i][1], float(scores[i])) for i in best]
+
+
+KEYWORD_SHARE = 0.5  # of a sentence's score that comes from the question's words it holds
+
+
+def _keyword_shares(question: str, sentences: list[str]) -> np.ndarray:
+    """For each sentence, the idf-weighted share (0-1) of the question's keyword terms it holds; idf over
+    `sentences`, so a word every sentence holds counts for little."""
+    asked = set(keyword_terms(question))
+    held = [asked.intersection(keyword_terms(sentence)) for sentence in sentences]
+    counts = Counter(term for terms in held for term in terms)
+    idf = {term: math.log(1 + len(sentences) / count) for term, count in counts.items()}
+    total = sum(idf.values())
+    if not total:
+        return np.zeros(len(sentences), dtype=np.float32)
+    return np.array([sum(idf[term] for term in terms) / total for terms in held], dtype=np.float32)
 
 
 def extractive_answer(highlights: list[Highlight]) -> str:

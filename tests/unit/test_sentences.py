@@ -119,6 +119,40 @@ def test_an_extractive_answer_quotes_a_chinese_sentence(embedding) -> None:  # t
     assert [h.sentence for h in highlights] == ["反应堆的冷却剂是液态钠。"]
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        (
+            "倉庫在哪裡",
+            "每週三下午進行消防演習。所有員工必須配戴安全帽。倉庫位於臺北市信義區。",
+            "倉庫位於臺北市信義區。",
+        ),
+        (
+            "متى الاجتماع الأسبوعي؟",
+            "يجب على جميع الموظفين ارتداء الخوذة. يعقد الاجتماع الأسبوعي يوم الأحد في الساعة التاسعة. "
+            "تقع المكاتب في الطابق الثاني.",
+            "يعقد الاجتماع الأسبوعي يوم الأحد في الساعة التاسعة.",
+        ),
+        (
+            "Wann ist die Brandschutzübung?",
+            "Alle Mitarbeiter tragen einen Helm im Lager. Die Brandschutzübung findet jeden Mittwoch statt. "
+            "Das Lager liegt im Norden der Stadt.",
+            "Die Brandschutzübung findet jeden Mittwoch statt.",
+        ),
+    ],
+    ids=["chinese", "arabic", "german"],
+)
+def test_an_extractive_answer_quotes_the_sentence_holding_the_question_words_in_a_language_the_model_does_not_read(
+    question: str,
+    text: str,
+    answer: str,
+    embedding,  # type: ignore[no-untyped-def]
+) -> None:
+    # MiniLM reads English only: its cosines on these sentences are noise, the question's words are not.
+    highlights = best_sentences(question, [Passage("notes.txt", "", 0.7, text, "sha", "c1")], embedding, limit=1)
+    assert [h.sentence for h in highlights] == [answer]
+
+
 def test_thai_sentences_end_where_the_model_sees_a_sentence_not_at_every_space() -> None:
     text = "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย แม่น้ำโขงไหลผ่านหลายประเทศในเอเชีย ผมชอบกินข้าวผัด แต่เพื่อนของผมชอบกินก๋วยเตี๋ยว"
     assert split_sentences(text) == [
