@@ -54,9 +54,32 @@ def word_count(sentence: str) -> float:
 
 
 def split_sentences(text: str) -> list[str]:
-    """The sentences of `text` long enough to answer with (`MIN_WORDS`), each on one line."""
-    sentences = (" ".join(span.split()) for span in sentence_spans(text))
+    """The sentences of `text` long enough to answer with (`MIN_WORDS`), each on one line. A heading on the line
+    before a sentence ("Holidays" over "Every employee is entitled to ...") is not part of it."""
+    sentences = (" ".join(piece.split()) for span in sentence_spans(text) for piece in _without_heading(span))
     return [sentence for sentence in sentences if word_count(sentence) >= MIN_WORDS]
+
+
+def _without_heading(span: str) -> list[str]:
+    """`span` (a sentence, which starts after a sentence end or at the start of the text), its heading lines
+    apart: a short first line (HEADING_WORDS words at most) that ends in no punctuation, followed by a line that
+    does not start in lower case. A line of prose wrapped mid-sentence ("the budget\nwill rise") stays."""
+    pieces: list[str] = []
+    lines = span.strip().split("\n")
+    while len(lines) > 1:
+        first, following = lines[0].strip(), lines[1].strip()
+        if not first or not following or first[-1] in _ENDS_NO_HEADING or word_count(first) > HEADING_WORDS:
+            break
+        if following[0].islower():
+            break
+        pieces.append(first)
+        lines = lines[1:]
+    return [*pieces, "\n".join(lines)]
+
+
+HEADING_WORDS = 8
+# A line ending in one of these is a sentence, a clause or a label, not a heading.
+_ENDS_NO_HEADING = set(".!?:;,。！？；：，、؟۔।") | {"…"}
 
 
 def best_sentences(question: str, passages: list[Passage], embedding: Embedding, limit: int = 3) -> list[Highlight]:

@@ -153,6 +153,20 @@ def test_an_extractive_answer_quotes_the_sentence_holding_the_question_words_in_
     assert [h.sentence for h in highlights] == [answer]
 
 
+def test_a_heading_over_a_sentence_is_not_quoted_with_it_and_a_wrapped_line_stays_in_its_sentence() -> None:
+    text = (
+        "Holidays\nEvery employee is entitled to twelve days of leave a year.\nSick leave\n"
+        "A doctor's note is needed after three days of illness.\nСклад\nПарковка расположена в подвале здания.\n"
+        "The board agreed on this point: the budget\nwill rise by ten percent next year."
+    )
+    assert split_sentences(text) == [
+        "Every employee is entitled to twelve days of leave a year.",
+        "A doctor's note is needed after three days of illness.",
+        "Парковка расположена в подвале здания.",
+        "The board agreed on this point: the budget will rise by ten percent next year.",
+    ]
+
+
 def test_thai_sentences_end_where_the_model_sees_a_sentence_not_at_every_space() -> None:
     text = "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย แม่น้ำโขงไหลผ่านหลายประเทศในเอเชีย ผมชอบกินข้าวผัด แต่เพื่อนของผมชอบกินก๋วยเตี๋ยว"
     assert split_sentences(text) == [
