@@ -66,15 +66,27 @@ def make_png(lines: list[str], size: int = 40) -> bytes:
     return buffer.getvalue()
 
 
-def make_scanned_pdf(pages: list[list[str]]) -> bytes:
-    """A PDF whose pages are pictures of text, with no text layer: what a scanner produces."""
+def make_scanned_pdf(pages: list[list[str]], stamps: list[str] | None = None) -> bytes:
+    """A PDF whose pages are pictures of text, with no text layer: what a scanner produces. `stamps`: a line
+    of small print in each page's text layer, under the picture (a Bates number, a fax header)."""
     from fpdf import FPDF
     from PIL import Image
 
     pdf = FPDF()
-    for lines in pages:
+    pdf.set_auto_page_break(False)
+    for number, lines in enumerate(pages):
         pdf.add_page()
-        pdf.image(Image.open(io.BytesIO(make_png(lines))), x=10, y=10, w=190)
+        picture = Image.open(io.BytesIO(make_png(lines)))
+        if stamps:  # a scanner's picture is the whole sheet, blank paper around the text
+            sheet = Image.new("L", (picture.width, picture.width * 297 // 210), color=255)
+            sheet.paste(picture, (0, 0))
+            pdf.image(sheet, x=0, y=0, w=210)
+        else:
+            pdf.image(picture, x=10, y=10, w=190)
+        if stamps:
+            pdf.set_font("Helvetica", size=7)
+            pdf.set_xy(150, 285)
+            pdf.cell(0, 4, stamps[number])
     return bytes(pdf.output())
 
 

@@ -137,7 +137,8 @@ def make_form_pdf(pages: list[str], fields: dict[int, list[dict[str, object]]]) 
 
     `fields` maps a 1-based page number to its fields, each a dict of field keys without their slash
     ("T", "TU", "FT", "V", "Ff"): a str value starting with "/" is a PDF name (a check box state), other
-    str values text strings, an int a number, a dict a dictionary (a signature). A field with "Kids": n
+    str values text strings, an int a number, a dict a dictionary (a signature), a list an array (a choice
+    field's "Opt": its options, each a text or an [export value, display text] pair). A field with "Kids": n
     is a parent field with n widgets, as a radio group is; any other field is its own widget. The values
     are in the fields only, not drawn on the page.
     """
@@ -156,6 +157,8 @@ def make_form_pdf(pages: list[str], fields: dict[int, list[dict[str, object]]]) 
     )
 
     def pdf_value(value: object) -> PdfObject:
+        if isinstance(value, list):
+            return ArrayObject([pdf_value(item) for item in value])
         if isinstance(value, dict):
             return DictionaryObject({NameObject(f"/{k}"): pdf_value(v) for k, v in value.items()})
         if isinstance(value, int):
@@ -257,3 +260,66 @@ def _draw_statement(
         y += 5
     pdf.set_xy(10, y + 5)
     pdf.cell(0, 5, note)
+
+
+def make_commented_pdf(lines: list[str], comments: list[tuple[str, str]]) -> bytes:
+    """One page of `lines` with comments added in a viewer: (kind, text) pairs, kind "note" (a sticky note),
+    "box" (a typewriter text box drawn on the page) or "highlight" (a highlight over the first line, with
+    the comment in its pop-up)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import FreeText, Highlight, Text
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_unicode_pdf(["\n".join(lines)]))))
+    for index, (kind, text) in enumerate(comments):
+        top = 600 - 60 * index
+        if kind == "note":
+            annotation = Text(text=text, rect=(400, top - 20, 420, top), open=False)
+        elif kind == "box":
+            annotation = FreeText(text=text, rect=(50, top - 40, 350, top), font="Helvetica", font_size="12pt")
+        else:
+            corners = (50, 790, 330, 790, 50, 775, 330, 775)
+            annotation = Highlight(rect=(50, 775, 330, 790), quad_points=ArrayObject(FloatObject(v) for v in corners))
+            annotation[NameObject("/Contents")] = TextStringObject(text)
+        writer.add_annotation(0, annotation)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_drawn_strings_pdf(title: str, rows: list[list[str]]) -> bytes:
+    """A page drawn as ReportLab's drawString draws: each string in a text object of its own, ended by a move to
+    the next line (`Tj T*`), the rows' cells side by side (label at the left, figures right-aligned after it)."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    def string(x: float, y: float, text: str) -> str:
+        return f"BT /F1 10 Tf 12 TL 1 0 0 1 {x} {y} Tm ({text}) Tj T* ET"
+
+    operations = [string(50, 780, title)]
+    for index, row in enumerate(rows):
+        y = 750 - 16 * index
+        operations.append(string(50, y, row[0]))
+        operations.extend(string(280 + 80 * column - 6 * len(cell), y, cell) for column, cell in enumerate(row[1:]))
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    content = DecodedStreamObject()
+    content.set_data("\n".join(operations).encode("latin-1"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -12,6 +12,7 @@ from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
 from app.ingest.pdf_headings import page_headings
+from app.ingest.pdf_lines import may_be_broken_up, pdfium_lines
 from app.ingest.pdf_rtl import holds_right_to_left, reading_order_text
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 10  # pages of text extraction between progress reports
+# A page with fewer non-space characters of text than this, and images over SCAN_IMAGE_SHARE of it, is a scan.
+SCAN_TEXT_CHARACTERS = 200
+SCAN_IMAGE_SHARE = 0.5
 
 
 def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -37,62 +41,56 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         UnreadableFileError: the file is damaged, needs a password, is over `options.max_pages`,
             holds no text at all, or this installation lacks a package the PDF needs (not "damaged").
     """
-    from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
+    annotated: dict[int, PageObject] = {}  # pages with annotations, among them the widgets of form fields
+    turned: set[int] = set()  # pages with /Rotate: landscape pages, mostly tables
+    notes: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        # A PDF with only an owner password (print/copy restrictions) opens with the empty user password.
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(
-                f"'{name}' is password-protected: it needs a password to open.",
-                "Remove the password (open it with the password and save or print it to a new PDF), "
-                "then upload it again.",
-            )
-        count = len(reader.pages)
-        if count > options.max_pages:
-            raise UnreadableFileError(
-                f"'{name}' has {count} pages, over the {options.max_pages}-page limit.",
-                "Split the document, or raise MAX_PAGES.",
-            )
-        pages = []
-        turned = set()  # pages with /Rotate: landscape pages, mostly tables
-        annotated = {}  # pages with annotations, among them the widgets of form fields
-        for number, page in enumerate(reader.pages, start=1):
-            pages.append((number, reading_order_text(page, page.extract_text() or "")))
-            if page.rotation % 360:
-                turned.add(number)
-            if "/Annots" in page:
-                annotated[number] = page
-            if number % PROGRESS_EVERY == 0 or number == count:
-                options.page_read(number, count)
+        pages, attached = _read_pages(data, name, options, turned, annotated)
+        notes.extend(_attachment_notes(attached))
     except AppError:  # ours (a clear refusal, or a cancel), not damage
         raise
     except (DependencyError, ImportError) as exc:  # a fault of this installation, not of the file
         raise _missing_package_error(name, exc) from exc
     except Exception as exc:  # pypdf raises many types (and bare ValueErrors) on damaged files
-        raise UnreadableFileError(
-            f"'{name}' is damaged and cannot be read as a PDF ({exc}).", "Re-export or re-download the file."
-        ) from exc
-
-    parsed = ParsedFile(pages=count)
+        annotated.clear()  # pages of the reader that failed
+        turned.clear()
+        second_reading = _pages_read_by_pdfium(data, name, options)
+        if second_reading is None:
+            raise UnreadableFileError(
+                f"'{name}' is damaged and cannot be read as a PDF ({exc}).", "Re-export or re-download the file."
+            ) from exc
+        notes.append(
+            f"the file is damaged ({exc}): read by a second PDF reader (PDFium), which may miss what the damage "
+            "hides, and without its form values and comments; re-download or re-export the file to be sure"
+        )
+        pages = second_reading
+    count = len(pages)
+    parsed = ParsedFile(pages=count, notes=notes)
     textless = [number for number, text in pages if not text.strip()]
     garbled = [number for number, text in pages if text.strip() and not is_readable_text(text)]
     read = {number: text for number, text in pages if number not in textless and number not in garbled}
     # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there. The table
     # reader has no right-to-left reading order: a page with right-to-left words is read as lines (pdf_rtl).
+    read.update(_unbroken_pages(data, name, read))
     candidates = [
         number
         for number, text in read.items()
         if (number in turned or may_hold_table(text)) and not holds_right_to_left(text)
     ]
     read.update(_table_pages(data, name, candidates))
+    # A scan with a stamp, fax header or envelope ID in its text layer: that line is not the page.
+    thin = [number for number, text in read.items() if len("".join(text.split())) < SCAN_TEXT_CHARACTERS]
+    scanned = {number: read.pop(number) for number in _covered_by_images(data, name, thin)}
     parsed.documents = [Document(text=clean_pdf_text(text), metadata={"page": number}) for number, text in read.items()]
+    if scanned:
+        _read_scanned_pages(data, name, scanned, options, parsed)
     if textless:
         _read_textless_pages(data, name, textless, options, parsed)
     if garbled:
         _read_garbled_pages(data, name, garbled, options, parsed)
-    _add_form_values(name, annotated, parsed)
+    _add_annotation_text(name, annotated, parsed)
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(
             f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
@@ -103,6 +101,104 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         if heading := headings.get(int(document.metadata["page"])):
             document.metadata["section"] = heading  # indexed with each of the page's chunks; cited as the page
     return parsed
+
+
+def _read_pages(
+    data: bytes, name: str, options: ReadOptions, turned: set[int], annotated: dict[int, PageObject]
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """(page number, text) of each page by pypdf, recording the turned and the annotated pages; and the names of
+    the files attached to the PDF."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    # A PDF with only an owner password (print/copy restrictions) opens with the empty user password.
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise UnreadableFileError(
+            f"'{name}' is password-protected: it needs a password to open.",
+            "Remove the password (open it with the password and save or print it to a new PDF), then upload it again.",
+        )
+    count = len(reader.pages)
+    _check_page_count(name, count, options)
+    pages = []
+    for number, page in enumerate(reader.pages, start=1):
+        pages.append((number, reading_order_text(page, page.extract_text() or "")))
+        if page.rotation % 360:
+            turned.add(number)
+        if "/Annots" in page:
+            annotated[number] = page
+        if number % PROGRESS_EVERY == 0 or number == count:
+            options.page_read(number, count)
+    try:
+        attached = sorted(reader.attachments)
+    except Exception:  # naming the attachments is a courtesy: the pages are read already
+        log.warning("'%s': attached files not listed", name, exc_info=True)
+        attached = []
+    return pages, attached
+
+
+def _attachment_notes(names: list[str]) -> list[str]:
+    """A note naming the files attached to the PDF (its embedded files), which are not read; none without any."""
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return [
+        f"{len(names)} attached file(s) not read ({shown}): save them from a PDF viewer and upload them on their own"
+    ]
+
+
+def _pages_read_by_pdfium(data: bytes, name: str, options: ReadOptions) -> list[tuple[int, str]] | None:
+    """(page number, text) of each page by PDFium, which rebuilds a damaged file's cross-reference table (a
+    download cut before its end) where pypdf gives up; None when PDFium cannot open the file either, or finds
+    no page in it."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        count = len(document)
+        if not count:
+            return None
+        _check_page_count(name, count, options)
+        pages = []
+        for number in range(1, count + 1):
+            textpage = document[number - 1].get_textpage()
+            try:
+                pages.append((number, textpage.get_text_range().replace("\r\n", "\n")))
+            finally:
+                textpage.close()
+            if number % PROGRESS_EVERY == 0 or number == count:
+                options.page_read(number, count)
+        return pages
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        document.close()
+
+
+def _check_page_count(name: str, count: int, options: ReadOptions) -> None:
+    if count > options.max_pages:
+        raise UnreadableFileError(
+            f"'{name}' has {count} pages, over the {options.max_pages}-page limit.",
+            "Split the document, or raise MAX_PAGES.",
+        )
+
+
+def _unbroken_pages(data: bytes, name: str, read: dict[int, str]) -> dict[int, str]:
+    """PDFium's text of the pages whose pypdf text breaks the line after every drawn string (pdf_lines)."""
+    broken_up = {n: text for n, text in read.items() if may_be_broken_up(text) and not holds_right_to_left(text)}
+    if not broken_up:
+        return {}
+    from pypdfium2 import PdfiumError
+
+    try:
+        return pdfium_lines(data, broken_up)
+    except ImportError as exc:
+        raise _missing_package_error(name, exc) from exc
+    except (PdfiumError, ValueError, KeyError, IndexError) as exc:
+        log.warning("'%s': pages not re-read by PDFium (%s); they keep pypdf's text", name, exc)
+        return {}
 
 
 def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
@@ -121,20 +217,24 @@ def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
         return {}
 
 
-def _add_form_values(name: str, pages: dict[int, PageObject], parsed: ParsedFile) -> None:
-    """Append the values filled into each page's form fields to that page's Document, or make it one."""
+def _add_annotation_text(name: str, pages: dict[int, PageObject], parsed: ParsedFile) -> None:
+    """Append the values filled into each page's form fields, then its comments, to that page's Document, or
+    make it one (pdf_forms)."""
     from pypdf.errors import PyPdfError
 
-    from app.ingest.pdf_forms import form_field_lines  # imports pypdf, which this module imports only when used
+    from app.ingest.pdf_forms import comment_lines, form_field_lines  # imports pypdf, imported here only when used
 
     documents = {int(document.metadata["page"]): document for document in parsed.documents}
     for number, page in pages.items():
         document = documents.get(number)
+        page_text = document.text if document else ""
         try:
-            lines = form_field_lines(page, document.text if document else "")
+            lines = form_field_lines(page, page_text) + comment_lines(page, page_text)
         except (PyPdfError, KeyError, ValueError, TypeError, AttributeError) as exc:
-            # The page's text is read already: a damaged form costs its values, not the page.
-            log.warning("'%s' page %d: form field values not read (%s); the page keeps its text", name, number, exc)
+            # The page's text is read already: a damaged annotation costs its text, not the page.
+            log.warning(
+                "'%s' page %d: form values and comments not read (%s); the page keeps its text", name, number, exc
+            )
             continue
         if not lines:
             continue
@@ -153,6 +253,62 @@ def _missing_package_error(name: str, exc: Exception) -> UnreadableFileError:
         "Install the missing package into the app's Python environment (for AES-encrypted PDFs: "
         "pip install 'cryptography>=3.1'; reinstalling the app with pip brings it), then upload the file again.",
     )
+
+
+def _covered_by_images(data: bytes, name: str, numbers: list[int]) -> list[int]:
+    """The pages among `numbers` whose images cover SCAN_IMAGE_SHARE of the page or more (their bounding boxes,
+    summed: a scan is one image, or a few strips)."""
+    if not numbers:
+        return []
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    covered = []
+    try:
+        document = pdfium.PdfDocument(data)
+        try:
+            for number in numbers:
+                page = document[number - 1]
+                area = 0.0
+                for image in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,)):
+                    left, bottom, right, top = image.get_bounds()
+                    area += max(0.0, right - left) * max(0.0, top - bottom)
+                if area >= SCAN_IMAGE_SHARE * page.get_width() * page.get_height():
+                    covered.append(number)
+        finally:
+            document.close()
+    except pdfium.PdfiumError as exc:  # pypdf read the pages: they keep the text it found
+        log.warning("'%s': images not measured (PDFium failed: %s); pages keep their text layer", name, exc)
+        return []
+    return covered
+
+
+def _read_scanned_pages(
+    data: bytes, name: str, layers: dict[int, str], options: ReadOptions, parsed: ParsedFile
+) -> None:
+    """OCR the scanned pages whose text layer holds a line or two (`layers`: {page: that text}). A page keeps its
+    text layer's lines that OCR did not read (a stamp in small print); without OCR, it keeps its text layer."""
+    if not options.ocr.available():
+        parsed.documents.extend(Document(text=clean_pdf_text(t), metadata={"page": n}) for n, t in layers.items())
+        parsed.notes.append(
+            f"{_pages(list(layers))} look scanned and only their few lines of text were read "
+            "(Tesseract OCR is not installed)"
+        )
+        return
+    rendered = dict(_render(data, name, list(layers)))
+    for number, layer in layers.items():
+        options.page_read(number, parsed.pages)
+        text = options.ocr.image_to_text(rendered[number], f"'{name}' page {number}") if number in rendered else ""
+        flat = " ".join(text.split())
+        missed = [line.strip() for line in layer.splitlines() if line.strip() and " ".join(line.split()) not in flat]
+        parsed.documents.append(
+            Document(
+                text=clean_pdf_text("\n".join([text.strip(), *missed]).strip()), metadata={"page": number, "ocr": True}
+            )
+        )
+        if options.embed_images and number in rendered:
+            parsed.images.append(PageImage(rendered[number], "image/png", text.strip(), {"page": number}))
+    parsed.notes.append(f"{_pages(list(layers))} OCR'd: scanned, with only a few lines in their text layer")
 
 
 def _read_garbled_pages(data: bytes, name: str, numbers: list[int], options: ReadOptions, parsed: ParsedFile) -> None:

@@ -27,6 +27,10 @@ _DESCRIPTIONS = {
 }
 
 
+_PDF_HEADER_WITHIN = 1024
+_PDF_TAIL = 1024  # bytes at the end of a PDF in which its "%%EOF" marker lies
+
+
 @dataclass(frozen=True)
 class Sniffed:
     kind: str | None  # 'pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', another filetype extension, or None (text?)
@@ -40,7 +44,9 @@ class Sniffed:
 
 def sniff(data: bytes) -> Sniffed:
     """The format the content shows; `kind` is None when no binary signature matches (text, CSV, HTML...)."""
-    if data.lstrip()[:5] == b"%PDF-":
+    if data.lstrip()[:5] == b"%PDF-" or (b"%PDF-" in data[:_PDF_HEADER_WITHIN] and b"%%EOF" in data[-_PDF_TAIL:]):
+        # Readers (Acrobat, pypdf, PDFium) look for the header in the first 1,024 bytes: a mail or HTTP header
+        # saved before it still leaves a PDF. A text that quotes "%PDF-" there rarely ends in "%%EOF" as well.
         return Sniffed("pdf", "application/pdf")
     if data[:4] == b"PK\x03\x04":
         return Sniffed(_zip_kind(data), "application/zip")

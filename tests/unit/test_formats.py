@@ -98,6 +98,24 @@ def test_scanned_pdf_pages_are_read_by_ocr_with_their_page_numbers() -> None:
     assert parsed.images == []  # the local backend has no image path
 
 
+def test_a_scanned_page_with_a_stamp_in_its_text_layer_is_ocrd_and_keeps_the_stamp() -> None:
+    tesseract()
+    data = make_scanned_pdf([["The warehouse lease ends in March 2031."]], stamps=["WHIT-000153"])
+    parsed = parse_file(data, "letter.pdf")
+    assert [d.metadata for d in parsed.documents] == [{"page": 1, "ocr": True}]
+    assert "march 2031" in parsed.documents[0].text.lower() and "WHIT-000153" in parsed.documents[0].text
+    assert parsed.notes == ["page 1 OCR'd: scanned, with only a few lines in their text layer"]
+
+
+def test_a_scanned_page_with_a_stamp_without_tesseract_keeps_the_stamp_and_says_so() -> None:
+    data = make_scanned_pdf([["The warehouse lease ends in March 2031."]], stamps=["WHIT-000153"])
+    parsed = parse_file(data, "letter.pdf", ReadOptions(ocr=NO_OCR))
+    assert [(d.metadata["page"], d.text) for d in parsed.documents] == [(1, "WHIT-000153")]
+    assert parsed.notes == [
+        "page 1 look scanned and only their few lines of text were read (Tesseract OCR is not installed)"
+    ]
+
+
 def test_scanned_pdf_on_an_image_backend_also_yields_page_images() -> None:
     tesseract()
     data = make_scanned_pdf([["Page one words."], ["Page two words."]])

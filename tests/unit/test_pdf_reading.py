@@ -16,6 +16,8 @@ from app.ingest.readers import parse_file
 from app.store.chunk_text import format_location, searchable_text
 from tests.files import make_encrypted_pdf
 from tests.pdf_files import (
+    make_commented_pdf,
+    make_drawn_strings_pdf,
     make_form_pdf,
     make_garbled_pdf,
     make_owner_locked_pdf,
@@ -153,6 +155,69 @@ def test_values_filled_into_a_pdf_form_are_indexed_on_their_pages_as_label_value
     }
 
 
+def test_a_chosen_option_reads_as_the_form_shows_it_not_as_its_export_code() -> None:
+    fields: dict[int, list[dict[str, object]]] = {
+        1: [
+            {
+                "FT": "/Ch",
+                "T": "office",
+                "TU": "Office",
+                "V": "BER",
+                "Opt": [["BER", "Berlin office"], ["MUC", "Munich"]],
+            },
+            {"FT": "/Ch", "T": "colour", "TU": "Colour", "V": "Teal", "Opt": ["Red", "Teal"]},
+            {"FT": "/Ch", "T": "days", "TU": "Days", "V": ["MO", "FR"], "Opt": [["MO", "Monday"], ["FR", "Friday"]]},
+            # A radio group with /Opt names its buttons' states by position: /1 is the second option.
+            {
+                "FT": "/Btn",
+                "Ff": 1 << 15,
+                "T": "filing",
+                "TU": "Filing status",
+                "V": "/1",
+                "Kids": 3,
+                "Opt": ["Single", "Married filing jointly", "Head of household"],
+            },
+        ]
+    }
+    data = make_form_pdf(["Tax office form"], fields)
+    assert page_texts(data, "form.pdf") == {
+        1: "Tax office form\nOffice: Berlin office\nColour: Teal\nDays: Monday, Friday\n"
+        "Filing status: Married filing jointly"
+    }
+
+
+def test_comments_added_to_a_page_are_read_with_it_and_a_text_box_as_it_reads() -> None:
+    data = make_commented_pdf(
+        ["Draft contract for the supply of office chairs.", "The delivery date is to be agreed."],
+        [
+            ("note", "Reviewer: the penalty must be 2% per week of delay."),
+            ("box", "APPROVED by legal on 12 March 2024"),
+            ("highlight", "Ask the supplier for a firm delivery date."),
+        ],
+    )
+    assert page_texts(data, "contract.pdf") == {
+        1: "Draft contract for the supply of office chairs.\nThe delivery date is to be agreed.\n"
+        "Comment: Reviewer: the penalty must be 2% per week of delay.\nAPPROVED by legal on 12 March 2024\n"
+        "Comment: Ask the supplier for a firm delivery date."
+    }
+
+
+def test_files_attached_to_a_pdf_are_named_in_the_report_as_not_read() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_unicode_pdf(["Price list valid from 1 July 2024."]))))
+    writer.add_attachment("rates_2024.csv", b"role,rate\nSenior architect,190\n")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    parsed = parse_file(buffer.getvalue(), "prices.pdf")
+    assert [d.text for d in parsed.documents] == ["Price list valid from 1 July 2024."]
+    assert parsed.notes == [
+        "1 attached file(s) not read (rates_2024.csv): save them from a PDF viewer and upload them on their own"
+    ]
+
+
 def test_a_form_value_already_printed_on_its_page_is_not_added_twice() -> None:
     fields: dict[int, list[dict[str, object]]] = {
         1: [
@@ -274,6 +339,25 @@ def test_a_header_centred_over_two_columns_heads_both_and_headers_above_a_ruled_
         "Interest | Three months ended December 31, 2022: 137,132 | Three months ended December 31, 2021: 201,477\n"
         "Other, net | Three months ended December 31, 2022: (104,951) | Three months ended December 31, 2021: 20,131\n"
         "Adjusted EBITDAR is a non-GAAP measure."
+    }
+
+
+def test_a_table_drawn_a_string_at_a_time_keeps_its_rows_under_their_column_headers() -> None:
+    # ReportLab's drawString ends each string with a line move: pypdf reads one cell per line.
+    rows = [["Region", "2022", "2023"], ["North", "1,250", "1,410"], ["South", "980", "1,020"]]
+    rows += [["East", "2,115", "2,300"], ["West", "730", "805"]]
+    assert page_texts(make_drawn_strings_pdf("Regional sales (thousand EUR)", rows), "sales.pdf") == {
+        1: "Regional sales (thousand EUR)\nRegion\nNorth | 2022: 1,250 | 2023: 1,410\nSouth | 2022: 980 | 2023: 1,020\n"
+        "East | 2022: 2,115 | 2023: 2,300\nWest | 2022: 730 | 2023: 805"
+    }
+
+
+def test_labels_and_values_drawn_a_string_at_a_time_stay_on_their_lines() -> None:
+    rows = [["Invoice number:", "INV-2024-0042"], ["Customer:", "Harbour Logistics"], ["Due date:", "2024-07-31"]]
+    rows += [["Amount due:", "EUR 1,250.00"], ["Payment terms:", "30 days net"]]
+    assert page_texts(make_drawn_strings_pdf("Invoice", rows), "invoice.pdf") == {
+        1: "Invoice\nInvoice number: INV-2024-0042\nCustomer: Harbour Logistics\nDue date: 2024-07-31\n"
+        "Amount due: EUR 1,250.00\nPayment terms: 30 days net"
     }
 
 

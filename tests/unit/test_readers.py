@@ -2,7 +2,7 @@ import pytest
 
 from app.errors import UnreadableFileError
 from app.ingest.file_types import SUPPORTED_SUFFIXES
-from app.ingest.readers import FORMATS, read_document
+from app.ingest.readers import FORMATS, parse_file, read_document
 from app.store.chunk_text import format_location
 from tests.conftest import PAGES, make_docx, make_pdf
 
@@ -11,6 +11,24 @@ def test_pdf_pages_keep_their_page_numbers() -> None:
     documents = read_document(make_pdf(PAGES), "report.pdf")
     assert [d.metadata["page"] for d in documents] == [1, 2, 3]
     assert "550 degrees" in documents[1].text
+
+
+def test_a_pdf_saved_with_a_mail_or_http_header_before_it_is_read_as_a_pdf() -> None:
+    data = b"Content-Type: application/pdf\r\nContent-Length: 9999\r\n\r\n" + make_pdf(PAGES)
+    documents = read_document(data, "report.pdf")
+    assert [d.metadata["page"] for d in documents] == [1, 2, 3]
+    assert "550 degrees" in documents[1].text
+    # A text that quotes the header is still text.
+    assert read_document(b"Every PDF starts with %PDF-1.7 and ends with a trailer.", "notes.txt")[0].text
+
+
+def test_a_pdf_cut_before_its_cross_reference_table_is_read_by_the_second_reader_with_a_note() -> None:
+    whole = make_pdf(PAGES)
+    parsed = parse_file(whole[: whole.rfind(b"xref")], "report.pdf")  # a download that stopped short
+    assert [d.metadata["page"] for d in parsed.documents] == [1, 2, 3]
+    assert "550 degrees" in parsed.documents[1].text
+    assert len(parsed.notes) == 1 and parsed.notes[0].startswith("the file is damaged (")
+    assert "second PDF reader (PDFium)" in parsed.notes[0] and "re-download" in parsed.notes[0]
 
 
 def test_pdf_blank_pages_are_skipped_but_numbering_holds() -> None:
