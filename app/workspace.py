@@ -309,7 +309,8 @@ class Workspace:
         - a passage holds every keyword term of the question (a one-word question, a name, a figure: the documents
           do speak of it).
 
-        `language` is the question's (None: not known), `languages` the documents' (`_languages_of`).
+        `language` is the question's (None: not known), `languages` those of the documents the passages come from
+        (`_found_in`).
         """
         threshold = self.not_found_threshold
         if threshold <= 0 or not passages:
@@ -366,6 +367,12 @@ class Workspace:
         """The question's language (None: not known) and the ready documents' languages."""
         return question_language(question), self.catalog.languages(self.index.name)
 
+    def _found_in(self, passages: Sequence[Passage]) -> set[str]:
+        """The languages of the documents `passages` come from (those not known left out): where a question's
+        answer would be, which one English document among Chinese ones does not make a Chinese answer English."""
+        languages = self.catalog.ready_languages(self.index.name)
+        return {languages[passage.doc_sha] for passage in passages if passage.doc_sha in languages}
+
     def _passages(
         self, query: FittedQuestion, options: SearchOptions, languages: tuple[str | None, set[str]] | None = None
     ) -> list[Passage]:
@@ -406,7 +413,9 @@ class Workspace:
             embedding=self.embedding,
             llm=self.llm,
             history=history,
-            not_found_threshold=self._not_found_threshold_for(query.text, passages, *languages),
+            not_found_threshold=self._not_found_threshold_for(
+                query.text, passages, languages[0], self._found_in(passages)
+            ),
             search_query=query.text,
             embedded_query=query.embedded,
             notice=query.notice(keyword_search=options.mode != "dense"),

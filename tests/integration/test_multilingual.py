@@ -163,6 +163,18 @@ def test_a_question_in_another_language_than_the_documents_is_answered_not_calle
     assert answer.sources[0].file_name == "zh.txt"
 
 
+def test_one_english_document_does_not_make_an_english_question_on_a_chinese_passage_not_found(
+    ingested: Callable[..., Workspace],
+) -> None:
+    # The threshold follows the languages of the documents the passages come from, not of the whole collection.
+    workspace = ingested()
+    english = b"The staff canteen serves lunch from noon to two, and the menu changes every Monday morning."
+    assert [result.language for result in workspace.ingest([("canteen.txt", english)])] == ["en"]
+    answer = workspace.ask("What did the Chinese build to defend themselves?", mode="dense", top_k=1)
+    assert answer.sources[0].file_name == "zh.txt"
+    assert answer.mode == "extractive"
+
+
 def test_a_question_in_another_language_than_the_documents_is_searched_by_meaning_only(
     open_workspace: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
 ) -> None:
