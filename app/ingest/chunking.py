@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 from typing import ClassVar
@@ -170,7 +171,8 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 
 def _clean_part(part: str) -> str:
-    part = _HIDDEN_IN_NAMES.sub("", part).strip().lstrip(".")
+    # NFC: a name spelt with combining accents (as macOS writes "résumé") is the name a person sees and types.
+    part = unicodedata.normalize("NFC", _HIDDEN_IN_NAMES.sub("", part)).strip().lstrip(".")
     if len(part) > _NAME_PART_LIMIT:  # shorten the stem, not the extension: the type is read from it
         suffix = PurePosixPath(part).suffix[:20]
         part = part[: _NAME_PART_LIMIT - len(suffix)] + suffix
@@ -178,7 +180,8 @@ def _clean_part(part: str) -> str:
 
 
 def safe_file_name(name: str) -> str:
-    """An upload's name: its last path component, without control, bidi or other invisible characters.
+    """An upload's name: its last path component, without control, bidi or other invisible characters, its
+    accented letters precomposed (NFC).
 
     An upload can never name a path; a name that cleans to nothing becomes "upload".
     """

@@ -1,6 +1,7 @@
 import base64
 import random
 import string
+import unicodedata
 
 import pytest
 from llama_index.core import Document
@@ -35,6 +36,13 @@ def test_upload_names_cannot_name_a_path() -> None:
     assert safe_file_name("bad\x00name\n.txt") == "badname.txt"
     assert safe_file_name("..") == "upload"
     assert safe_file_name(".hidden") == "hidden"
+
+
+def test_a_name_spelt_with_combining_accents_is_stored_as_the_same_name_with_precomposed_letters() -> None:
+    # macOS writes "résumé" as e + U+0301; the name it shows is the precomposed one (NFC), and so is a question's.
+    decomposed = unicodedata.normalize("NFD", "résumé_équipe_한국어.txt")
+    assert decomposed != "résumé_équipe_한국어.txt"
+    assert safe_file_name(decomposed) == "résumé_équipe_한국어.txt"
 
 
 # The app's own splitter with the packaged MiniLM tokenizer: the limit is the one the model reads.
