@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 10  # pages of text extraction between progress reports
-# A page with fewer non-space characters of text than this, and images over SCAN_IMAGE_SHARE of it, is a scan.
+# A page with fewer non-space characters of text than this, and images over SCAN_IMAGE_SHARE of it, may be a scan.
 SCAN_TEXT_CHARACTERS = 200
-SCAN_IMAGE_SHARE = 0.5
+SCAN_IMAGE_SHARE = 0.8
+# Such a page is read by OCR only when OCR reads OCR_GAIN times as many non-space characters and OCR_MARGIN more.
+OCR_GAIN = 2
+OCR_MARGIN = 20
 
 
 def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
@@ -286,19 +289,30 @@ def _covered_by_images(data: bytes, name: str, numbers: list[int]) -> list[int]:
 def _read_scanned_pages(
     data: bytes, name: str, layers: dict[int, str], options: ReadOptions, parsed: ParsedFile
 ) -> None:
-    """OCR the scanned pages whose text layer holds a line or two (`layers`: {page: that text}). A page keeps its
-    text layer's lines that OCR did not read (a stamp in small print); without OCR, it keeps its text layer."""
+    """OCR the pages that may be scans with a line or two in their text layer (`layers`: {page: that text}).
+
+    A page whose OCR reads clearly more than its text layer (OCR_GAIN times as many non-space characters and
+    OCR_MARGIN more) is a scan: it is read by OCR, keeping its text layer's lines that OCR did not read (a stamp
+    in small print). Any other page (a slide's title over a background picture) keeps its text layer as it is.
+    Without OCR, every page keeps its text layer, and the report says which may be scans.
+    """
     if not options.ocr.available():
         parsed.documents.extend(Document(text=clean_pdf_text(t), metadata={"page": n}) for n, t in layers.items())
         parsed.notes.append(
-            f"{_pages(list(layers))} look scanned and only their few lines of text were read "
-            "(Tesseract OCR is not installed)"
+            f"{_pages(list(layers))} may be scans (a picture over most of the page, a line or two of text): only "
+            "their text layer was read (Tesseract OCR is not installed)"
         )
         return
     rendered = dict(_render(data, name, list(layers)))
+    scans = []
     for number, layer in layers.items():
         options.page_read(number, parsed.pages)
         text = options.ocr.image_to_text(rendered[number], f"'{name}' page {number}") if number in rendered else ""
+        read, held = len("".join(text.split())), len("".join(layer.split()))
+        if read < OCR_GAIN * held + OCR_MARGIN:
+            parsed.documents.append(Document(text=clean_pdf_text(layer), metadata={"page": number}))
+            continue
+        scans.append(number)
         flat = " ".join(text.split())
         missed = [line.strip() for line in layer.splitlines() if line.strip() and " ".join(line.split()) not in flat]
         parsed.documents.append(
@@ -308,7 +322,8 @@ def _read_scanned_pages(
         )
         if options.embed_images and number in rendered:
             parsed.images.append(PageImage(rendered[number], "image/png", text.strip(), {"page": number}))
-    parsed.notes.append(f"{_pages(list(layers))} OCR'd: scanned, with only a few lines in their text layer")
+    if scans:
+        parsed.notes.append(f"{_pages(scans)} OCR'd: scanned, with only a few lines in their text layer")
 
 
 def _read_garbled_pages(data: bytes, name: str, numbers: list[int], options: ReadOptions, parsed: ParsedFile) -> None:

@@ -107,12 +107,24 @@ def test_a_scanned_page_with_a_stamp_in_its_text_layer_is_ocrd_and_keeps_the_sta
     assert parsed.notes == ["page 1 OCR'd: scanned, with only a few lines in their text layer"]
 
 
+def test_a_title_over_a_full_page_picture_keeps_its_text_layer_as_it_is() -> None:
+    tesseract()
+    # A slide exported to PDF: a background picture (no text in it) under a title and a line of text.
+    data = make_scanned_pdf([[""]], stamps=["Quarterly revenue grew 12% to 4.2 million euros"])
+    parsed = parse_file(data, "slides.pdf")
+    assert [(d.metadata["page"], d.metadata.get("ocr"), d.text) for d in parsed.documents] == [
+        (1, None, "Quarterly revenue grew 12% to 4.2 million euros")
+    ]
+    assert parsed.notes == []
+
+
 def test_a_scanned_page_with_a_stamp_without_tesseract_keeps_the_stamp_and_says_so() -> None:
     data = make_scanned_pdf([["The warehouse lease ends in March 2031."]], stamps=["WHIT-000153"])
     parsed = parse_file(data, "letter.pdf", ReadOptions(ocr=NO_OCR))
     assert [(d.metadata["page"], d.text) for d in parsed.documents] == [(1, "WHIT-000153")]
     assert parsed.notes == [
-        "page 1 look scanned and only their few lines of text were read (Tesseract OCR is not installed)"
+        "page 1 may be scans (a picture over most of the page, a line or two of text): only their text layer was "
+        "read (Tesseract OCR is not installed)"
     ]
 
 
