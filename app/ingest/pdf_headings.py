@@ -75,9 +75,17 @@ def _running_lines(pages: Mapping[int, str]) -> set[str]:
 
 
 def _shape(line: str) -> str:
-    """`line` with its runs of white space made one space and its numbers made "#": a running line's page number
-    changes from page to page."""
-    return _NUMBER.sub("#", " ".join(line.split()))
+    """`line` with its runs of white space made one space and its numbers made "#", Roman ones too: a running
+    line's page number changes from page to page ("Page iii" in the front matter, "Page 3" after it)."""
+    return _ROMAN_WORD.sub(_roman_as_number, _NUMBER.sub("#", " ".join(line.split())))
+
+
+_ROMAN_WORD = re.compile(r"\b(?:[ivxlcdm]+|[IVXLCDM]+)\b")  # in one case: "Mix" is a word, "xii" and "XII" numbers
+_ROMAN_NUMERAL = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})", re.IGNORECASE)
+
+
+def _roman_as_number(match: re.Match[str]) -> str:
+    return "#" if _ROMAN_NUMERAL.fullmatch(match.group()) else match.group()
 
 
 def _widest_heading(text: str) -> float:

@@ -38,6 +38,16 @@ def test_a_running_header_that_numbers_its_page_is_no_heading() -> None:
     assert page_headings(pages) == dict(enumerate(titles, start=1))
 
 
+def test_a_running_footer_that_numbers_front_matter_in_roman_numerals_is_no_heading() -> None:
+    titles = ["Contents", "Letter", "Key Figures", "Risk Factors", "Employees", "Outlook"]
+    labels = ["i", "ii", "iii", "1", "2", "3"]
+    pages = {
+        n: f"Contoso Annual Report\nContoso Annual Report - Page {label}\n{title}\n{BODY}"
+        for n, (title, label) in enumerate(zip(titles, labels, strict=True), start=1)
+    }
+    assert page_headings(pages) == dict(enumerate(titles, start=1))
+
+
 def test_a_page_of_short_lines_gives_a_heading_only_to_a_line_clearly_shorter_than_them() -> None:
     column = "\n".join(["Deep learning models have become the dominant"] * 12)  # two columns: 46 characters a line
     assert page_headings({1: f"{column}\n{column}"}) == {}
