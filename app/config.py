@@ -199,7 +199,8 @@ class Settings(BaseSettings):
         le=1.0,
         validation_alias="NOT_FOUND_THRESHOLD",
         description="Below this cosine similarity of the best passage, answer 'not found in your documents'; "
-        "0 disables the check; unset = the embedding model's measured default (app/embeddings/tuning.py).",
+        "0 disables the check; unset = the embedding model's measured default (app/embeddings/tuning.py). Hybrid "
+        "fusion divides dense cosines by at least this.",
     )
 
     llm_api_base: str | None = Field(

@@ -42,6 +42,7 @@ def score_fusion(
     *,
     weights: Sequence[float] | None = None,
     complete: Sequence[bool] | None = None,
+    least_scales: Sequence[float] | None = None,
 ) -> list[tuple[Key, float]]:
     """Items by the weighted sum of their scores, each list's scores divided by its best one, best first.
 
@@ -52,15 +53,19 @@ def score_fusion(
     passages than it was asked for): an item missing from it scores 0. Without that, the one passage
     holding a question's rare word would gain nothing over the passages without it (its own score would
     be the floor).
+    A list's `least_scales` entry is the least it is divided by: dense cosines are divided by the model's "not found"
+    threshold when their best is under it, so that a list which found nothing close (MiniLM's cosines on a
+    script it does not read) does not count as fully as one that did.
     """
     scores: dict[Key, float] = {}
     floors: list[tuple[dict[Key, float], float]] = []
     weights = _per_list(scored, weights, 1.0, "weights")
     whole = _per_list(scored, complete, False, "completeness flags")
-    for hits, weight, is_complete in zip(scored, weights, whole, strict=True):
+    least = _per_list(scored, least_scales, 0.0, "least scales")
+    for hits, weight, is_complete, least_scale in zip(scored, weights, whole, least, strict=True):
         if not hits:
             continue
-        best = max(score for _, score in hits)
+        best = max(max(score for _, score in hits), least_scale)
         scale = best if best > 0 else 1.0
         normalized = {item: score / scale for item, score in hits}
         for item in normalized:

@@ -53,6 +53,7 @@ class SearchOptions:
     label_weight: float = 0.25  # weight of the document-label list (retrieval/labels.py); 0 leaves it out
     section_weight: float = 0.25  # weight of the section list: the named documents' chunks by their headings
     sentence_weight: float = 0.0  # share of a dense hit's best sentence in its dense score (sentence vectors)
+    dense_floor: float = 0.0  # least the dense list's scores are divided by in score fusion: the "not found" cosine
 
     def for_languages(self, question: str | None, documents: Collection[str]) -> SearchOptions:
         """These options for a question in language `question` over documents in `documents` (ISO 639-1 codes;
@@ -86,6 +87,9 @@ class SearchOptions:
             "label_weight": settings.label_weight,
             "section_weight": settings.section_weight,
             "sentence_weight": sentence_weight_for(settings, model_name),
+            "dense_floor": tuning.not_found_threshold
+            if settings.not_found_threshold is None
+            else settings.not_found_threshold,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -131,6 +135,7 @@ class SearchRetriever(BaseRetriever):
         lists: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         complete: list[bool] = []  # whether the list holds every chunk it scores above 0 (see score_fusion)
+        least_scales: list[float] = []  # the least each list's scores are divided by (see score_fusion)
         labels = self._labels() if options.label_weight > 0 and self._labels is not None else {}
         named = self._named_documents(question, ready, labels)
         # The documents the question names best are searched on their own too: their passages compete with each
@@ -149,12 +154,14 @@ class SearchRetriever(BaseRetriever):
             lists.append(dense)
             weights.append(1.0)
             complete.append(False)
+            least_scales.append(options.dense_floor)
         documents = {chunk_id: str(node.metadata.get(DOC_KEY, "")) for chunk_id, node in nodes.items()}
         if options.mode in ("keyword", "hybrid"):
             keyword = self._keyword(ready)
             found = keyword.search(question, depth, ready)
             # Fewer hits than asked for: no other chunk holds a word of the question.
             complete.append(len(found) < depth)
+            least_scales.append(0.0)
             if routed:
                 found = sorted(dict([*keyword.search(question, depth, routed), *found]).items(), key=lambda h: -h[1])
             lists.append(found)
@@ -170,6 +177,7 @@ class SearchRetriever(BaseRetriever):
                 # those 0 put the named document's passages above the right one whenever the name was ambiguous
                 # (FinanceBench, hybrid: doc@3 93.1% -> 89.7%).
                 complete.append(False)
+                least_scales.append(0.0)
         by_label: list[tuple[str, float]] = []
         if named:
             # Each candidate with its document's label score, best first.
@@ -178,12 +186,13 @@ class SearchRetriever(BaseRetriever):
             lists.append(by_label)
             weights.append(options.label_weight)
             complete.append(False)
+            least_scales.append(0.0)
         if options.fusion == "rrf":
             # A ranking holds what its list found: the label list leaves out documents no question word names.
             rankings = [[chunk_id for chunk_id, score in hits if hits is not by_label or score > 0] for hits in lists]
             fused = reciprocal_rank_fusion(rankings, k=options.rrf_k, weights=weights)
         else:
-            fused = score_fusion(lists, weights=weights, complete=complete)
+            fused = score_fusion(lists, weights=weights, complete=complete, least_scales=least_scales)
         ranked = [chunk_id for chunk_id, _ in fused]
         if options.rerank and self._reranker is not None:
             # Only the first `candidates` are reordered; the rest keep their first-stage order behind them.

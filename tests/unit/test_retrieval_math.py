@@ -63,6 +63,21 @@ def test_the_only_keyword_hit_wins_when_keyword_search_found_nothing_else() -> N
         score_fusion([dense, keyword], complete=[True])
 
 
+def test_a_dense_list_that_found_nothing_close_does_not_count_fully_against_the_one_keyword_hit() -> None:
+    # MiniLM on "15%" over documents in scripts it does not read: the best cosine, 0.19, is under the "not found"
+    # threshold (0.26), and the only document holding "15%" is far down in it.
+    dense = [("th", 0.19), ("ar", 0.12), ("ja", 0.06)]
+    keyword = [("ja", 4.1)]
+    lists, weights, complete = [dense, keyword], [1.0, 0.6], [False, True]
+    assert score_fusion(lists, weights=weights, complete=complete)[0][0] == "th"  # 0.19 counted as a full match
+    fused = score_fusion(lists, weights=weights, complete=complete, least_scales=[0.26, 0.0])
+    assert fused[0][0] == "ja"
+    assert dict(fused)["th"] == pytest.approx(0.19 / 0.26)
+    # Above the threshold, the best passage is divided by itself as before.
+    close = [("th", 0.61), ("ja", 0.3)]
+    assert dict(score_fusion([close], least_scales=[0.26]))["th"] == pytest.approx(1.0)
+
+
 def test_score_fusion_of_one_list_keeps_its_order_and_ignores_empty_lists() -> None:
     dense = [("a", 0.9), ("b", 0.5), ("c", 0.5)]
     assert [item for item, _ in score_fusion([dense, []], weights=[1.0, 3.0])] == ["a", "b", "c"]
