@@ -24,7 +24,7 @@ from app.config import RetrievalMode, Settings
 from app.embeddings import Embedding, build_embedding
 from app.embeddings.languages import model_languages
 from app.embeddings.pooling import FloatArray
-from app.embeddings.tuning import model_tuning
+from app.embeddings.tuning import model_tuning, not_found_threshold_for
 from app.errors import StoreError
 from app.files import index_write_lock
 from app.ingest import reindex as reindexing
@@ -293,8 +293,7 @@ class Workspace:
     @property
     def not_found_threshold(self) -> float:
         """NOT_FOUND_THRESHOLD, or when unset the value measured for the embedding model (0 = no check)."""
-        threshold = self.settings.not_found_threshold
-        return model_tuning(self.embedding.model_name).not_found_threshold if threshold is None else threshold
+        return not_found_threshold_for(self.settings, self.embedding.model_name)
 
     def _not_found_threshold_for(
         self, question: str, passages: Sequence[Passage], language: str | None, languages: set[str]

@@ -84,6 +84,12 @@ def model_tuning(model_name: str) -> ModelTuning:
     return MINILM
 
 
+def not_found_threshold_for(settings: Settings, model_name: str) -> float:
+    """NOT_FOUND_THRESHOLD, or when unset the value measured for the model named `model_name` (0 = no check)."""
+    threshold = settings.not_found_threshold
+    return model_tuning(model_name).not_found_threshold if threshold is None else threshold
+
+
 def sentence_weight_for(settings: Settings, model_name: str) -> float:
     """SENTENCE_WEIGHT, or when unset the default measured for the model named `model_name` (0 = no sentence
     vectors)."""

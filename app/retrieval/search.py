@@ -19,7 +19,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 
 from app.config import Fusion, RetrievalMode, Settings
 from app.embeddings.protocol import Embedding
-from app.embeddings.tuning import model_tuning, sentence_weight_for
+from app.embeddings.tuning import model_tuning, not_found_threshold_for, sentence_weight_for
 from app.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from app.retrieval.labels import label_scores, section_scores
 from app.retrieval.passage import Passage
@@ -87,9 +87,7 @@ class SearchOptions:
             "label_weight": settings.label_weight,
             "section_weight": settings.section_weight,
             "sentence_weight": sentence_weight_for(settings, model_name),
-            "dense_floor": tuning.not_found_threshold
-            if settings.not_found_threshold is None
-            else settings.not_found_threshold,
+            "dense_floor": not_found_threshold_for(settings, model_name),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
