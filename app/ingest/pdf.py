@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from llama_index.core import Document
@@ -46,19 +48,15 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """
     from pypdf.errors import DependencyError
 
-    annotated: dict[int, PageObject] = {}  # pages with annotations, among them the widgets of form fields
-    turned: set[int] = set()  # pages with /Rotate: landscape pages, mostly tables
     notes: list[str] = []
     try:
-        pages, attached = _read_pages(data, name, options, turned, annotated)
-        notes.extend(_attachment_notes(attached))
+        reading = _read_pages(data, name, options)
+        notes.extend(_attachment_notes(reading.attached))
     except AppError:  # ours (a clear refusal, or a cancel), not damage
         raise
     except (DependencyError, ImportError) as exc:  # a fault of this installation, not of the file
         raise _missing_package_error(name, exc) from exc
     except Exception as exc:  # pypdf raises many types (and bare ValueErrors) on damaged files
-        annotated.clear()  # pages of the reader that failed
-        turned.clear()
         second_reading = _pages_read_by_pdfium(data, name, options)
         if second_reading is None:
             raise UnreadableFileError(
@@ -68,7 +66,8 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             f"the file is damaged ({exc}): read by a second PDF reader (PDFium), which may miss what the damage "
             "hides, and without its form values and comments; re-download or re-export the file to be sure"
         )
-        pages = second_reading
+        reading = _PdfReading(second_reading)
+    pages, turned = reading.pages, reading.turned
     count = len(pages)
     parsed = ParsedFile(pages=count, notes=notes)
     textless = [number for number, text in pages if not text.strip()]
@@ -93,7 +92,7 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         _read_textless_pages(data, name, textless, options, parsed)
     if garbled:
         _read_garbled_pages(data, name, garbled, options, parsed)
-    _add_annotation_text(name, annotated, parsed)
+    _add_annotation_text(name, reading.annotated, parsed)
     if not parsed.documents and not parsed.images:
         raise UnreadableFileError(
             f"'{name}' contains no text we can index, not even by OCR.", "Check that the pages are not blank."
@@ -106,11 +105,19 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     return parsed
 
 
-def _read_pages(
-    data: bytes, name: str, options: ReadOptions, turned: set[int], annotated: dict[int, PageObject]
-) -> tuple[list[tuple[int, str]], list[str]]:
-    """(page number, text) of each page by pypdf, recording the turned and the annotated pages; and the names of
-    the files attached to the PDF."""
+@dataclass
+class _PdfReading:
+    """What one reading of a PDF gives: (page number, text) of each page, the pages with /Rotate (landscape pages,
+    mostly tables), the pages with annotations (among them form fields' widgets) and the attached files' names."""
+
+    pages: list[tuple[int, str]]
+    turned: set[int] = field(default_factory=set)
+    annotated: dict[int, PageObject] = field(default_factory=dict)
+    attached: list[str] = field(default_factory=list)
+
+
+def _read_pages(data: bytes, name: str, options: ReadOptions) -> _PdfReading:
+    """The pages of a PDF as pypdf reads them (see _PdfReading)."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -122,21 +129,20 @@ def _read_pages(
         )
     count = len(reader.pages)
     _check_page_count(name, count, options)
-    pages = []
+    reading = _PdfReading([])
     for number, page in enumerate(reader.pages, start=1):
-        pages.append((number, reading_order_text(page, page.extract_text() or "")))
+        reading.pages.append((number, reading_order_text(page, page.extract_text() or "")))
         if page.rotation % 360:
-            turned.add(number)
+            reading.turned.add(number)
         if "/Annots" in page:
-            annotated[number] = page
+            reading.annotated[number] = page
         if number % PROGRESS_EVERY == 0 or number == count:
             options.page_read(number, count)
     try:
-        attached = sorted(reader.attachments)
+        reading.attached = sorted(reader.attachments)
     except Exception:  # naming the attachments is a courtesy: the pages are read already
         log.warning("'%s': attached files not listed", name, exc_info=True)
-        attached = []
-    return pages, attached
+    return reading
 
 
 def _attachment_notes(names: list[str]) -> list[str]:
@@ -191,32 +197,25 @@ def _check_page_count(name: str, count: int, options: ReadOptions) -> None:
 def _unbroken_pages(data: bytes, name: str, read: dict[int, str]) -> dict[int, str]:
     """PDFium's text of the pages whose pypdf text breaks the line after every drawn string (pdf_lines)."""
     broken_up = {n: text for n, text in read.items() if may_be_broken_up(text) and not holds_right_to_left(text)}
-    if not broken_up:
-        return {}
-    from pypdfium2 import PdfiumError
-
-    try:
-        return pdfium_lines(data, broken_up)
-    except ImportError as exc:
-        raise _missing_package_error(name, exc) from exc
-    except (PdfiumError, ValueError, KeyError, IndexError) as exc:
-        log.warning("'%s': pages not re-read by PDFium (%s); they keep pypdf's text", name, exc)
-        return {}
+    return _pdfium_pass(name, "pages not re-read", lambda: pdfium_lines(data, broken_up)) if broken_up else {}
 
 
 def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:
     """The text of the pages among `numbers` that hold tables, rows kept (see pdf_tables); {} when none do."""
-    if not numbers:
-        return {}
+    return _pdfium_pass(name, "tables not read", lambda: read_table_pages(data, numbers)) if numbers else {}
+
+
+def _pdfium_pass(name: str, lost: str, read: Callable[[], dict[int, str]]) -> dict[int, str]:
+    """`read()`'s pages, a second pass over pages pypdf has read already: if PDFium fails on them, they keep pypdf's
+    text (and the log says what was `lost`); a missing package is the installation's fault, not the file's."""
     from pypdfium2 import PdfiumError
 
     try:
-        return read_table_pages(data, numbers)
+        return read()
     except ImportError as exc:
         raise _missing_package_error(name, exc) from exc
     except (PdfiumError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        # pypdf read these pages already: a table reader's failure costs the table layout, not the file.
-        log.warning("'%s': tables not read (PDFium failed: %s); pages keep their plain text", name, exc)
+        log.warning("'%s': %s (PDFium failed: %s); the pages keep pypdf's text", name, lost, exc)
         return {}
 
 
