@@ -292,10 +292,6 @@ def make_commented_pdf(lines: list[str], comments: list[tuple[str, str]]) -> byt
 def make_drawn_strings_pdf(title: str, rows: list[list[str]]) -> bytes:
     """A page drawn as ReportLab's drawString draws: each string in a text object of its own, ended by a move to
     the next line (`Tj T*`), the rows' cells side by side (label at the left, figures right-aligned after it)."""
-    import io
-
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     def string(x: float, y: float, text: str) -> str:
         return f"BT /F1 10 Tf 12 TL 1 0 0 1 {x} {y} Tm ({text}) Tj T* ET"
@@ -305,6 +301,31 @@ def make_drawn_strings_pdf(title: str, rows: list[list[str]]) -> bytes:
         y = 750 - 16 * index
         operations.append(string(50, y, row[0]))
         operations.extend(string(280 + 80 * column - 6 * len(cell), y, cell) for column, cell in enumerate(row[1:]))
+    return _helvetica_page(operations)
+
+
+def make_pieced_words_pdf(lines: list[str], gap: float = 1.5) -> bytes:
+    """A page of `lines` in 10-point Helvetica, each line drawn in the pieces that "|" marks, as word processors
+    draw kerned or justified words: each piece a string of its own, placed `gap` points after the one before."""
+    from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
+    widths = CORE_FONTS_CHARWIDTHS["helvetica"]
+    operations = []
+    for index, line in enumerate(lines):
+        x = 50.0
+        for piece in line.split("|"):
+            operations.append(f"BT /F1 10 Tf 1 0 0 1 {x:.2f} {780 - 14 * index} Tm ({piece}) Tj ET")
+            x += sum(widths[character] for character in piece) / 100 + gap
+    return _helvetica_page(operations)
+
+
+def _helvetica_page(operations: list[str]) -> bytes:
+    """A one-page A4 PDF of the content stream `operations`, with Helvetica as font /F1."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
     writer = PdfWriter()
     page = writer.add_blank_page(width=595, height=842)
     font = DictionaryObject(

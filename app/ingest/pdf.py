@@ -14,7 +14,7 @@ from app.errors import AppError, UnreadableFileError
 from app.ingest.ocr import OCR_DPI
 from app.ingest.parsed import PageImage, ParsedFile, ReadOptions
 from app.ingest.pdf_headings import page_headings
-from app.ingest.pdf_lines import may_be_broken_up, pdfium_lines
+from app.ingest.pdf_lines import mended_pages, pdfium_texts
 from app.ingest.pdf_rtl import holds_right_to_left, reading_order_text
 from app.ingest.pdf_tables import may_hold_table, read_table_pages
 from app.ingest.pdf_text import clean_pdf_text, is_readable_text
@@ -75,7 +75,7 @@ def read_pdf(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     read = {number: text for number, text in pages if number not in textless and number not in garbled}
     # pypdf's text of a turned page may lose its spaces ("Net income5,1164,019"): no cheap test there. The table
     # reader has no right-to-left reading order: a page with right-to-left words is read as lines (pdf_rtl).
-    read.update(_unbroken_pages(data, name, read))
+    read.update(_mended_pages(data, name, read))
     candidates = [
         number
         for number, text in read.items()
@@ -194,10 +194,12 @@ def _check_page_count(name: str, count: int, options: ReadOptions) -> None:
         )
 
 
-def _unbroken_pages(data: bytes, name: str, read: dict[int, str]) -> dict[int, str]:
-    """PDFium's text of the pages whose pypdf text breaks the line after every drawn string (pdf_lines)."""
-    broken_up = {n: text for n, text in read.items() if may_be_broken_up(text) and not holds_right_to_left(text)}
-    return _pdfium_pass(name, "pages not re-read", lambda: pdfium_lines(data, broken_up)) if broken_up else {}
+def _mended_pages(data: bytes, name: str, read: dict[int, str]) -> dict[int, str]:
+    """The pages whose pypdf text PDFium's mends (lines broken after every drawn string, words split by a gap; see
+    pdf_lines), with their mended text."""
+    right_to_left = {number for number, text in read.items() if holds_right_to_left(text)}
+    pdfium = _pdfium_pass(name, "pages not mended", lambda: pdfium_texts(data, read))
+    return mended_pages(read, pdfium, right_to_left)
 
 
 def _table_pages(data: bytes, name: str, numbers: list[int]) -> dict[int, str]:

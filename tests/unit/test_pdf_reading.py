@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pypdf
 import pytest
 from pypdf.errors import DependencyError
@@ -10,6 +12,7 @@ from app.errors import UnreadableFileError
 from app.ingest.chunking import BoundedSentenceSplitter, split_into_chunks
 from app.ingest.ocr import Ocr
 from app.ingest.parsed import ReadOptions
+from app.ingest.pdf_lines import join_split_words
 from app.ingest.pdf_tables import may_hold_table
 from app.ingest.pdf_text import clean_pdf_text, readable_share
 from app.ingest.readers import parse_file
@@ -21,6 +24,7 @@ from tests.pdf_files import (
     make_form_pdf,
     make_garbled_pdf,
     make_owner_locked_pdf,
+    make_pieced_words_pdf,
     make_statement_pdf,
     make_table_pdf,
     make_unicode_pdf,
@@ -401,3 +405,28 @@ def test_every_chunk_of_a_pdf_page_is_searched_with_the_heading_the_page_opens_w
     assert len(chunks) > 2 and "Balance" not in last.text
     assert searchable_text(last.text, last.metadata).startswith("Consolidated Balance Sheets At December 31\n\n")
     assert format_location(last.metadata) == "page 2"  # still cited by its page
+
+
+def test_a_word_drawn_in_pieces_a_little_apart_is_read_whole() -> None:
+    # Word processors draw a kerned or justified word in pieces; pypdf read "Operating Ex penses" and "o f".
+    lines = ["Operating Ex|penses", "Operating expenses rose by 12 million in 2022, most o|f it from travel.", ""]
+    lines += ["Operating Expenses fell by 3 million in 2021, most of it from rent."]
+    assert page_texts(make_pieced_words_pdf(lines)) == {
+        1: "Operating Expenses\nOperating expenses rose by 12 million in 2022, most of it from travel.\n"
+        "Operating Expenses fell by 3 million in 2021, most of it from rent."
+    }
+
+
+def test_two_words_stay_two_where_the_other_reader_ran_them_together() -> None:
+    # PDFium read a letter-spaced heading as "FINANCIALASSETS"; both halves are words elsewhere in the document.
+    pdfium = "FINANCIALASSETS\nFinancial assets are FINANCIALASSETS.\nFINANCIAL ASSETS and the split o f"
+    counts = Counter(pdfium.replace(".", "").split())
+    assert join_split_words("FINANCIAL ASSETS", pdfium, counts) == "FINANCIAL ASSETS"
+    assert join_split_words("Operating Ex penses", "Operating Expenses", Counter({"Expenses": 2})) == (
+        "Operating Expenses"
+    )
+    assert join_split_words("Operating Ex penses", "Operating Expenses", Counter({"Expenses": 1})) == (
+        "Operating Ex penses"
+    ), "a word PDFium reads once in the document is too little to go on"
+    pdfium = "a long-term loan along with a long-term bond along the way"
+    assert join_split_words("a long-term loan", pdfium, Counter(pdfium.split())) == "a long-term loan"
