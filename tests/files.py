@@ -155,3 +155,20 @@ def _append_raw_entry(archive: bytes, name: str, deflated: bytes, crc: int, size
     count = len(entries) + 1
     out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), directory_offset, 0)
     return bytes(out)
+
+
+def make_email(body: str, html: str | None = None, attachments: dict[str, bytes] | None = None) -> bytes:
+    """An .eml message: a plain-text `body`, an HTML alternative when `html` is given, and `attachments` ({file
+    name: content}) as application/octet-stream parts."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Operations <ops@example.org>"
+    message["To"] = "Reactor team <reactor@example.org>"
+    message["Subject"] = "Weekly report"
+    message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for name, content in (attachments or {}).items():
+        message.add_attachment(content, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(message)

@@ -7,6 +7,7 @@ Front ends list them in their help without importing the readers (and LlamaIndex
 SUPPORTED_SUFFIXES = (
     ".csv",
     ".docx",
+    ".eml",
     ".htm",
     ".html",
     ".jpeg",

@@ -19,6 +19,7 @@ from app.errors import AppError, UnreadableFileError
 from app.ingest.archive import check_zip_package
 from app.ingest.file_types import SUPPORTED_SUFFIXES
 from app.ingest.images import read_image
+from app.ingest.mail import read_email
 from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
 from app.ingest.parsed import ParsedFile, ReadOptions
@@ -52,6 +53,7 @@ FORMATS: dict[str, Format] = {
     ".html": Format(None, read_html),
     ".htm": Format(None, read_html),
     ".txt": Format(None, read_text),
+    ".eml": Format(None, read_email),
     ".md": Format(None, read_markdown),
     ".markdown": Format(None, read_markdown),
     ".png": Format("png", partial(read_image, mime_type="image/png")),
