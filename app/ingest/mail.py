@@ -1,76 +1,237 @@
-"""E-mail messages (.eml, RFC 5322 with MIME parts), read with Python's own `email` package."""
+"""E-mail messages (.eml, RFC 5322 with MIME parts; several in one file as an mbox), read with Python's `email`."""
 
 from __future__ import annotations
 
+import codecs
+import re
+from dataclasses import dataclass, field
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 
 from llama_index.core import Document
 
+from app.errors import UnreadableFileError
+from app.ingest.file_types import SUPPORTED_SUFFIXES
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.text import decode_text, read_html
 
 # The headers a reader of the message sees above it, in this order.
 SHOWN_HEADERS = ("From", "To", "Cc", "Date", "Subject")
 # What Python's email parser raises on some damaged headers and parameters, besides its own defects list.
-_PARSER_FAULTS = (IndexError, AttributeError, ValueError, TypeError)
+_PARSER_FAULTS = (IndexError, AttributeError, ValueError, TypeError, HeaderParseError)
+# Charsets that mail clients name while writing a superset of them, read as the superset, as browsers do (WHATWG
+# Encoding Standard): Windows-1252 quotes in "iso-8859-1", GBK characters in "gb2312", cp949 in "ks_c_5601-1987".
+# A part with no charset is US-ASCII by RFC 2045, and 8-bit text there is mostly UTF-8.
+_SUPERSETS = {
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+}
+_SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+_ENCRYPTED = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
+# The line that opens each message of an mbox file ("From sender date").
+_MBOX_FROM_LINE = re.compile(rb"^From .*\r?\n", re.MULTILINE)
 
 
 def read_email(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
-    """The message's headers (SHOWN_HEADERS, encoded words decoded) as the first lines, then its body: the plain
-    text part, else the visible text of the HTML part (read as `.html` is: cited by its headings). The subject is
-    the document's title. Attached files, forwarded messages among them, are not read; the notes name them.
+    """Each message's headers (SHOWN_HEADERS, encoded words decoded) as its first lines, then its body: the text
+    parts a mail client shows, in order (of alternatives, the plain text when it has any, else the HTML, read as
+    `.html` is: cited by its headings), a forwarded message after them in the same way. The first subject is the
+    document's title. Attached files are not read; the notes name them, and say so of an encrypted message.
 
-    Raises:
-        UnreadableFileError: a body part that is binary in a text part's clothing (from decode_text).
+    Text is decoded by its part's charset (read as the superset clients mean, _SUPERSETS), or by decode_text's guess
+    where that charset is missing, unknown or wrong for the bytes. Raises nothing of its own: a part that is not
+    text is left out with a note.
     """
-    message = BytesParser(policy=policy.default).parsebytes(data)
-    assert isinstance(message, EmailMessage)  # policy.default makes EmailMessage objects
-    headers = "\n".join(f"{header}: {value}" for header in SHOWN_HEADERS if (value := _header(message, header)))
-    parsed = ParsedFile(title=_header(message, "Subject"))
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is not None and body.get_content_subtype() == "html":
-        parsed = read_html(_text(body, name).encode(), name, options)
-        parsed.title = _header(message, "Subject") or parsed.title
-    elif body is not None:
-        decoded = _text(body, name)
-        parsed.documents = [Document(text=decoded)]
-    if parsed.documents:
-        parsed.documents[0].set_content(f"{headers}\n\n{parsed.documents[0].text}")
-    else:
-        parsed.documents = [Document(text=headers)]
-    attached = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
-    if attached:
-        parsed.notes.append(
-            f"{len(attached)} attached file{'s' if len(attached) > 1 else ''} not read ({', '.join(attached)}): "
-            "to search an attachment, save it and upload it as a file of its own"
-        )
-    return parsed
+    reading = _Reading(name, options)
+    for raw in _mbox_messages(data):
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)  # policy.default makes EmailMessage objects
+        reading.message(message)
+        reading.title = reading.title or _header(message, "Subject")
+    return ParsedFile(
+        documents=reading.documents, notes=reading.notes + reading.attachment_notes(), title=reading.title
+    )
+
+
+def _mbox_messages(data: bytes) -> list[bytes]:
+    """The messages of an .eml file: one, or each of an mbox's (a file opened by a "From " line). A byte order mark
+    and blank lines before the first header are left out."""
+    data = data.removeprefix(codecs.BOM_UTF8).lstrip(b"\r\n\t ")
+    if not data.startswith(b"From "):
+        return [data]
+    return [message for message in _MBOX_FROM_LINE.split(data) if message.strip()] or [data]
+
+
+@dataclass
+class _Reading:
+    name: str
+    options: ReadOptions
+    title: str = ""
+    documents: list[Document] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    attached: list[str] = field(default_factory=list)
+
+    def message(self, message: EmailMessage) -> None:
+        """The message's header lines, then its body (a forwarded one's too), as documents."""
+        headers = "\n".join(f"{header}: {value}" for header in SHOWN_HEADERS if (value := _header(message, header)))
+        start = len(self.documents)
+        self.part(message)
+        if len(self.documents) > start:
+            self.documents[start].set_content(f"{headers}\n\n{self.documents[start].text}")
+        elif headers:
+            self.documents.insert(start, Document(text=headers))
+
+    def part(self, part: MIMEPart) -> None:
+        """Read `part` as a mail client shows it: text and HTML parts, a multipart's parts, forwarded messages."""
+        content_type, disposition = part.get_content_type(), part.get_content_disposition()
+        if content_type == "message/rfc822" and isinstance(inner := part.get_content(), EmailMessage):
+            self.message(inner)  # a forwarded message (Python counts it as a multipart of one)
+        elif part.is_multipart():
+            children = list(part.iter_parts())
+            if part.get_content_subtype() == "encrypted":  # PGP/MIME
+                self.notes.append(_ENCRYPTED_NOTE)
+            elif part.get_content_subtype() == "alternative":
+                if chosen := _preferred(children):
+                    self.part(chosen)
+            else:  # mixed, related, signed (its signature part is skipped below), report, digest...
+                for child in children:
+                    self.part(child)
+        elif content_type in _SIGNATURES:
+            return
+        elif content_type in _ENCRYPTED:
+            self.notes.append(_ENCRYPTED_NOTE)
+        elif disposition == "attachment" or part.get_content_maintype() not in ("text", "multipart"):
+            # Pictures shown inside the message (a logo, a photo between paragraphs: inline, or referred to by their
+            # Content-ID from the HTML) are part of what it shows, not files the sender attached.
+            if disposition == "attachment" or (disposition is None and part.get_filename() and not part["Content-ID"]):
+                self.attached.append(part.get_filename() or content_type)
+        elif (text := self.text(part)) is not None:  # text/*, or a multipart whose boundary is missing or wrong
+            if part.get_content_subtype() == "html":
+                parsed = read_html(text.encode(), self.name, self.options)
+                self.documents.extend(parsed.documents)
+                self.notes.extend(parsed.notes)
+            elif text.strip():
+                self.documents.append(Document(text=text))
+
+    def text(self, part: MIMEPart) -> str | None:
+        """A text part's content, line ends as "\\n"; None, with a note, when its bytes are not text."""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
+        try:
+            charset = part.get_content_charset()
+        except _PARSER_FAULTS:
+            charset = None
+        text = _strictly_decoded(payload, charset)
+        if text is None:
+            try:
+                text = decode_text(payload, self.name).text
+            except UnreadableFileError:
+                # Not text by decode_text's measure, or in a charset it does not guess (ISO-2022-JP with NEC's
+                # circled numbers): the charset named, with replacement characters where the bytes do not fit it.
+                text = _leniently_decoded(payload, charset)
+            if text is None:
+                self.notes.append(f"a part of the message marked {part.get_content_type()} is not text: not read")
+                return None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def attachment_notes(self) -> list[str]:
+        readable = [name for name in self.attached if name.lower().endswith(SUPPORTED_SUFFIXES)]
+        others = [name for name in self.attached if name not in readable]
+        notes = []
+        if readable:
+            notes.append(
+                f"{_files(readable)} not read ({', '.join(readable)}): to search an attachment, save it and upload "
+                "it as a file of its own"
+            )
+        if others:
+            notes.append(f"{_files(others)} of a type the app does not read ({', '.join(others)})")
+        return notes
+
+
+_ENCRYPTED_NOTE = (
+    "the message is encrypted (S/MIME or PGP): its text is not read; open it in your mail client, which decrypts "
+    "it, and save it again as .eml"
+)
+
+
+def _files(names: list[str]) -> str:
+    return f"{len(names)} attached file{'s' if len(names) > 1 else ''}"
+
+
+def _preferred(alternatives: list[MIMEPart]) -> MIMEPart | None:
+    """The alternative a reader gets the text from: the plain text when it holds any, else the richest (last) HTML or
+    multipart one (Outlook puts its HTML in a multipart/related with its pictures), else the first."""
+    for part in alternatives:
+        payload = part.get_payload(decode=True) if part.get_content_type() == "text/plain" else None
+        if isinstance(payload, bytes) and payload.strip():
+            return part
+    rich = [part for part in alternatives if part.get_content_type() == "text/html" or part.is_multipart()]
+    return rich[-1] if rich else (alternatives[0] if alternatives else None)
+
+
+def _strictly_decoded(payload: bytes, charset: str | None) -> str | None:
+    """`payload` decoded by `charset` (a superset of it, _SUPERSETS; US-ASCII when None), or None when the bytes are
+    not valid in it or Python knows no such codec."""
+    label = (charset or "us-ascii").lower()
+    try:
+        return payload.decode(_SUPERSETS.get(label, label))
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _leniently_decoded(payload: bytes, charset: str | None) -> str | None:
+    """`payload` decoded by `charset` (a superset of it), bytes that do not fit it as U+FFFD; None when no charset is
+    named or Python knows no such codec."""
+    label = (charset or "").lower()
+    try:
+        return payload.decode(_SUPERSETS.get(label, label), errors="replace") if label else None
+    except LookupError:
+        return None
 
 
 def _header(message: EmailMessage, header: str) -> str:
-    """A header's decoded value on one line ("" when the message has none); as written when Python's header parser
-    fails on it (it raises IndexError or AttributeError on some damaged address lists)."""
+    """A header's value on one line ("" when the message has none). Encoded words are decoded by their charset's
+    superset; those whose bytes do not fit it, and raw 8-bit bytes, by the first that fits of UTF-8 and the charsets
+    of the message's text parts (a client writes its headers as its text), else as Windows-1252. A few bytes are too
+    few for decode_text's guess: it reads "Jos\\xe9" as UTF-16."""
+    raw = next((str(value) for key, value in message.raw_items() if key.lower() == header.lower()), None)
+    if raw is None:
+        return ""
     try:
-        value = message.get(header)
-        return " ".join(str(value).split()) if value is not None else ""
+        pieces = decode_header(raw)
     except _PARSER_FAULTS:
-        written = next((raw for key, raw in message.raw_items() if key.lower() == header.lower()), "")
-        return " ".join(str(written).split())
+        pieces = [(raw, None)]
+    fallbacks = ["utf-8", *_text_charsets(message)]
+    decoded = []
+    for value, charset in pieces:
+        data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+        fits = (text for label in (charset, *fallbacks) if (text := _strictly_decoded(data, label)) is not None)
+        decoded.append(next(fits, data.decode("cp1252", errors="replace")))
+    return " ".join("".join(decoded).split())
 
 
-def _text(part: MIMEPart, name: str) -> str:
-    """A text part's content, decoded by its charset; by decode_text's guess when it names none (RFC 2045 then means
-    US-ASCII, but 8-bit text without a charset is common), one unknown to Python or a damaged one (raising
-    UnreadableFileError as decode_text does for binary content)."""
-    content = None
-    if part.get_content_charset() is not None:
+def _text_charsets(message: EmailMessage) -> list[str]:
+    """The charsets that the message's text parts name, each once, in order."""
+    charsets: list[str] = []
+    for part in message.walk():
         try:
-            content = part.get_content()
-        except (LookupError, *_PARSER_FAULTS):  # a charset Python has no codec for, or a damaged parameter
-            content = None
-    if isinstance(content, str):
-        return content
-    payload = part.get_payload(decode=True)
-    return decode_text(payload if isinstance(payload, bytes) else b"", name).text
+            charset = part.get_content_charset() if part.get_content_maintype() == "text" else None
+        except _PARSER_FAULTS:
+            charset = None
+        if charset and charset not in charsets:
+            charsets.append(charset)
+    return charsets

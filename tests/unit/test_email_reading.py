@@ -68,3 +68,109 @@ def test_an_address_python_cannot_parse_is_shown_as_written_and_the_message_stil
     assert [document.text for document in parse_file(raw, "cut.eml").documents] == [
         "From: Ana <ana@\nSubject: Lieferung\n\nDie Lieferung nach Köln erfolgt am Montag.\n"
     ]
+
+
+def _text_of(raw: bytes, name: str = "mail.eml") -> list[str]:
+    return [document.text for document in parse_file(raw, name).documents]
+
+
+def test_a_body_in_a_superset_of_its_named_charset_is_read_as_the_sender_wrote_it() -> None:
+    # Mail clients name gb2312 and write GBK (镕), name iso-8859-1 and write Windows-1252 quotes, name us-ascii and
+    # write UTF-8; each byte that does not fit the name used to come out as U+FFFD or a control character.
+    def message(charset: str, body: bytes) -> bytes:
+        head = f"From: a@example.org\nSubject: s\nContent-Type: text/plain; charset={charset}\n"
+        return head.encode() + b"Content-Transfer-Encoding: 8bit\n\n" + body
+
+    assert _text_of(message("gb2312", "朱镕基的讲话稿".encode("gbk"))) == [
+        "From: a@example.org\nSubject: s\n\n朱镕基的讲话稿"
+    ]
+    assert _text_of(message("iso-8859-1", "It’s “final”".encode("cp1252"))) == [
+        "From: a@example.org\nSubject: s\n\nIt’s “final”"
+    ]
+    assert _text_of(message("us-ascii", "Zürich: 12 °C".encode())) == [
+        "From: a@example.org\nSubject: s\n\nZürich: 12 °C"
+    ]
+
+
+def test_headers_whose_bytes_do_not_fit_their_charset_are_read_by_the_messages_own_charset() -> None:
+    # An encoded word labelled UTF-8 holding Latin-1 "é", and a raw GBK subject in a message whose text is gb2312.
+    raw = b"From: =?utf-8?Q?Jos=E9?= <j@example.es>\nSubject: " + "季度报告".encode("gbk")
+    raw += b"\nContent-Type: text/plain; charset=gb2312\n\n" + "收入增长。".encode("gbk")
+    parsed = parse_file(raw, "report.eml")
+    assert [document.text for document in parsed.documents] == [
+        "From: José <j@example.es>\nSubject: 季度报告\n\n收入增长。"
+    ]
+    assert parsed.title == "季度报告"
+
+
+def test_an_empty_plain_alternative_gives_way_to_the_html_one() -> None:
+    message = _message()
+    message.set_content("\n")
+    message.add_alternative("<p>All garden tools 30% off until Sunday.</p>", subtype="html")
+    assert _text_of(bytes(message))[0].endswith("Subject: Q3 figures\n\nAll garden tools 30% off until Sunday.")
+
+
+def test_text_on_both_sides_of_a_picture_is_read_and_pictures_shown_in_the_message_are_no_attachments() -> None:
+    message = _message()
+    message.set_content("Here is the north wall crack:")
+    message.add_attachment(b"\x89PNG\r\n", maintype="image", subtype="png", filename="IMG_1.png", disposition="inline")
+    message.add_attachment("And the repair quote is 2,300 EUR.", disposition="inline")
+    logo = EmailMessage()
+    logo.set_content(b"\x89PNG\r\n", maintype="image", subtype="png", filename="image001.png", cid="<logo@x>")
+    del logo["Content-Disposition"]
+    message.attach(logo)
+    parsed = parse_file(bytes(message), "photos.eml")
+    assert [document.text.split("\n\n")[-1] for document in parsed.documents] == [
+        "Here is the north wall crack:\n",
+        "And the repair quote is 2,300 EUR.\n",
+    ]
+    assert parsed.notes == []
+
+
+def test_a_forwarded_message_is_read_with_its_own_headers_and_other_attachments_are_named_by_kind() -> None:
+    forwarded = EmailMessage()
+    forwarded["From"] = "Billing <billing@vendor.com>"
+    forwarded["Subject"] = "Invoice 4471 – overdue"
+    forwarded.set_content("Invoice 4471 for 880 USD is overdue.")
+    message = _message("Fwd: Invoice 4471")
+    message.set_content("See the forwarded message.")
+    message.add_attachment(forwarded)
+    message.add_attachment(b"\x00TNEF", maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    parsed = parse_file(bytes(message), "fwd.eml")
+    assert [document.text.split("\n\n")[-1] for document in parsed.documents] == [
+        "See the forwarded message.\n",
+        "Invoice 4471 for 880 USD is overdue.\n",
+    ]
+    assert parsed.documents[1].text.startswith("From: Billing <billing@vendor.com>\nSubject: Invoice 4471 – overdue")
+    assert parsed.notes == ["1 attached file of a type the app does not read (winmail.dat)"]
+
+
+def test_an_encrypted_message_says_so_and_how_to_read_it() -> None:
+    raw = (
+        b"From: a@example.org\nSubject: Salary review\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data"
+    )
+    parsed = parse_file(
+        raw + b"; name=smime.p7m\nContent-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\n", "x.eml"
+    )
+    assert [document.text for document in parsed.documents] == ["From: a@example.org\nSubject: Salary review"]
+    assert parsed.notes == [
+        "the message is encrypted (S/MIME or PGP): its text is not read; open it in your mail client, which decrypts "
+        "it, and save it again as .eml"
+    ]
+
+
+def test_every_message_of_an_mbox_file_is_read_and_a_byte_order_mark_is_no_header() -> None:
+    mbox = (
+        b"From alice@example.com Mon Mar  4 10:00:00 2024\nFrom: alice@example.com\nSubject: First\n\nFirst body.\n\n"
+    )
+    mbox += b"From bob@example.com Mon Mar  4 11:00:00 2024\nFrom: bob@example.com\nSubject: Second\n\n"
+    mbox += "The budget is 9,000 €.\n".encode()
+    parsed = parse_file(mbox, "inbox.eml")
+    assert [document.text for document in parsed.documents] == [
+        "From: alice@example.com\nSubject: First\n\nFirst body.\n\n",
+        "From: bob@example.com\nSubject: Second\n\nThe budget is 9,000 €.\n",
+    ]
+    assert parsed.title == "First"
+    assert _text_of(b"\xef\xbb\xbf\r\nFrom: a@example.com\r\nSubject: With BOM\r\n\r\nGr\xc3\xbc\xc3\x9fe.\r\n") == [
+        "From: a@example.com\nSubject: With BOM\n\nGrüße.\n"
+    ]
