@@ -146,7 +146,10 @@ class _Reading:
             if text is None:
                 self.notes.append(f"a part of the message marked {part.get_content_type()} is not text: not read")
                 return None
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
+            return unflowed(text, delete_space=str(part.get_param("delsp", "")).lower() == "yes")
+        return text
 
     def attachment_notes(self) -> list[str]:
         readable = [name for name in self.attached if name.lower().endswith(SUPPORTED_SUFFIXES)]
@@ -170,6 +173,31 @@ _ENCRYPTED_NOTE = (
 
 def _files(names: list[str]) -> str:
     return f"{len(names)} attached file{'s' if len(names) > 1 else ''}"
+
+
+def unflowed(text: str, delete_space: bool = False) -> str:
+    """Text sent as `format=flowed` (RFC 3676; Apple Mail and Thunderbird send it) with its paragraphs joined again:
+    a line ending in a space goes on in the next line of the same quote depth, that space dropped when
+    `delete_space` (DelSp=yes, which languages written without spaces need); the space a sender adds before a line
+    opening with a space, ">" or "From " is taken off. The signature separator "-- " ends its line."""
+    lines: list[str] = []
+    pending: tuple[str, str] | None = None  # (quote marks, text so far) of a line that goes on
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        quotes, content = line[:depth], line[depth:]
+        content = content.removeprefix(" ")
+        if pending is not None and pending[0] == quotes:
+            content = pending[1] + content
+        elif pending is not None:
+            lines.append(pending[0] + (" " if pending[0] else "") + pending[1])
+        pending = None
+        if content.endswith(" ") and content != "-- ":
+            pending = (quotes, content[:-1] if delete_space else content)
+        else:
+            lines.append(quotes + (" " if quotes and content else "") + content)
+    if pending is not None:
+        lines.append(pending[0] + (" " if pending[0] else "") + pending[1])
+    return "\n".join(lines)
 
 
 def _preferred(alternatives: list[MIMEPart]) -> MIMEPart | None:

@@ -24,7 +24,7 @@ from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.pdf import read_pdf
-from app.ingest.sniff import check_kind, sniff
+from app.ingest.sniff import LEGACY_FORMAT_FIXES, check_kind, sniff
 from app.ingest.tables import read_csv, read_xlsx
 from app.ingest.text import read_html, read_text
 
@@ -35,7 +35,7 @@ __all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "parse_file", "rea
 Reader = Callable[[bytes, str, ReadOptions], ParsedFile]
 _OFFICE = ("docx", "xlsx", "pptx")
 # Content that is one of these is never read as text, whatever its name says.
-_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "zip", "png", "jpg")
+_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "zip", "png", "jpg", "ole2")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> Pa
     if file_format is None:
         raise UnreadableFileError(
             f"'{name}': files of type '{suffix or 'without extension'}' are not supported.",
-            f"Supported types: {', '.join(SUPPORTED_SUFFIXES)}.",
+            LEGACY_FORMAT_FIXES.get(suffix, f"Supported types: {', '.join(SUPPORTED_SUFFIXES)}."),
         )
     if not data.strip():
         raise UnreadableFileError(f"'{name}' is empty.", "Upload a file that has content.")
@@ -79,8 +79,7 @@ def parse_file(data: bytes, name: str, options: ReadOptions | None = None) -> Pa
         check_kind(name, file_format.signature, sniffed)
     elif sniffed.kind in _BINARY_DOCUMENTS:
         raise UnreadableFileError(
-            f"'{name}' is named like a text file but its content is {sniffed.describe()}.",
-            "Rename it with the right extension, or upload the original file.",
+            f"'{name}' is named like a text file but its content is {sniffed.describe()}.", sniffed.fix()
         )
     if file_format.signature in _OFFICE:
         check_zip_package(data, name, options.max_unzipped_bytes)

@@ -24,6 +24,17 @@ _DESCRIPTIONS = {
     "png": "a PNG image",
     "jpg": "a JPEG image",
     "zip": "a zip archive",
+    "ole2": "an Outlook message (.msg) or an Office 97-2003 file (.doc, .xls, .ppt)",
+}
+# Compound File Binary (OLE2): Outlook's .msg and the Office formats before 2007. filetype names none of them.
+_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What to do with a file in a format the app does not read, where one step turns it into one it does.
+LEGACY_FORMAT_FIXES = {
+    ".doc": "Open it in Word or LibreOffice and save it as .docx (Word Document), then upload that.",
+    ".xls": "Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook), then upload that.",
+    ".ppt": "Open it in PowerPoint or LibreOffice and save it as .pptx (PowerPoint Presentation), then upload that.",
+    ".msg": "Save the message from your mail client as .eml (Outlook: File > Save As, as text or HTML if it offers "
+    "no .eml), then upload that.",
 }
 
 
@@ -33,8 +44,17 @@ _PDF_TAIL = 1024  # bytes at the end of a PDF in which its "%%EOF" marker lies
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str | None  # 'pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', another filetype extension, or None (text?)
+    kind: str | None  # 'pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', 'ole2', another filetype extension, or None
     mime: str | None = None
+
+    def fix(self) -> str:
+        """What to do with a file whose name claims another format than this content."""
+        if self.kind == "ole2":  # renaming would not help: the app reads none of these formats
+            return (
+                "Open it in the program that made it and save it as .docx, .xlsx or .pptx (an Outlook message: as "
+                ".eml), then upload that."
+            )
+        return "Rename it with the right extension, or upload the original file."
 
     def describe(self) -> str:
         if self.kind is None:
@@ -50,6 +70,8 @@ def sniff(data: bytes) -> Sniffed:
         return Sniffed("pdf", "application/pdf")
     if data[:4] == b"PK\x03\x04":
         return Sniffed(_zip_kind(data), "application/zip")
+    if data[:8] == _OLE2_SIGNATURE:
+        return Sniffed("ole2", "application/x-ole-storage")
     guess = filetype.guess(data)
     if guess is None:
         return Sniffed(None)
@@ -79,6 +101,5 @@ def check_kind(name: str, expected: str, sniffed: Sniffed) -> None:
             "Check the file type; the file may be damaged or renamed.",
         )
     raise UnreadableFileError(
-        f"'{name}' is named like {_DESCRIPTIONS[expected]} but its content is {sniffed.describe()}.",
-        "Rename it with the right extension, or upload the original file.",
+        f"'{name}' is named like {_DESCRIPTIONS[expected]} but its content is {sniffed.describe()}.", sniffed.fix()
     )

@@ -174,3 +174,20 @@ def test_every_message_of_an_mbox_file_is_read_and_a_byte_order_mark_is_no_heade
     assert _text_of(b"\xef\xbb\xbf\r\nFrom: a@example.com\r\nSubject: With BOM\r\n\r\nGr\xc3\xbc\xc3\x9fe.\r\n") == [
         "From: a@example.com\nSubject: With BOM\n\nGrüße.\n"
     ]
+
+
+def test_flowed_text_is_read_as_the_paragraphs_the_sender_wrote() -> None:
+    # Apple Mail and Thunderbird send format=flowed: a line ending in a space goes on in the next line.
+    def message(delsp: str, body: str) -> bytes:
+        head = f"From: a@example.org\nSubject: s\nContent-Type: text/plain; charset=utf-8; format=flowed{delsp}\n\n"
+        return (head + body).encode()
+
+    body = "The quarterly figures are \nattached; revenue rose \n12% to 4.1m.\n\n"
+    body += "> Can you send the \n> numbers?\n-- \nTom\n"
+    assert _text_of(message("", body)) == [
+        "From: a@example.org\nSubject: s\n\nThe quarterly figures are attached; revenue rose 12% to 4.1m.\n\n"
+        "> Can you send the numbers?\n-- \nTom\n"
+    ]
+    assert _text_of(message("; delsp=yes", "フォーマットフ \nローです。\n")) == [
+        "From: a@example.org\nSubject: s\n\nフォーマットフローです。\n"
+    ]

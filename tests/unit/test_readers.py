@@ -71,6 +71,33 @@ def test_bad_files_raise_a_clear_unreadable_error(name: str, data: bytes, reason
     assert caught.value.hint
 
 
+# The header of a Compound File (OLE2): Outlook's .msg and Office 97-2003's .doc, .xls and .ppt.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+
+
+@pytest.mark.parametrize("name", ["letter.docx", "letter.txt", "message.eml"])
+def test_an_old_office_file_or_outlook_message_under_another_name_says_to_save_it_in_a_format_read(name: str) -> None:
+    with pytest.raises(UnreadableFileError) as caught:
+        read_document(OLE2, name)
+    assert "an Outlook message (.msg) or an Office 97-2003 file (.doc, .xls, .ppt)" in caught.value.message
+    assert caught.value.hint == (
+        "Open it in the program that made it and save it as .docx, .xlsx or .pptx (an Outlook message: as .eml), "
+        "then upload that."
+    ), "renaming it, the hint for other mismatches, would not help"
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [("a.doc", "save it as .docx"), ("a.xls", "save it as .xlsx"), ("a.msg", "from your mail client as .eml")],
+)
+def test_an_old_office_file_or_outlook_message_is_refused_with_the_step_that_makes_it_readable(
+    name: str, fix: str
+) -> None:
+    with pytest.raises(UnreadableFileError, match="not supported") as caught:
+        read_document(OLE2, name)
+    assert fix in caught.value.hint
+
+
 def test_pdf_without_text_layer_says_so() -> None:
     with pytest.raises(UnreadableFileError, match="no text"):
         read_document(make_pdf(["", ""]), "scan.pdf")
