@@ -17,7 +17,7 @@ from llama_index.core.node_parser.text.utils import split_by_char, split_by_rege
 from llama_index.core.schema import TextNode
 
 from app.store.chroma import DOC_KEY
-from app.store.chunk_text import LABEL_KEY, chunk_context, format_location
+from app.store.chunk_text import LABEL_KEY, chunk_context, own_location
 
 # Characters of scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer,
 # Hangul, CJK punctuation, kana, Bopomofo, Han ideographs, Yi, full-width forms. A run of them is
@@ -237,7 +237,7 @@ def split_into_chunks(
     """
     nodes: list[TextNode] = []
     for document in documents:
-        numbered = not format_location(document.metadata)
+        numbered = not own_location(document.metadata)
         # The context line is embedded with each chunk, so the chunk leaves room for it (LlamaIndex's rule).
         context = chunk_context({**document.metadata, LABEL_KEY: label})
         if context:

@@ -14,9 +14,11 @@ from email.parser import BytesParser
 from llama_index.core import Document
 
 from app.errors import UnreadableFileError
+from app.ingest.chunking import safe_file_name
 from app.ingest.file_types import SUPPORTED_SUFFIXES
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.text import decode_text, read_html
+from app.store.chunk_text import ATTACHMENT_KEY
 
 # The headers a reader of the message sees above it, in this order.
 SHOWN_HEADERS = ("From", "To", "Cc", "Date", "Subject")
@@ -39,6 +41,9 @@ _SUPERSETS = {
     "shift_jis": "cp932",
     "x-sjis": "cp932",
 }
+# Attached files of these types are read as part of the message; pictures need the vLLM backend's image path, and
+# are named in the notes like files of a type the app does not read.
+_READ_ATTACHED = tuple(suffix for suffix in SUPPORTED_SUFFIXES if suffix not in (".png", ".jpg", ".jpeg"))
 _SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 _ENCRYPTED = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
 # The line that opens each message of an mbox file ("From sender date").
@@ -49,7 +54,10 @@ def read_email(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """Each message's headers (SHOWN_HEADERS, encoded words decoded) as its first lines, then its body: the text
     parts a mail client shows, in order (of alternatives, the plain text when it has any, else the HTML, read as
     `.html` is: cited by its headings), a forwarded message after them in the same way. The first subject is the
-    document's title. Attached files are not read; the notes name them, and say so of an encrypted message.
+    document's title. The notes say so of an encrypted message.
+
+    Attached files of a type the app reads are read as they would be on their own, each passage cited by the file's
+    name and its place in it (ATTACHMENT_KEY); others are named in the notes.
 
     Text is decoded by its part's charset (read as the superset clients mean, _SUPERSETS), or by decode_text's guess
     where that charset is missing, unknown or wrong for the bytes. Raises nothing of its own: a part that is not
@@ -89,9 +97,10 @@ class _Reading:
         headers = "\n".join(f"{header}: {value}" for header in SHOWN_HEADERS if (value := _header(message, header)))
         start = len(self.documents)
         self.part(message)
-        if len(self.documents) > start:
-            self.documents[start].set_content(f"{headers}\n\n{self.documents[start].text}")
-        elif headers:
+        first = self.documents[start] if len(self.documents) > start else None
+        if first is not None and ATTACHMENT_KEY not in first.metadata:
+            first.set_content(f"{headers}\n\n{first.text}")
+        elif headers:  # no body: the headers are a passage of their own, not part of an attachment's first page
             self.documents.insert(start, Document(text=headers))
 
     def part(self, part: MIMEPart) -> None:
@@ -117,7 +126,7 @@ class _Reading:
             # Pictures shown inside the message (a logo, a photo between paragraphs: inline, or referred to by their
             # Content-ID from the HTML) are part of what it shows, not files the sender attached.
             if disposition == "attachment" or (disposition is None and part.get_filename() and not part["Content-ID"]):
-                self.attached.append(part.get_filename() or content_type)
+                self.attachment(part)
         elif (text := self.text(part)) is not None:  # text/*, or a multipart whose boundary is missing or wrong
             if part.get_content_subtype() == "html":
                 parsed = read_html(text.encode(), self.name, self.options)
@@ -125,6 +134,26 @@ class _Reading:
                 self.notes.extend(parsed.notes)
             elif text.strip():
                 self.documents.append(Document(text=text))
+
+    def attachment(self, part: MIMEPart) -> None:
+        """An attached file, read as the same file uploaded on its own would be when the app reads its type (its
+        passages cited as 'attachment "q3.pdf", page 2'); otherwise, or when it cannot be read, named in the notes."""
+        from app.ingest.readers import parse_file  # the readers module imports this one
+
+        name = safe_file_name(part.get_filename() or "")
+        payload = part.get_payload(decode=True)
+        if not part.get_filename() or not name.lower().endswith(_READ_ATTACHED) or not isinstance(payload, bytes):
+            self.attached.append(part.get_filename() or part.get_content_type())
+            return
+        try:
+            parsed = parse_file(payload, name, self.options)
+        except UnreadableFileError as exc:
+            self.notes.append(f"attached file not read: {exc}")
+            return
+        for document in parsed.documents:
+            document.metadata[ATTACHMENT_KEY] = name
+        self.documents.extend(parsed.documents)
+        self.notes.extend(f"attached '{name}': {note}" for note in parsed.notes)
 
     def text(self, part: MIMEPart) -> str | None:
         """A text part's content, line ends as "\\n"; None, with a note, when its bytes are not text."""
@@ -152,17 +181,9 @@ class _Reading:
         return text
 
     def attachment_notes(self) -> list[str]:
-        readable = [name for name in self.attached if name.lower().endswith(SUPPORTED_SUFFIXES)]
-        others = [name for name in self.attached if name not in readable]
-        notes = []
-        if readable:
-            notes.append(
-                f"{_files(readable)} not read ({', '.join(readable)}): to search an attachment, save it and upload "
-                "it as a file of its own"
-            )
-        if others:
-            notes.append(f"{_files(others)} of a type the app does not read ({', '.join(others)})")
-        return notes
+        if not self.attached:
+            return []
+        return [f"{_files(self.attached)} of a type the app does not read here ({', '.join(self.attached)})"]
 
 
 _ENCRYPTED_NOTE = (

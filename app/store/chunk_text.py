@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 LABEL_KEY = "document_label"  # the document's name and title words (app.ingest.chunking.document_label)
+ATTACHMENT_KEY = "attachment"  # the name of the file, attached to an e-mail, that a passage was read from
 # Metadata searched with a chunk's text, in this order: which document, then where in it.
-_PLACE_KEYS = ("sheet", "section")
+_PLACE_KEYS = (ATTACHMENT_KEY, "sheet", "section")
 _CONTEXT_KEYS = (LABEL_KEY, *_PLACE_KEYS)
 # What `searchable_text` makes of a chunk; derived indexes saved with an older version are rebuilt.
 # 1: the text alone; 2: the context line, then the text.
@@ -38,8 +39,17 @@ def searchable_text(text: str, metadata: Mapping[str, object]) -> str:
     return f"{context}\n\n{text}" if context else text
 
 
-def format_location(metadata: dict[str, object]) -> str:
-    """Where a passage sits in its file, for citations: 'page 2', 'slide 3', 'sheet "Q1", rows 2-21', ..."""
+def format_location(metadata: Mapping[str, object]) -> str:
+    """Where a passage sits in its file, for citations: 'page 2', 'slide 3', 'sheet "Q1", rows 2-21', ...; in a file
+    attached to an e-mail, that file first: 'attachment "q3.pdf", page 2'."""
+    place = own_location(metadata)
+    if not (attachment := metadata.get(ATTACHMENT_KEY)):
+        return place
+    return f'attachment "{attachment}"' + (f", {place}" if place else "")
+
+
+def own_location(metadata: Mapping[str, object]) -> str:
+    """Where a passage sits in the file it was read from (an attachment: in that attachment), "" if nowhere."""
     if "page" in metadata:
         return f"page {metadata['page']}"
     if "slide" in metadata:

@@ -6,6 +6,8 @@ from email.message import EmailMessage
 
 from app.ingest.readers import parse_file
 from app.store.chunk_text import format_location
+from tests.conftest import make_pdf
+from tests.files import make_xlsx
 
 
 def _message(subject: str = "Q3 figures") -> EmailMessage:
@@ -21,15 +23,50 @@ def test_an_email_is_read_as_its_headers_and_plain_text_body_in_its_own_charset(
     message = _message("季度报告 – Q3 figures")  # sent as an encoded word
     message.set_content("您好，\n第三季度收入为 1,250 万元。\nRegards, Li", charset="gb2312")
     message.add_alternative("<p>第三季度收入为 1,250 万元。</p>", subtype="html")
-    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="q3.pdf")
+    message.add_attachment(b"\x00TNEF", maintype="application", subtype="ms-tnef", filename="winmail.dat")
     parsed = parse_file(bytes(message), "report.eml")
     assert [document.text for document in parsed.documents] == [
         "From: Li Wei <li.wei@example.cn>\nTo: Ana Pérez <ana@example.es>\nDate: Tue, 01 Oct 2024 09:30:00 +0800\n"
         "Subject: 季度报告 – Q3 figures\n\n您好，\n第三季度收入为 1,250 万元。\nRegards, Li\n"
     ]
     assert parsed.title == "季度报告 – Q3 figures"
-    assert parsed.notes == [
-        "1 attached file not read (q3.pdf): to search an attachment, save it and upload it as a file of its own"
+    assert parsed.notes == ["1 attached file of a type the app does not read here (winmail.dat)"]
+
+
+def test_attached_documents_are_read_with_the_message_and_cited_by_their_name_and_place() -> None:
+    message = _message()
+    message.set_content("The figures are attached.")
+    message.add_attachment(
+        make_pdf(["Revenue rose 12% to EUR 4.1m.", "Headcount rose to 1,450."]),
+        "application",
+        "pdf",
+        filename="q3 report.pdf",
+    )
+    message.add_attachment(
+        make_xlsx({"Q3": [["region", "sales"], ["North", 1250]]}), "application", "octet-stream", filename="sales.xlsx"
+    )
+    message.add_attachment(b"%PDF-1.4 cut short", "application", "pdf", filename="broken.pdf")
+    parsed = parse_file(bytes(message), "q3.eml")
+    assert [(format_location(document.metadata), document.text.split("\n\n")[-1]) for document in parsed.documents] == [
+        ("", "The figures are attached.\n"),
+        ('attachment "q3 report.pdf", page 1', "Revenue rose 12% to EUR 4.1m."),
+        ('attachment "q3 report.pdf", page 2', "Headcount rose to 1,450."),
+        ('attachment "sales.xlsx", sheet "Q3", rows 2', "region: North; sales: 1250"),
+    ]
+    assert len(parsed.notes) == 1 and parsed.notes[0].startswith("attached file not read: 'broken.pdf' is damaged")
+
+
+def test_a_message_with_only_an_attachment_keeps_its_headers_out_of_the_attachments_page() -> None:
+    message = _message()
+    message.add_attachment(make_pdf(["Revenue rose 12% to EUR 4.1m."]), "application", "pdf", filename="q3.pdf")
+    parsed = parse_file(bytes(message), "q3.eml")
+    assert [(format_location(document.metadata), document.text) for document in parsed.documents] == [
+        (
+            "",
+            "From: Li Wei <li.wei@example.cn>\nTo: Ana Pérez <ana@example.es>\nDate: Tue, 01 Oct 2024 09:30:00 +0800"
+            "\nSubject: Q3 figures",
+        ),
+        ('attachment "q3.pdf", page 1', "Revenue rose 12% to EUR 4.1m."),
     ]
 
 
@@ -142,7 +179,7 @@ def test_a_forwarded_message_is_read_with_its_own_headers_and_other_attachments_
         "Invoice 4471 for 880 USD is overdue.\n",
     ]
     assert parsed.documents[1].text.startswith("From: Billing <billing@vendor.com>\nSubject: Invoice 4471 – overdue")
-    assert parsed.notes == ["1 attached file of a type the app does not read (winmail.dat)"]
+    assert parsed.notes == ["1 attached file of a type the app does not read here (winmail.dat)"]
 
 
 def test_an_encrypted_message_says_so_and_how_to_read_it() -> None:
