@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.errors import HeaderParseError
 from email.header import decode_header
@@ -91,6 +91,7 @@ class _Reading:
     documents: list[Document] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)
+    pages: int = 0  # pages, slides and sheets read from attachments so far: MAX_PAGES holds for them together
 
     def message(self, message: EmailMessage) -> None:
         """The message's header lines, then its body (a forwarded one's too), as documents."""
@@ -146,10 +147,12 @@ class _Reading:
             self.attached.append(part.get_filename() or part.get_content_type())
             return
         try:
-            parsed = parse_file(payload, name, self.options)
+            parsed = parse_file(payload, name, replace(self.options, max_pages=self.options.max_pages - self.pages))
         except UnreadableFileError as exc:
-            self.notes.append(f"attached file not read: {exc}")
+            together = " The page limit holds for a message's attachments together." if self.pages else ""
+            self.notes.append(f"attached file not read: {exc}{together}")
             return
+        self.pages += parsed.pages
         for document in parsed.documents:
             document.metadata[ATTACHMENT_KEY] = name
         self.documents.extend(parsed.documents)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from app.ingest.parsed import ReadOptions
 from app.ingest.readers import parse_file
 from app.store.chunk_text import format_location
 from tests.conftest import make_pdf
@@ -227,4 +228,28 @@ def test_flowed_text_is_read_as_the_paragraphs_the_sender_wrote() -> None:
     ]
     assert _text_of(message("; delsp=yes", "フォーマットフ \nローです。\n")) == [
         "From: a@example.org\nSubject: s\n\nフォーマットフローです。\n"
+    ]
+
+
+def test_the_page_limit_holds_for_a_messages_attachments_together() -> None:
+    message = _message()
+    message.set_content("Three reports.")
+    for number in (1, 2, 3):
+        message.add_attachment(
+            make_pdf([f"Report {number}, page 1.", f"Report {number}, page 2."]),
+            "application",
+            "pdf",
+            filename=f"r{number}.pdf",
+        )
+    parsed = parse_file(bytes(message), "reports.eml", ReadOptions(max_pages=5))
+    assert [format_location(document.metadata) for document in parsed.documents] == [
+        "",
+        'attachment "r1.pdf", page 1',
+        'attachment "r1.pdf", page 2',
+        'attachment "r2.pdf", page 1',
+        'attachment "r2.pdf", page 2',
+    ]
+    assert parsed.notes == [
+        "attached file not read: 'r3.pdf' has 2 pages, over the 1-page limit. Split the document, or raise "
+        "MAX_PAGES. The page limit holds for a message's attachments together."
     ]
