@@ -172,3 +172,69 @@ def make_email(body: str, html: str | None = None, attachments: dict[str, bytes]
     for name, content in (attachments or {}).items():
         message.add_attachment(content, maintype="application", subtype="octet-stream", filename=name)
     return bytes(message)
+
+
+def make_odt(
+    blocks: list[tuple[str, object]], title: str = "", deleted: str = "", footnote: tuple[str, str] | None = None
+) -> bytes:
+    """An OpenDocument text made with odfpy. `blocks`: ("h1"/"h2", text), ("p", text), ("list", [items]) or
+    ("table", [[cells], ...]) in order; `title` in its metadata; `deleted`: text a tracked change removed from the
+    first paragraph (kept, as LibreOffice keeps it, in the tracked-changes region); `footnote`: (paragraph text,
+    note text), a paragraph citing a footnote at its end."""
+    import io
+
+    from odf import dc, office, table, text
+    from odf.element import Element
+    from odf.namespaces import TEXTNS
+    from odf.opendocument import OpenDocumentText
+
+    document = OpenDocumentText()
+    if title:
+        document.meta.addElement(dc.Title(text=title))
+    if deleted:
+        changes = text.TrackedChanges()
+        # odfpy's grammar wants an "id" that it then will not take by name: the attribute is set by its qualified name.
+        region = Element(qname=(TEXTNS, "changed-region"), qattributes={(TEXTNS, "id"): "ct1"}, check_grammar=False)
+        deletion = text.Deletion()
+        deletion.addElement(office.ChangeInfo())
+        deletion.addElement(text.P(text=deleted))
+        region.addElement(deletion)
+        changes.addElement(region)
+        document.text.addElement(changes)
+    for kind, content in blocks:
+        if kind in ("h1", "h2"):
+            document.text.addElement(text.H(outlinelevel=int(kind[1]), text=str(content)))
+        elif kind == "p":
+            paragraph = text.P(text=str(content))
+            if deleted and not any(block[0] == "p" for block in blocks[: blocks.index((kind, content))]):
+                paragraph.addElement(text.Change(changeid="ct1"))
+            document.text.addElement(paragraph)
+        elif kind == "list":
+            items = text.List()
+            for item in content:  # type: ignore[attr-defined]
+                entry = text.ListItem()
+                entry.addElement(text.P(text=item))
+                items.addElement(entry)
+            document.text.addElement(items)
+        elif kind == "table":
+            grid = table.Table()
+            for row in content:  # type: ignore[attr-defined]
+                line = table.TableRow()
+                for cell in row:
+                    box = table.TableCell()
+                    box.addElement(text.P(text=cell))
+                    line.addElement(box)
+                grid.addElement(line)
+            document.text.addElement(grid)
+    if footnote is not None:
+        paragraph = text.P(text=footnote[0])
+        note = text.Note(id="ftn1", noteclass="footnote")
+        note.addElement(text.NoteCitation(text="1"))
+        body = text.NoteBody()
+        body.addElement(text.P(text=footnote[1]))
+        note.addElement(body)
+        paragraph.addElement(note)
+        document.text.addElement(paragraph)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ SUPPORTED_SUFFIXES = (
     ".jpg",
     ".markdown",
     ".md",
+    ".odt",
     ".pdf",
     ".png",
     ".pptx",

@@ -22,6 +22,7 @@ from app.ingest.images import read_image
 from app.ingest.mail import read_email
 from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
+from app.ingest.opendocument import read_odt
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.pdf import read_pdf
 from app.ingest.sniff import LEGACY_FORMAT_FIXES, check_kind, sniff
@@ -33,9 +34,9 @@ log = logging.getLogger(__name__)
 __all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "parse_file", "read_document"]
 
 Reader = Callable[[bytes, str, ReadOptions], ParsedFile]
-_OFFICE = ("docx", "xlsx", "pptx")
+_OFFICE = ("docx", "xlsx", "pptx", "odt")  # zip packages: their unzipped size is checked before reading
 # Content that is one of these is never read as text, whatever its name says.
-_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "zip", "png", "jpg", "ole2")
+_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "odt", "zip", "png", "jpg", "ole2")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ FORMATS: dict[str, Format] = {
     ".pdf": Format("pdf", read_pdf),
     ".docx": Format("docx", read_docx),
     ".pptx": Format("pptx", read_pptx),
+    ".odt": Format("odt", read_odt),
     ".xlsx": Format("xlsx", read_xlsx),
     ".csv": Format(None, read_csv),
     ".html": Format(None, read_html),

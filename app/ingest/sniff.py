@@ -24,8 +24,11 @@ _DESCRIPTIONS = {
     "png": "a PNG image",
     "jpg": "a JPEG image",
     "zip": "a zip archive",
+    "odt": "an OpenDocument text (.odt)",
     "ole2": "an Outlook message (.msg) or an Office 97-2003 file (.doc, .xls, .ppt)",
 }
+_ODF_TYPES = {b"application/vnd.oasis.opendocument.text": "odt"}
+_ZIP_PACKAGES = {*_OOXML_MAIN_PARTS.values(), *_ODF_TYPES.values()}
 # Compound File Binary (OLE2): Outlook's .msg and the Office formats before 2007. filetype names none of them.
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # What to do with a file in a format the app does not read, where one step turns it into one it does.
@@ -87,13 +90,19 @@ def _zip_kind(data: bytes) -> str:
         for part, kind in _OOXML_MAIN_PARTS.items():
             if part in names:
                 return kind
+    if "mimetype" in names:  # OpenDocument: the package's first member names its type
+        try:
+            mimetype = zipfile.ZipFile(io.BytesIO(data)).read("mimetype").strip()
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+            return "zip"
+        return _ODF_TYPES.get(mimetype, "zip")
     return "zip"
 
 
 def check_kind(name: str, expected: str, sniffed: Sniffed) -> None:
     """Refuse a file whose content is another known format than its extension claims."""
-    if sniffed.kind == expected or (expected in _OOXML_MAIN_PARTS.values() and sniffed.kind == "zip"):
-        # A zip without the OOXML parts, or a damaged one: the format's reader gives the precise reason.
+    if sniffed.kind == expected or (expected in _ZIP_PACKAGES and sniffed.kind == "zip"):
+        # A zip without the parts of its format, or a damaged one: the format's reader gives the precise reason.
         return
     if sniffed.kind is None:
         raise UnreadableFileError(

@@ -1,0 +1,148 @@
+"""OpenDocument text (.odt: LibreOffice Writer, and Google Docs or Word saving as ODF), read with odfpy."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from app.errors import UnreadableFileError
+from app.ingest.parsed import ParsedFile, ReadOptions
+from app.ingest.text import Section, section_documents
+
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+# The parts of the package that odfpy parses.
+_PARTS_READ = {"content.xml", "meta.xml", "styles.xml", "settings.xml"}
+# Elements whose text a reader of the page does not see in the flow: tracked changes (deleted text is kept here, so
+# leaving them out reads the document as accepted), the table of contents' and index's generated copies of headings,
+# the sequence and variable declarations, and reviewers' comments (with their author and date).
+_NOT_IN_FLOW = {
+    (_OFFICE_NS, "annotation"),
+    (_TEXT_NS, "tracked-changes"),
+    (_TEXT_NS, "table-of-content"),
+    (_TEXT_NS, "alphabetical-index"),
+    (_TEXT_NS, "sequence-decls"),
+    (_TEXT_NS, "variable-decls"),
+}
+
+
+def read_odt(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    """The body text in order: paragraphs, list items (a line each), tables (a row a line, cells joined by " | "),
+    grouped by heading (text:h and its outline level; cited as the heading path, 'Results > 2023'). A footnote or
+    endnote is read in parentheses where it is cited. Tracked changes read as accepted (insertions kept, deletions
+    left out); a table of contents, a copy of the headings, is left out. The title is the document's own (its
+    metadata), else none.
+
+    Raises whatever odfpy raises on a damaged file (parse_file reports it as damaged).
+    """
+    from odf.opendocument import load
+
+    _check_parts(data, name)
+    document = load(io.BytesIO(data))
+    body = getattr(document, "text", None)  # odfpy sets it only for a package whose mimetype says text
+    if body is None:
+        raise _damaged(name, "it has no body text (content.xml)")
+    sections = [Section(path=(), lines=[])]
+    _read_children(body, sections)
+    meta = document.meta.childNodes if getattr(document, "meta", None) is not None else []
+    title = " ".join(_text(element) for element in meta if getattr(element, "qname", ("", ""))[1] == "title").strip()
+    return ParsedFile(documents=section_documents(sections, title), title=title)
+
+
+def _check_parts(data: bytes, name: str) -> None:
+    """Raise UnreadableFileError unless the XML parts odfpy reads are well-formed: odfpy itself prints a part it cannot
+    parse (the user's text) to standard output, and goes on without it."""
+    from defusedxml import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = set(package.namelist())
+        if "content.xml" not in names:
+            raise _damaged(name, "it has no body text (content.xml)")
+        for part in _PARTS_READ & names:
+            try:
+                ElementTree.fromstring(package.read(part))
+            except (ElementTree.ParseError, ValueError) as exc:
+                raise _damaged(name, f"its {part} is not well-formed XML ({exc})") from exc
+
+
+def _damaged(name: str, why: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"'{name}' is damaged and cannot be read as an OpenDocument text: {why}.",
+        "Open it in LibreOffice, save it again, and upload that.",
+    )
+
+
+def _read_children(parent: Any, sections: list[Section]) -> None:
+    for element in parent.childNodes:
+        qname = getattr(element, "qname", None)
+        if qname is None or qname in _NOT_IN_FLOW:
+            continue
+        if qname == (_TEXT_NS, "h"):
+            level = _number(element.getAttribute("outlinelevel"))
+            sections.append(sections[-1].under(level, " ".join(_text(element).split())))
+        elif qname == (_TEXT_NS, "p"):
+            if line := _text(element).strip():
+                sections[-1].lines.append(line)
+        elif qname == (_TABLE_NS, "table"):
+            sections[-1].lines.extend(_table_lines(element))
+        else:  # lists, list items, sections, frames...: their paragraphs in order
+            _read_children(element, sections)
+
+
+def _table_lines(table: Any) -> list[str]:
+    lines = []
+    for row in _descendants(table, (_TABLE_NS, "table-row")):
+        cells = []
+        for cell in row.childNodes:
+            if getattr(cell, "qname", None) != (_TABLE_NS, "table-cell"):
+                continue
+            text = " ".join(_text(paragraph) for paragraph in cell.childNodes if hasattr(paragraph, "qname"))
+            # A cell repeated (LibreOffice writes empty trailing cells once, with a count) is read once.
+            cells.append(" ".join(text.split()))
+        while cells and not cells[-1]:
+            cells.pop()
+        if any(cells):
+            lines.append(" | ".join(cells))
+    return lines
+
+
+def _number(value: object) -> int:
+    """An attribute's count or level: 1 when it is missing or not a whole number above 0."""
+    text = str(value or "")
+    return max(int(text), 1) if text.isdigit() else 1
+
+
+def _descendants(element: Any, qname: tuple[str, str]) -> list[Any]:
+    found = []
+    for child in element.childNodes:
+        if getattr(child, "qname", None) == qname:
+            found.append(child)
+        elif getattr(child, "qname", None) != (_TABLE_NS, "table"):  # a nested table's rows are its own
+            found.extend(_descendants(child, qname))
+    return found
+
+
+def _text(element: Any) -> str:
+    """The text of an element as a reader sees it: spaces (text:s with its count), tabs and line breaks written
+    out; a footnote's citation mark left out and its body read in place."""
+    parts: list[str] = []
+    for node in element.childNodes:
+        if node.nodeType == node.TEXT_NODE:
+            parts.append(str(node.data))
+            continue
+        qname = node.qname
+        if qname == (_TEXT_NS, "s"):
+            parts.append(" " * min(_number(node.getAttribute("c")), 100))
+        elif qname == (_TEXT_NS, "tab"):
+            parts.append("\t")
+        elif qname == (_TEXT_NS, "line-break"):
+            parts.append("\n")
+        elif qname == (_TEXT_NS, "note-citation") or qname in _NOT_IN_FLOW:
+            continue
+        elif qname == (_TEXT_NS, "note-body"):
+            parts.append(" (" + " ".join(_text(child) for child in node.childNodes if hasattr(child, "qname")) + ")")
+        else:
+            parts.append(_text(node))
+    return "".join(parts)
