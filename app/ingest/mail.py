@@ -68,7 +68,6 @@ def read_email(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)  # policy.default makes EmailMessage objects
         reading.message(message)
-        reading.title = reading.title or _header(message, "Subject")
     return ParsedFile(
         documents=reading.documents, notes=reading.notes + reading.attachment_notes(), title=reading.title
     )
@@ -95,7 +94,10 @@ class _Reading:
 
     def message(self, message: EmailMessage) -> None:
         """The message's header lines, then its body (a forwarded one's too), as documents."""
-        headers = "\n".join(f"{header}: {value}" for header in SHOWN_HEADERS if (value := _header(message, header)))
+        fallbacks = ["utf-8", *_text_charsets(message)]
+        shown = {header: _header(message, header, fallbacks) for header in SHOWN_HEADERS}
+        self.title = self.title or shown["Subject"]  # the first message's: a forwarded one is read after it
+        headers = "\n".join(f"{header}: {value}" for header, value in shown.items() if value)
         start = len(self.documents)
         self.part(message)
         first = self.documents[start] if len(self.documents) > start else None
@@ -255,11 +257,11 @@ def _leniently_decoded(payload: bytes, charset: str | None) -> str | None:
         return None
 
 
-def _header(message: EmailMessage, header: str) -> str:
+def _header(message: EmailMessage, header: str, fallbacks: list[str]) -> str:
     """A header's value on one line ("" when the message has none). Encoded words are decoded by their charset's
-    superset; those whose bytes do not fit it, and raw 8-bit bytes, by the first that fits of UTF-8 and the charsets
-    of the message's text parts (a client writes its headers as its text), else as Windows-1252. A few bytes are too
-    few for decode_text's guess: it reads "Jos\\xe9" as UTF-16."""
+    superset; those whose bytes do not fit it, and raw 8-bit bytes, by the first of `fallbacks` that fits (UTF-8 and
+    the charsets of the message's text parts: a client writes its headers as its text), else as Windows-1252. A few
+    bytes are too few for decode_text's guess: it reads "Jos\\xe9" as UTF-16."""
     raw = next((str(value) for key, value in message.raw_items() if key.lower() == header.lower()), None)
     if raw is None:
         return ""
@@ -267,7 +269,6 @@ def _header(message: EmailMessage, header: str) -> str:
         pieces = decode_header(raw)
     except _PARSER_FAULTS:
         pieces = [(raw, None)]
-    fallbacks = ["utf-8", *_text_charsets(message)]
     decoded = []
     for value, charset in pieces:
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value

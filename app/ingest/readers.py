@@ -17,7 +17,7 @@ from llama_index.core import Document
 
 from app.errors import AppError, UnreadableFileError
 from app.ingest.archive import check_zip_package
-from app.ingest.file_types import SUPPORTED_SUFFIXES
+from app.ingest.file_types import LEGACY_FORMAT_FIXES, SUPPORTED_SUFFIXES
 from app.ingest.images import read_image
 from app.ingest.mail import read_email
 from app.ingest.markdown import read_markdown
@@ -25,7 +25,7 @@ from app.ingest.office import read_docx, read_pptx
 from app.ingest.opendocument import read_odt
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.pdf import read_pdf
-from app.ingest.sniff import LEGACY_FORMAT_FIXES, check_kind, sniff
+from app.ingest.sniff import check_kind, sniff
 from app.ingest.tables import read_csv, read_xlsx
 from app.ingest.text import read_html, read_text
 

@@ -31,14 +31,6 @@ _ODF_TYPES = {b"application/vnd.oasis.opendocument.text": "odt"}
 _ZIP_PACKAGES = {*_OOXML_MAIN_PARTS.values(), *_ODF_TYPES.values()}
 # Compound File Binary (OLE2): Outlook's .msg and the Office formats before 2007. filetype names none of them.
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# What to do with a file in a format the app does not read, where one step turns it into one it does.
-LEGACY_FORMAT_FIXES = {
-    ".doc": "Open it in Word or LibreOffice and save it as .docx (Word Document), then upload that.",
-    ".xls": "Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook), then upload that.",
-    ".ppt": "Open it in PowerPoint or LibreOffice and save it as .pptx (PowerPoint Presentation), then upload that.",
-    ".msg": "Save the message from your mail client as .eml (Outlook: File > Save As, as text or HTML if it offers "
-    "no .eml), then upload that.",
-}
 
 
 _PDF_HEADER_WITHIN = 1024
@@ -83,19 +75,16 @@ def sniff(data: bytes) -> Sniffed:
 
 def _zip_kind(data: bytes) -> str:
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "zip"  # a damaged zip: the reader of the claimed type reports the damage
-    if "[Content_Types].xml" in names:
-        for part, kind in _OOXML_MAIN_PARTS.items():
-            if part in names:
-                return kind
-    if "mimetype" in names:  # OpenDocument: the package's first member names its type
-        try:
-            mimetype = zipfile.ZipFile(io.BytesIO(data)).read("mimetype").strip()
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-            return "zip"
-        return _ODF_TYPES.get(mimetype, "zip")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" in names:
+                for part, kind in _OOXML_MAIN_PARTS.items():
+                    if part in names:
+                        return kind
+            if "mimetype" in names:  # OpenDocument: the package's first member names its type
+                return _ODF_TYPES.get(archive.read("mimetype").strip(), "zip")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        pass  # a damaged zip: the reader of the claimed type reports the damage
     return "zip"
 
 
