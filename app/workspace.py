@@ -198,14 +198,15 @@ class Workspace:
     def chunk_sections(self, sha256: str) -> dict[str, list[str]]:
         """{section: the ids of its chunks} of a ready document, for the section list: read from the index once,
         since a document's chunks do not change in an index."""
-        if sha256 not in self._sections:
-            if len(self._sections) >= _KEPT_SECTIONS:
-                self._sections.clear()
-            by_section: dict[str, list[str]] = {}
+        by_section = self._sections.get(sha256)
+        if by_section is None:  # sessions ask at once: another may clear the cache between a store and a lookup
+            by_section = {}
             for chunk_id, section in self.index.sections(sha256).items():
                 by_section.setdefault(section, []).append(chunk_id)
+            if len(self._sections) >= _KEPT_SECTIONS:
+                self._sections.clear()
             self._sections[sha256] = by_section
-        return self._sections[sha256]
+        return by_section
 
     def source_path(self, sha256: str) -> Path | None:
         """The original file of a document of this collection, as uploaded; None once it is deleted."""

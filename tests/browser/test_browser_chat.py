@@ -23,6 +23,20 @@ def _upload(page, path: Path) -> None:  # type: ignore[no-untyped-def]
     page.get_by_text(f"{path.name}: indexed").wait_for(timeout=TIMEOUT_MS)
 
 
+def _wait_until_run_ends(page) -> None:  # type: ignore[no-untyped-def]
+    """Until the page's script run has ended (Streamlit marks its state on the app's root element): text typed
+    into the chat box while the page is still being built can be lost as the box is drawn again."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=TIMEOUT_MS)
+
+
+def _save_sessions(pages, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Each page's screenshot and text in test-artifacts/, to see what a session showed when a test failed there."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for number, page in enumerate(pages):
+        page.screenshot(path=str(ARTIFACTS / f"{name}-session{number}.png"), full_page=True)
+        (ARTIFACTS / f"{name}-session{number}.txt").write_text(page.inner_text("body"))
+
+
 def _ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
     box = page.get_by_placeholder("Ask a question about your documents")
     box.fill(question)
@@ -172,8 +186,10 @@ def test_browser_sessions_asking_at_once_each_get_an_llm_answer_with_sources(
             page.get_by_text("lighthouse-log.pdf (3 chunks)").wait_for(timeout=TIMEOUT_MS)
 
         boxes = [page.get_by_placeholder("Ask a question about your documents") for page in pages]
-        for box in boxes:
+        for page, box in zip(pages, boxes, strict=True):
+            _wait_until_run_ends(page)
             box.fill(LIGHTHOUSE_QUESTION)
+            assert box.input_value() == LIGHTHOUSE_QUESTION
         asked: list[float] = []
         for box in boxes:  # back to back: the server runs the three answers at the same time
             box.press("Enter")
@@ -185,7 +201,9 @@ def test_browser_sessions_asking_at_once_each_get_an_llm_answer_with_sources(
                 if number not in answered and page.get_by_text("Sources (", exact=False).count():
                     answered[number] = time.perf_counter()
             pages[0].wait_for_timeout(50)
-        assert len(answered) == SESSIONS, f"only sessions {sorted(answered)} got an answer"
+        if len(answered) < SESSIONS:
+            _save_sessions(pages, "browser-load-failed")
+        assert len(answered) == SESSIONS, f"only sessions {sorted(answered)} got an answer (see test-artifacts/)"
 
         for page in pages:
             assert page.get_by_text("Extractive answer", exact=False).count() == 0, "the LLM answered"
