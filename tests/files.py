@@ -238,3 +238,146 @@ def make_odt(
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
+
+
+OdsCell = object  # a value (str, int, float, bool, date, datetime, None) or a dict: see make_ods
+
+
+def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows: int = 1_048_000) -> bytes:
+    """An OpenDocument spreadsheet made with odfpy, written as LibreOffice Calc writes one.
+
+    Each sheet is rows of cells. A row that is a dict {"repeat": n, "cells": [...]} is written once with
+    table:number-rows-repeated (an empty one only moves the row count on). A cell is a plain value, typed as Calc
+    types it, or a dict with "value" and any of: "type" (percentage, currency, time) with "shown" (the text Calc
+    displays); "formula" (with no "value": a formula saved without one); "span" (rows, columns: a merged block,
+    covered cells written after it); "repeat" (table:number-columns-repeated); "comment". After the rows, Calc's
+    empty tail: one empty row repeated `tail_rows` times, of 1,024 empty cells.
+    """
+    from datetime import date, datetime
+
+    from odf import dc, office, table, text
+    from odf.opendocument import OpenDocumentSpreadsheet
+
+    def cell(spec: OdsCell) -> list[object]:
+        spec = spec if isinstance(spec, dict) else {"value": spec}
+        value = spec.get("value")
+        attributes: dict[str, object] = {}
+        if spec.get("type"):
+            attributes = {"valuetype": spec["type"], "value": value}
+        elif isinstance(value, bool):
+            attributes = {"valuetype": "boolean", "booleanvalue": "true" if value else "false"}
+        elif isinstance(value, int | float):
+            attributes = {"valuetype": "float", "value": value}
+        elif isinstance(value, datetime | date):
+            attributes = {"valuetype": "date", "datevalue": value.isoformat()}
+        elif value is not None:
+            attributes = {"valuetype": "string"}
+        if "formula" in spec:
+            attributes["formula"] = spec["formula"]
+        rows_spanned, columns_spanned = spec.get("span", (1, 1))
+        if (rows_spanned, columns_spanned) != (1, 1):
+            attributes.update(numberrowsspanned=rows_spanned, numbercolumnsspanned=columns_spanned)
+        if spec.get("repeat"):
+            attributes["numbercolumnsrepeated"] = spec["repeat"]
+        element = table.TableCell(**attributes)
+        if spec.get("comment"):
+            note = office.Annotation()
+            note.addElement(text.P(text=spec["comment"]))
+            element.addElement(note)
+        shown = spec.get("shown", None if value is None else ("TRUE" if value is True else str(value)))
+        if shown is not None and value is not None:
+            element.addElement(text.P(text=shown))
+        covered = [table.CoveredTableCell() for _ in range(columns_spanned - 1)]
+        return [element, *covered]
+
+    document = OpenDocumentSpreadsheet()
+    if title:
+        document.meta.addElement(dc.Title(text=title))
+    for name, rows in sheets.items():
+        sheet = table.Table(name=name)
+        for row in rows:
+            spec = row if isinstance(row, dict) else {"cells": row}
+            line = table.TableRow(**({"numberrowsrepeated": spec["repeat"]} if spec.get("repeat") else {}))
+            for value in spec["cells"]:
+                for element in cell(value):
+                    line.addElement(element)
+            sheet.addElement(line)
+        tail = table.TableRow(numberrowsrepeated=tail_rows)
+        tail.addElement(table.TableCell(numbercolumnsrepeated=1024))
+        sheet.addElement(tail)
+        document.spreadsheet.addElement(sheet)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tuple[int, ...] = ()) -> bytes:
+    """An OpenDocument presentation made with odfpy. Each slide is shapes in the order written, each (kind, content)
+    with kind "title" (text), "box@Y" (a text box at Y cm from the top: a str, or a list of list items),
+    "table@Y" (rows of cells), "group@Y" (shapes inside a group) or "notes" (the speaker notes); the slides whose
+    1-based number is in `hidden` are hidden from the slide show."""
+    from odf import dc, draw, presentation, style, text
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.table import Table, TableCell, TableRow
+
+    document = OpenDocumentPresentation()
+    if title:
+        document.meta.addElement(dc.Title(text=title))
+    layout = style.PageLayout(name="layout")
+    document.automaticstyles.addElement(layout)
+    master = style.MasterPage(name="Default", pagelayoutname=layout)
+    document.masterstyles.addElement(master)
+    hidden_style = style.Style(name="hiddenpage", family="drawing-page")
+    hidden_style.addElement(style.DrawingPageProperties(visibility="hidden"))
+    document.automaticstyles.addElement(hidden_style)
+
+    def shape(kind: str, content: object) -> object:
+        kind, _, top = kind.partition("@")
+        place = {"x": "2cm", "y": f"{top or 1}cm", "width": "20cm", "height": "3cm"}
+        if kind == "group":
+            group = draw.G()
+            for inner in content:  # type: ignore[attr-defined]
+                group.addElement(shape(*inner))
+            return group
+        frame = draw.Frame(**place, **({"class": "title"} if kind == "title" else {}))
+        if kind == "table":
+            grid = Table()
+            for row in content:  # type: ignore[attr-defined]
+                line = TableRow()
+                for value in row:
+                    cell = TableCell()
+                    cell.addElement(text.P(text=str(value)))
+                    line.addElement(cell)
+                grid.addElement(line)
+            frame.addElement(grid)
+            return frame
+        box = draw.TextBox()
+        if isinstance(content, list):
+            items = text.List()
+            for item in content:
+                entry = text.ListItem()
+                entry.addElement(text.P(text=item))
+                items.addElement(entry)
+            box.addElement(items)
+        else:
+            box.addElement(text.P(text=str(content)))
+        frame.addElement(box)
+        return frame
+
+    for number, shapes in enumerate(slides, start=1):
+        page = draw.Page(masterpagename=master, **({"stylename": hidden_style} if number in hidden else {}))
+        for kind, content in shapes:
+            if kind == "notes":
+                notes = presentation.Notes()
+                frame = draw.Frame(**{"class": "notes"}, x="2cm", y="14cm", width="17cm", height="10cm")
+                box = draw.TextBox()
+                box.addElement(text.P(text=str(content)))
+                frame.addElement(box)
+                notes.addElement(frame)
+                page.addElement(notes)
+            else:
+                page.addElement(shape(kind, content))
+        document.presentation.addElement(page)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()

@@ -17,7 +17,8 @@ MAX_ENTRIES = 10_000
 def check_zip_package(data: bytes, name: str, max_unzipped_bytes: int) -> None:
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # NotImplementedError: a header claiming a zip version zipfile does not read (seen in damaged files).
         raise UnreadableFileError(
             f"'{name}' is damaged: it is not a valid zip package ({exc}).", "Re-save the file and upload it again."
         ) from exc

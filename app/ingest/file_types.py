@@ -14,6 +14,8 @@ SUPPORTED_SUFFIXES = (
     ".jpg",
     ".markdown",
     ".md",
+    ".odp",
+    ".ods",
     ".odt",
     ".pdf",
     ".png",

@@ -1,4 +1,5 @@
-"""OpenDocument text (.odt: LibreOffice Writer, and Google Docs or Word saving as ODF), read with odfpy."""
+"""OpenDocument text (.odt: LibreOffice Writer, and Google Docs or Word saving as ODF), read with odfpy; the parts
+of an OpenDocument package every reader of one uses (its check, its text runs)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,22 @@ from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.text import Section, section_documents
 
-_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_KIND = "an OpenDocument text"
+TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 # The parts of the package that odfpy parses.
 _PARTS_READ = {"content.xml", "meta.xml", "styles.xml", "settings.xml"}
 # Elements whose text a reader of the page does not see in the flow: tracked changes (deleted text is kept here, so
 # leaving them out reads the document as accepted), the table of contents' and index's generated copies of headings,
 # the sequence and variable declarations, and reviewers' comments (with their author and date).
 _NOT_IN_FLOW = {
-    (_OFFICE_NS, "annotation"),
-    (_TEXT_NS, "tracked-changes"),
-    (_TEXT_NS, "table-of-content"),
-    (_TEXT_NS, "alphabetical-index"),
-    (_TEXT_NS, "sequence-decls"),
-    (_TEXT_NS, "variable-decls"),
+    (OFFICE_NS, "annotation"),
+    (TEXT_NS, "tracked-changes"),
+    (TEXT_NS, "table-of-content"),
+    (TEXT_NS, "alphabetical-index"),
+    (TEXT_NS, "sequence-decls"),
+    (TEXT_NS, "variable-decls"),
 }
 
 
@@ -39,19 +41,25 @@ def read_odt(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """
     from odf.opendocument import load
 
-    _check_parts(data, name)
+    check_parts(data, name, _KIND)
     document = load(io.BytesIO(data))
     body = getattr(document, "text", None)  # odfpy sets it only for a package whose mimetype says text
     if body is None:
-        raise _damaged(name, "it has no body text (content.xml)")
+        raise damaged(name, _KIND, "it has no body text (content.xml)")
     sections = [Section(path=(), lines=[])]
     _read_children(body, sections)
-    meta = document.meta.childNodes if getattr(document, "meta", None) is not None else []
-    title = " ".join(_text(element) for element in meta if getattr(element, "qname", ("", ""))[1] == "title").strip()
+    title = document_title(document)
     return ParsedFile(documents=section_documents(sections, title), title=title)
 
 
-def _check_parts(data: bytes, name: str) -> None:
+def document_title(document: Any) -> str:
+    """The title in an odfpy document's metadata (dc:title); "" when it has none."""
+    meta = document.meta.childNodes if getattr(document, "meta", None) is not None else []
+    titles = [element for element in meta if getattr(element, "qname", ("", ""))[1] == "title"]
+    return " ".join(element_text(element) for element in titles).strip()
+
+
+def check_parts(data: bytes, name: str, kind: str) -> None:
     """Raise UnreadableFileError unless the XML parts odfpy reads are well-formed: odfpy itself prints a part it cannot
     parse (the user's text) to standard output, and goes on without it."""
     from defusedxml import ElementTree
@@ -59,17 +67,18 @@ def _check_parts(data: bytes, name: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         names = set(package.namelist())
         if "content.xml" not in names:
-            raise _damaged(name, "it has no body text (content.xml)")
+            raise damaged(name, kind, "it has no body text (content.xml)")
         for part in _PARTS_READ & names:
             try:
                 ElementTree.fromstring(package.read(part))
             except (ElementTree.ParseError, ValueError) as exc:
-                raise _damaged(name, f"its {part} is not well-formed XML ({exc})") from exc
+                raise damaged(name, kind, f"its {part} is not well-formed XML ({exc})") from exc
 
 
-def _damaged(name: str, why: str) -> UnreadableFileError:
+def damaged(name: str, kind: str, why: str) -> UnreadableFileError:
+    """`kind`: what the file was read as ("an OpenDocument text")."""
     return UnreadableFileError(
-        f"'{name}' is damaged and cannot be read as an OpenDocument text: {why}.",
+        f"'{name}' is damaged and cannot be read as {kind}: {why}.",
         "Open it in LibreOffice, save it again, and upload that.",
     )
 
@@ -79,26 +88,26 @@ def _read_children(parent: Any, sections: list[Section]) -> None:
         qname = getattr(element, "qname", None)
         if qname is None or qname in _NOT_IN_FLOW:
             continue
-        if qname == (_TEXT_NS, "h"):
-            level = _number(element.getAttribute("outlinelevel"))
-            sections.append(sections[-1].under(level, " ".join(_text(element).split())))
-        elif qname == (_TEXT_NS, "p"):
-            if line := _text(element).strip():
+        if qname == (TEXT_NS, "h"):
+            level = count_attribute(element.getAttribute("outlinelevel"))
+            sections.append(sections[-1].under(level, " ".join(element_text(element).split())))
+        elif qname == (TEXT_NS, "p"):
+            if line := element_text(element).strip():
                 sections[-1].lines.append(line)
-        elif qname == (_TABLE_NS, "table"):
-            sections[-1].lines.extend(_table_lines(element))
+        elif qname == (TABLE_NS, "table"):
+            sections[-1].lines.extend(table_lines(element))
         else:  # lists, list items, sections, frames...: their paragraphs in order
             _read_children(element, sections)
 
 
-def _table_lines(table: Any) -> list[str]:
+def table_lines(table: Any) -> list[str]:
     lines = []
-    for row in _descendants(table, (_TABLE_NS, "table-row")):
+    for row in descendants(table, (TABLE_NS, "table-row")):
         cells = []
         for cell in row.childNodes:
-            if getattr(cell, "qname", None) != (_TABLE_NS, "table-cell"):
+            if getattr(cell, "qname", None) != (TABLE_NS, "table-cell"):
                 continue
-            text = " ".join(_text(paragraph) for paragraph in cell.childNodes if hasattr(paragraph, "qname"))
+            text = " ".join(element_text(paragraph) for paragraph in cell.childNodes if hasattr(paragraph, "qname"))
             # A cell repeated (LibreOffice writes empty trailing cells once, with a count) is read once.
             cells.append(" ".join(text.split()))
         while cells and not cells[-1]:
@@ -108,23 +117,23 @@ def _table_lines(table: Any) -> list[str]:
     return lines
 
 
-def _number(value: object) -> int:
+def count_attribute(value: object) -> int:
     """An attribute's count or level: 1 when it is missing or not a whole number above 0."""
     text = str(value or "")
     return max(int(text), 1) if text.isdigit() else 1
 
 
-def _descendants(element: Any, qname: tuple[str, str]) -> list[Any]:
+def descendants(element: Any, qname: tuple[str, str]) -> list[Any]:
     found = []
     for child in element.childNodes:
         if getattr(child, "qname", None) == qname:
             found.append(child)
-        elif getattr(child, "qname", None) != (_TABLE_NS, "table"):  # a nested table's rows are its own
-            found.extend(_descendants(child, qname))
+        elif getattr(child, "qname", None) != (TABLE_NS, "table"):  # a nested table's rows are its own
+            found.extend(descendants(child, qname))
     return found
 
 
-def _text(element: Any) -> str:
+def element_text(element: Any) -> str:
     """The text of an element as a reader sees it: spaces (text:s with its count), tabs and line breaks written
     out; a footnote's citation mark left out and its body read in place."""
     parts: list[str] = []
@@ -133,16 +142,17 @@ def _text(element: Any) -> str:
             parts.append(str(node.data))
             continue
         qname = node.qname
-        if qname == (_TEXT_NS, "s"):
-            parts.append(" " * min(_number(node.getAttribute("c")), 100))
-        elif qname == (_TEXT_NS, "tab"):
+        if qname == (TEXT_NS, "s"):
+            parts.append(" " * min(count_attribute(node.getAttribute("c")), 100))
+        elif qname == (TEXT_NS, "tab"):
             parts.append("\t")
-        elif qname == (_TEXT_NS, "line-break"):
+        elif qname == (TEXT_NS, "line-break"):
             parts.append("\n")
-        elif qname == (_TEXT_NS, "note-citation") or qname in _NOT_IN_FLOW:
+        elif qname == (TEXT_NS, "note-citation") or qname in _NOT_IN_FLOW:
             continue
-        elif qname == (_TEXT_NS, "note-body"):
-            parts.append(" (" + " ".join(_text(child) for child in node.childNodes if hasattr(child, "qname")) + ")")
+        elif qname == (TEXT_NS, "note-body"):
+            note = " ".join(element_text(child) for child in node.childNodes if hasattr(child, "qname"))
+            parts.append(f" ({note})")
         else:
-            parts.append(_text(node))
+            parts.append(element_text(node))
     return "".join(parts)

@@ -23,6 +23,8 @@ from app.ingest.mail import read_email
 from app.ingest.markdown import read_markdown
 from app.ingest.office import read_docx, read_pptx
 from app.ingest.opendocument import read_odt
+from app.ingest.opendocument_sheets import read_ods
+from app.ingest.opendocument_slides import read_odp
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.pdf import read_pdf
 from app.ingest.sniff import check_kind, sniff
@@ -34,9 +36,9 @@ log = logging.getLogger(__name__)
 __all__ = ["SUPPORTED_SUFFIXES", "ParsedFile", "ReadOptions", "parse_file", "read_document"]
 
 Reader = Callable[[bytes, str, ReadOptions], ParsedFile]
-_OFFICE = ("docx", "xlsx", "pptx", "odt")  # zip packages: their unzipped size is checked before reading
+_OFFICE = ("docx", "xlsx", "pptx", "odt", "ods", "odp")  # zip packages: their unzipped size is checked before reading
 # Content that is one of these is never read as text, whatever its name says.
-_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "odt", "zip", "png", "jpg", "ole2")
+_BINARY_DOCUMENTS = ("pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "zip", "png", "jpg", "ole2")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ FORMATS: dict[str, Format] = {
     ".docx": Format("docx", read_docx),
     ".pptx": Format("pptx", read_pptx),
     ".odt": Format("odt", read_odt),
+    ".ods": Format("ods", read_ods),
+    ".odp": Format("odp", read_odp),
     ".xlsx": Format("xlsx", read_xlsx),
     ".csv": Format(None, read_csv),
     ".html": Format(None, read_html),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -25,9 +26,15 @@ _DESCRIPTIONS = {
     "jpg": "a JPEG image",
     "zip": "a zip archive",
     "odt": "an OpenDocument text (.odt)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+    "odp": "an OpenDocument presentation (.odp)",
     "ole2": "an Outlook message (.msg) or an Office 97-2003 file (.doc, .xls, .ppt)",
 }
-_ODF_TYPES = {b"application/vnd.oasis.opendocument.text": "odt"}
+_ODF_TYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+    b"application/vnd.oasis.opendocument.presentation": "odp",
+}
 _ZIP_PACKAGES = {*_OOXML_MAIN_PARTS.values(), *_ODF_TYPES.values()}
 # Compound File Binary (OLE2): Outlook's .msg and the Office formats before 2007. filetype names none of them.
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -39,7 +46,8 @@ _PDF_TAIL = 1024  # bytes at the end of a PDF in which its "%%EOF" marker lies
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str | None  # 'pdf', 'docx', 'xlsx', 'pptx', 'png', 'jpg', 'ole2', another filetype extension, or None
+    # 'pdf', 'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'png', 'jpg', 'ole2', another filetype extension, or None
+    kind: str | None
     mime: str | None = None
 
     def fix(self) -> str:
@@ -83,8 +91,10 @@ def _zip_kind(data: bytes) -> str:
                         return kind
             if "mimetype" in names:  # OpenDocument: the package's first member names its type
                 return _ODF_TYPES.get(archive.read("mimetype").strip(), "zip")
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        pass  # a damaged zip: the reader of the claimed type reports the damage
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, NotImplementedError, zlib.error):
+        # A damaged zip (a member cut short or scrambled: zlib.error, EOFError; a header claiming a zip version or
+        # compression zipfile lacks: NotImplementedError): the reader of the claimed type reports the damage.
+        pass
     return "zip"
 
 

@@ -195,11 +195,7 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
             rows, uncached = _sheet_rows(sheet)
             documents.extend(rows_to_documents(rows, {"sheet": sheet.title}))
             if uncached:
-                shown = ", ".join(uncached[:5]) + (f" and {len(uncached) - 5} more" if len(uncached) > 5 else "")
-                notes.append(
-                    f'sheet "{sheet.title}": {len(uncached)} formula(s) saved without a value ({shown}) are read as '
-                    "their formula text; open and save the workbook in Excel to store their values"
-                )
+                notes.append(uncached_formulas_note(sheet.title, uncached, "open and save the workbook in Excel"))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise UnreadableFileError(
             f"'{name}' is damaged: a sheet could not be read ({exc}).", "Re-save it as .xlsx and upload it again."
@@ -207,6 +203,15 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     finally:
         workbook.close()
     return ParsedFile(documents=documents, pages=len(sheets), notes=notes)
+
+
+def uncached_formulas_note(sheet: str, cells: Sequence[str], fix: str) -> str:
+    """The note on a sheet's formulas saved without a value (`cells`: "B7", ...); `fix` says how to store them."""
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    return (
+        f'sheet "{sheet}": {len(cells)} formula(s) saved without a value ({shown}) are read as their formula text; '
+        f"{fix} to store their values"
+    )
 
 
 def _sheet_rows(sheet: ReadOnlyWorksheet) -> tuple[list[Row], list[str]]:

@@ -55,10 +55,10 @@ def own_location(metadata: Mapping[str, object]) -> str:
     if "slide" in metadata:
         return f"slide {metadata['slide']}"
     if "sheet" in metadata:
-        rows = f", rows {metadata['rows']}" if "rows" in metadata else ""
+        rows = f", {_rows(metadata['rows'])}" if "rows" in metadata else ""
         return f'sheet "{metadata["sheet"]}"{rows}'
     if "rows" in metadata:
-        return f"rows {metadata['rows']}"
+        return _rows(metadata["rows"])
     if "section" in metadata:
         return f'section "{metadata["section"]}"'
     if metadata.get("image"):
@@ -66,3 +66,8 @@ def own_location(metadata: Mapping[str, object]) -> str:
     if "part" in metadata:  # a chunk of a file without pages or headings (split_into_chunks numbers them)
         return f"part {metadata['part']}"
     return ""
+
+
+def _rows(rows: object) -> str:
+    """'rows 2-21' for a range of rows, 'row 2' for one."""
+    return f"rows {rows}" if "-" in str(rows) else f"row {rows}"

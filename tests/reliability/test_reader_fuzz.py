@@ -19,7 +19,7 @@ from app.errors import AppError
 from app.ingest.ocr import Ocr
 from app.ingest.readers import FORMATS, ReadOptions, parse_file
 from tests.conftest import PAGES
-from tests.files import make_docx, make_email, make_odt, make_pdf, make_png, make_pptx, make_xlsx
+from tests.files import make_docx, make_email, make_odp, make_ods, make_odt, make_pdf, make_png, make_pptx, make_xlsx
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Images are decoded (the vLLM image path's reader); OCR is off: Tesseract is a separate program, and
@@ -37,6 +37,8 @@ SEEDS: dict[str, Callable[[], bytes]] = {
     ".md": lambda: ("# Title\n\n" + "\n\n".join(PAGES)).encode(),
     ".markdown": lambda: ("# Title\n\n" + PAGES[0]).encode("cp1252"),
     ".png": lambda: make_png(["Reactor"], size=12),
+    ".odp": lambda: make_odp([[("title", "T"), ("box@3", PAGES[0]), ("notes", PAGES[1])], [("table@2", [["a", "1"]])]]),
+    ".ods": lambda: make_ods({"Q1": [["name", "value"], ["coolant", 550], [{"value": "pump", "span": (1, 2)}]]}),
     ".odt": lambda: make_odt([("h1", "T"), ("p", PAGES[0]), ("table", [["pump", "2021"], ["coolant", "550"]])]),
     ".eml": lambda: make_email(PAGES[0], f"<h1>T</h1><p>{PAGES[1]}</p>", {"pump.pdf": make_pdf(PAGES[:1])}),
 }

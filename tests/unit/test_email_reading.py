@@ -52,7 +52,7 @@ def test_attached_documents_are_read_with_the_message_and_cited_by_their_name_an
         ("", "The figures are attached.\n"),
         ('attachment "q3 report.pdf", page 1', "Revenue rose 12% to EUR 4.1m."),
         ('attachment "q3 report.pdf", page 2', "Headcount rose to 1,450."),
-        ('attachment "sales.xlsx", sheet "Q3", rows 2', "region: North; sales: 1250"),
+        ('attachment "sales.xlsx", sheet "Q3", row 2', "region: North; sales: 1250"),
     ]
     assert len(parsed.notes) == 1 and parsed.notes[0].startswith("attached file not read: 'broken.pdf' is damaged")
 

@@ -5,6 +5,7 @@ from app.ingest.file_types import SUPPORTED_SUFFIXES
 from app.ingest.readers import FORMATS, parse_file, read_document
 from app.store.chunk_text import format_location
 from tests.conftest import PAGES, make_docx, make_pdf
+from tests.files import make_ods, make_xlsx
 
 
 def test_pdf_pages_keep_their_page_numbers() -> None:
@@ -69,6 +70,31 @@ def test_bad_files_raise_a_clear_unreadable_error(name: str, data: bytes, reason
         read_document(data, name)
     assert name in caught.value.message
     assert caught.value.hint
+
+
+def _claiming_zip_version(data: bytes, version: int) -> bytes:
+    """A zip package whose central directory says each member needs zip `version` (x10) to extract."""
+    damaged = bytearray(data)
+    start = 0
+    while (start := damaged.find(b"PK\x01\x02", start)) != -1:
+        damaged[start + 6 : start + 8] = version.to_bytes(2, "little")
+        start += 4
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("budget.xlsx", lambda: make_xlsx({"Q1": [["Item", "Cost"], ["pump", 30]]})),
+        ("budget.ods", lambda: make_ods({"Q1": [["Item", "Cost"], ["pump", 30]]})),
+        ("letter.docx", lambda: make_docx({"Results": "Hello."})),
+    ],
+)
+def test_a_zip_package_claiming_a_zip_version_no_reader_knows_is_refused_as_damaged(name: str, make) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(
+        UnreadableFileError, match=rf"'{name}' is damaged: it is not a valid zip package \(zip file version 6\.4"
+    ):
+        read_document(_claiming_zip_version(make(), 64), name)
 
 
 # The header of a Compound File (OLE2): Outlook's .msg and Office 97-2003's .doc, .xls and .ppt.

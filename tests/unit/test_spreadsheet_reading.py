@@ -97,7 +97,7 @@ def test_dates_times_and_numbers_print_as_the_sheet_shows_them() -> None:
 
     assert passages(workbook(build)) == [
         (
-            'sheet "Q1", rows 2',
+            'sheet "Q1", row 2',
             "Delivered: 2024-03-01; Logged: 2024-03-01 14:30; Shift: 06:00; Amount: 1200.5; Boxes: 3; "
             "Share: 0.3; Paid: TRUE",
         )
@@ -113,7 +113,7 @@ def test_a_percentage_prints_as_the_sheet_shows_it_not_as_its_stored_fraction() 
 
     # A quoted "%" is a literal sign, not a scale: the stored 0.5 is not multiplied by 100.
     assert passages(workbook(build)) == [
-        ('sheet "Q1", rows 2', "Region: North; Growth: 12.5%; Margin: 30%; Change: -4.25%; Share: 0.5")
+        ('sheet "Q1", row 2', "Region: North; Growth: 12.5%; Margin: 30%; Change: -4.25%; Share: 0.5")
     ]
 
 
@@ -216,7 +216,7 @@ def test_month_end_dates_heading_the_columns_name_the_values_under_them() -> Non
 
     n = ROWS_PER_PASSAGE + 1
     assert cited[1] == (
-        f'sheet "Q1", rows {n + 1}',
+        f'sheet "Q1", row {n + 1}',
         f"Account: Account {n}; 2024-01-31: {100 * n}; 2024-02-29: {100 * n + 7}",
     )
     [document] = parse_file(b"Account,2024-01-31,2024-02-29\nCash,500,650\n", "balances.csv").documents
@@ -264,7 +264,7 @@ def test_a_subtitle_merged_across_the_table_is_a_title_line_not_the_header() -> 
         sheet.merge_cells("A2:C2")
 
     assert passages(workbook(build)) == [
-        ('sheet "Q1", rows 4', "ACME Corp\nIncome statement, EUR thousands\nLine item: Revenue; 2023: 500; 2024: 620")
+        ('sheet "Q1", row 4', "ACME Corp\nIncome statement, EUR thousands\nLine item: Revenue; 2023: 500; 2024: 620")
     ]
 
 

@@ -1,0 +1,127 @@
+"""OpenDocument presentations (.odp: LibreOffice Impress, and PowerPoint or Google Slides saving as ODF), read with
+odfpy, a passage per slide as for .pptx."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from llama_index.core import Document
+
+from app.errors import UnreadableFileError
+from app.ingest.opendocument import (
+    TABLE_NS,
+    TEXT_NS,
+    check_parts,
+    damaged,
+    document_title,
+    element_text,
+    table_lines,
+)
+from app.ingest.parsed import ParsedFile, ReadOptions
+
+_KIND = "an OpenDocument presentation"
+_DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+_PRESENTATION_NS = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
+_SVG_NS = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_PAGE = (_DRAW_NS, "page")
+_NOTES = (_PRESENTATION_NS, "notes")
+_GROUP = (_DRAW_NS, "g")
+# Paragraph-level text inside a shape: read a line each; a list's items are paragraphs inside it. Other text (a
+# picture's description, its alt text) is not shown on the slide, and not read.
+_PARAGRAPHS = {(TEXT_NS, "p"), (TEXT_NS, "h")}
+# A length as ODF writes positions: 2.5cm, 1in, 72pt.
+_LENGTH = re.compile(r"(-?[\d.]+)(cm|mm|in|pt|pc|px)?")
+_POINTS = {"cm": 72 / 2.54, "mm": 72 / 25.4, "in": 72.0, "pt": 1.0, "pc": 12.0, "px": 0.75, None: 1.0}
+
+
+def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
+    """A passage per slide, cited as `slide 3`: its title first, then the text of its shapes, tables and groups in
+    reading order (top to bottom, then left to right), then its speaker notes ("Notes: ..."). A slide hidden from the
+    slide show is read, its text opened by "(hidden slide)". Not read: charts and other embedded objects.
+
+    Raises:
+        UnreadableFileError: the package is damaged, or has more slides than options.max_pages.
+    """
+    from odf.opendocument import load
+
+    check_parts(data, name, _KIND)
+    document = load(io.BytesIO(data))
+    body = getattr(document, "presentation", None)  # set only for a package whose mimetype says presentation
+    if body is None:
+        raise damaged(name, _KIND, "it has no slides (content.xml)")
+    slides = [child for child in body.childNodes if getattr(child, "qname", None) == _PAGE]
+    if len(slides) > options.max_pages:
+        raise UnreadableFileError(
+            f"'{name}' has {len(slides)} slides, over the {options.max_pages}-page limit.",
+            "Split the presentation, or raise MAX_PAGES.",
+        )
+    hidden_styles = _hidden_page_styles(document)
+    documents = []
+    for number, slide in enumerate(slides, start=1):
+        options.page_read(number, len(slides))
+        lines = _slide_lines(slide)
+        if lines and slide.getAttrNS(_DRAW_NS, "style-name") in hidden_styles:
+            lines.insert(0, "(hidden slide)")
+        if lines:
+            documents.append(Document(text="\n".join(lines), metadata={"slide": number}))
+    return ParsedFile(documents=documents, pages=len(slides), title=document_title(document))
+
+
+def _slide_lines(slide: Any) -> list[str]:
+    shapes = [child for child in slide.childNodes if hasattr(child, "qname") and child.qname != _NOTES]
+    titles = [shape for shape in shapes if shape.getAttrNS(_PRESENTATION_NS, "class") == "title"]
+    lines: list[str] = []
+    for shape in titles + sorted((s for s in shapes if s not in titles), key=_position):
+        lines.extend(_shape_lines(shape))
+    for notes in (child for child in slide.childNodes if getattr(child, "qname", None) == _NOTES):
+        if text := "\n".join(_shape_lines(notes)).strip():
+            lines.append(f"Notes: {text}")
+    return lines
+
+
+def _shape_lines(shape: Any) -> list[str]:
+    """A shape's text a line per paragraph; a table's rows; a group's shapes in reading order."""
+    if shape.qname == (TABLE_NS, "table"):
+        return table_lines(shape)
+    if shape.qname in _PARAGRAPHS:
+        line = " ".join(element_text(shape).split())
+        return [line] if line else []
+    children = [child for child in shape.childNodes if hasattr(child, "qname")]
+    if shape.qname == _GROUP:
+        children.sort(key=_position)
+    return [line for child in children for line in _shape_lines(child)]
+
+
+def _position(shape: Any) -> tuple[float, float]:
+    """(top, left) of a shape in points, for reading order; a group's is its first shape's; unknown: (0, 0)."""
+    if getattr(shape, "qname", None) == _GROUP:
+        parts = [child for child in shape.childNodes if hasattr(child, "qname")]
+        return _position(parts[0]) if parts else (0.0, 0.0)
+    return _points(shape.getAttrNS(_SVG_NS, "y")), _points(shape.getAttrNS(_SVG_NS, "x"))
+
+
+def _points(length: object) -> float:
+    match = _LENGTH.fullmatch(str(length or "").strip())
+    if match is None:
+        return 0.0
+    try:
+        return float(match.group(1)) * _POINTS[match.group(2)]
+    except ValueError:
+        return 0.0
+
+
+def _hidden_page_styles(document: Any) -> set[str]:
+    """The names of the slide styles that hide a slide from the slide show (presentation:visibility="hidden")."""
+    hidden = set()
+    for style in getattr(document.automaticstyles, "childNodes", []):
+        if getattr(style, "qname", None) != (_STYLE_NS, "style"):
+            continue
+        for properties in style.childNodes:
+            if getattr(properties, "qname", None) == (_STYLE_NS, "drawing-page-properties") and (
+                properties.getAttrNS(_PRESENTATION_NS, "visibility") == "hidden"
+            ):
+                hidden.add(str(style.getAttrNS(_STYLE_NS, "name")))
+    return hidden
