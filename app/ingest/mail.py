@@ -181,7 +181,12 @@ class _Reading:
                 self.notes.append(f"a part of the message marked {part.get_content_type()} is not text: not read")
                 return None
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
+        if part.get_content_type() != "text/plain":
+            return text
+        text, encrypted = unarmored(text)
+        if encrypted:
+            self.notes.append(_ENCRYPTED_NOTE)
+        if str(part.get_param("format", "")).lower() == "flowed":
             return unflowed(text, delete_space=str(part.get_param("delsp", "")).lower() == "yes")
         return text
 
@@ -195,6 +200,30 @@ _ENCRYPTED_NOTE = (
     "the message is encrypted (S/MIME or PGP): its text is not read; open it in your mail client, which decrypts "
     "it, and save it again as .eml"
 )
+
+
+_CLEARSIGNED = re.compile(
+    r"^-----BEGIN PGP SIGNED MESSAGE-----\n(?:[^\n]+\n)*\n(?P<body>.*?)\n?"
+    r"^-----BEGIN PGP SIGNATURE-----\n.*?^-----END PGP SIGNATURE-----[ \t]*$\n?",
+    re.MULTILINE | re.DOTALL,
+)
+_PGP_MESSAGE = re.compile(
+    r"^-----BEGIN PGP MESSAGE-----\n.*?^-----END PGP MESSAGE-----[ \t]*$\n?", re.MULTILINE | re.DOTALL
+)
+_DASH_ESCAPED = re.compile(r"^- ", re.MULTILINE)
+
+
+def unarmored(text: str) -> tuple[str, bool]:
+    """A plain-text body as its reader sees it in a mail client that knows OpenPGP (RFC 4880, section 7), and whether
+    it held an encrypted block.
+
+    A signed message's text keeps its words; its armor lines ("-----BEGIN PGP SIGNED MESSAGE-----", "Hash: SHA256")
+    and signature block go, and its dash-escaped lines ("- -----") lose their escape. An encrypted block
+    ("-----BEGIN PGP MESSAGE-----") is left out: its letters are ciphertext, not words.
+    """
+    text = _CLEARSIGNED.sub(lambda match: _DASH_ESCAPED.sub("", match["body"]) + "\n", text)
+    text, encrypted = _PGP_MESSAGE.subn("", text)
+    return text, encrypted > 0
 
 
 def _files(names: list[str]) -> str:

@@ -253,3 +253,32 @@ def test_the_page_limit_holds_for_a_messages_attachments_together() -> None:
         "attached file not read: 'r3.pdf' has 2 pages, over the 1-page limit. Split the document, or raise "
         "MAX_PAGES. The page limit holds for a message's attachments together."
     ]
+
+
+def test_an_inline_signed_message_is_read_as_its_text_without_its_armor_or_signature() -> None:
+    body = (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nThe vault code changes on Friday.\n- -----\n"
+        "Keep this line.\n-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEEq1w2e3r4t5y6u7i8o9p0\n=abcd\n"
+        "-----END PGP SIGNATURE-----\nSent from the office.\n"
+    )
+    parsed = parse_file(b"From: a@example.org\nSubject: Vault\n\n" + body.encode(), "vault.eml")
+    assert [document.text for document in parsed.documents] == [
+        "From: a@example.org\nSubject: Vault\n\nThe vault code changes on Friday.\n-----\nKeep this line.\n"
+        "Sent from the office.\n"
+    ]
+    assert parsed.notes == []
+
+
+def test_an_inline_encrypted_block_is_left_out_with_the_note_and_the_text_around_it_is_read() -> None:
+    body = (
+        "Hi Sam, the figures:\n-----BEGIN PGP MESSAGE-----\n\nhQEMA1x2y3z4a5b6AQf/c7d8e9f0\n=wxyz\n"
+        "-----END PGP MESSAGE-----\nBye.\n"
+    )
+    parsed = parse_file(b"From: a@example.org\nSubject: Figures\n\n" + body.encode(), "figures.eml")
+    assert [document.text for document in parsed.documents] == [
+        "From: a@example.org\nSubject: Figures\n\nHi Sam, the figures:\nBye.\n"
+    ]
+    assert parsed.notes == [
+        "the message is encrypted (S/MIME or PGP): its text is not read; open it in your mail client, which decrypts "
+        "it, and save it again as .eml"
+    ]
