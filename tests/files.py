@@ -177,13 +177,15 @@ def make_email(body: str, html: str | None = None, attachments: dict[str, bytes]
 def make_odt(
     blocks: list[tuple[str, object]], title: str = "", deleted: str = "", footnote: tuple[str, str] | None = None
 ) -> bytes:
-    """An OpenDocument text made with odfpy. `blocks`: ("h1"/"h2", text), ("p", text), ("list", [items]) or
-    ("table", [[cells], ...]) in order; `title` in its metadata; `deleted`: text a tracked change removed from the
-    first paragraph (kept, as LibreOffice keeps it, in the tracked-changes region); `footnote`: (paragraph text,
-    note text), a paragraph citing a footnote at its end."""
+    """An OpenDocument text made with odfpy. `blocks`: ("h1"/"h2", text), ("p", text), ("list", [items]),
+    ("table", [[cells], ...]), ("boxed", (paragraph text, [the paragraphs of a text box anchored at its end])),
+    ("commented", (paragraph text, a reviewer's comment in it)) or ("toc", [entries]) (a table of contents) in order;
+    `title` in its metadata; `deleted`: text a tracked change removed from the first paragraph (kept, as LibreOffice
+    keeps it, in the tracked-changes region); `footnote`: (paragraph text, note text), a paragraph citing a footnote
+    at its end."""
     import io
 
-    from odf import dc, office, table, text
+    from odf import dc, draw, office, table, text
     from odf.element import Element
     from odf.namespaces import TEXTNS
     from odf.opendocument import OpenDocumentText
@@ -216,6 +218,32 @@ def make_odt(
                 entry.addElement(text.P(text=item))
                 items.addElement(entry)
             document.text.addElement(items)
+        elif kind == "boxed":
+            said, box_lines = content  # type: ignore[misc]
+            paragraph = text.P(text=said)
+            frame = draw.Frame(width="5cm", height="2cm", anchortype="as-char")
+            box = draw.TextBox()
+            for line in box_lines:
+                box.addElement(text.P(text=line))
+            frame.addElement(box)
+            paragraph.addElement(frame)
+            document.text.addElement(paragraph)
+        elif kind == "commented":
+            said, comment = content  # type: ignore[misc]
+            paragraph = text.P(text=said)
+            note = office.Annotation()
+            note.addElement(dc.Creator(text="Reviewer"))
+            note.addElement(text.P(text=comment))
+            paragraph.addElement(note)
+            paragraph.addText(" (end)")
+            document.text.addElement(paragraph)
+        elif kind == "toc":
+            contents = text.TableOfContent(name="Contents")
+            entries = text.IndexBody()
+            for entry in content:  # type: ignore[attr-defined]
+                entries.addElement(text.P(text=entry))
+            contents.addElement(entries)
+            document.text.addElement(contents)
         elif kind == "table":
             grid = table.Table()
             for row in content:  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ _KIND = "an OpenDocument text"
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 # The parts of the package that odfpy parses.
 _PARTS_READ = {"content.xml", "meta.xml", "styles.xml", "settings.xml"}
 # Elements whose text a reader of the page does not see in the flow: tracked changes (deleted text is kept here, so
@@ -91,9 +92,11 @@ def _read_children(parent: Any, sections: list[Section]) -> None:
         if qname == (TEXT_NS, "h"):
             level = count_attribute(element.getAttribute("outlinelevel"))
             sections.append(sections[-1].under(level, " ".join(element_text(element).split())))
+            _read_anchored_shapes(element, sections)
         elif qname == (TEXT_NS, "p"):
             if line := element_text(element).strip():
                 sections[-1].lines.append(line)
+            _read_anchored_shapes(element, sections)
         elif qname == (TABLE_NS, "table"):
             sections[-1].lines.extend(table_lines(element))
         else:  # lists, list items, sections, frames...: their paragraphs in order
@@ -133,9 +136,23 @@ def descendants(element: Any, qname: tuple[str, str]) -> list[Any]:
     return found
 
 
+def _read_anchored_shapes(paragraph: Any, sections: list[Section]) -> None:
+    """The text of the text boxes (and captioned pictures, shapes with text) anchored in a paragraph, a line per
+    paragraph after it: `element_text` leaves them out of the paragraph's own text."""
+    for node in paragraph.childNodes:
+        qname = getattr(node, "qname", None)
+        if qname is None or qname in _NOT_IN_FLOW or qname == (TEXT_NS, "note"):
+            continue
+        if qname[0] == DRAW_NS:
+            _read_children(node, sections)
+        else:  # a span or link holding the anchor
+            _read_anchored_shapes(node, sections)
+
+
 def element_text(element: Any) -> str:
     """The text of an element as a reader sees it: spaces (text:s with its count), tabs and line breaks written
-    out; a footnote's citation mark left out and its body read in place."""
+    out; a footnote's citation mark left out and its body read in place; shapes anchored in it (text boxes,
+    pictures) left out: their paragraphs are their own."""
     parts: list[str] = []
     for node in element.childNodes:
         if node.nodeType == node.TEXT_NODE:
@@ -148,7 +165,7 @@ def element_text(element: Any) -> str:
             parts.append("\t")
         elif qname == (TEXT_NS, "line-break"):
             parts.append("\n")
-        elif qname == (TEXT_NS, "note-citation") or qname in _NOT_IN_FLOW:
+        elif qname == (TEXT_NS, "note-citation") or qname in _NOT_IN_FLOW or qname[0] == DRAW_NS:
             continue
         elif qname == (TEXT_NS, "note-body"):
             note = " ".join(element_text(child) for child in node.childNodes if hasattr(child, "qname"))

@@ -11,6 +11,7 @@ from llama_index.core import Document
 
 from app.errors import UnreadableFileError
 from app.ingest.opendocument import (
+    DRAW_NS,
     TABLE_NS,
     TEXT_NS,
     check_parts,
@@ -22,13 +23,12 @@ from app.ingest.opendocument import (
 from app.ingest.parsed import ParsedFile, ReadOptions
 
 _KIND = "an OpenDocument presentation"
-_DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 _PRESENTATION_NS = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 _SVG_NS = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 _STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
-_PAGE = (_DRAW_NS, "page")
+_PAGE = (DRAW_NS, "page")
 _NOTES = (_PRESENTATION_NS, "notes")
-_GROUP = (_DRAW_NS, "g")
+_GROUP = (DRAW_NS, "g")
 # Paragraph-level text inside a shape: read a line each; a list's items are paragraphs inside it. Other text (a
 # picture's description, its alt text) is not shown on the slide, and not read.
 _PARAGRAPHS = {(TEXT_NS, "p"), (TEXT_NS, "h")}
@@ -63,7 +63,7 @@ def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     for number, slide in enumerate(slides, start=1):
         options.page_read(number, len(slides))
         lines = _slide_lines(slide)
-        if lines and slide.getAttrNS(_DRAW_NS, "style-name") in hidden_styles:
+        if lines and slide.getAttrNS(DRAW_NS, "style-name") in hidden_styles:
             lines.insert(0, "(hidden slide)")
         if lines:
             documents.append(Document(text="\n".join(lines), metadata={"slide": number}))
