@@ -248,9 +248,17 @@ def make_odt(
             grid = table.Table()
             for row in content:  # type: ignore[attr-defined]
                 line = table.TableRow()
-                for cell in row:
+                for cell in row:  # a cell is a paragraph, or a list of list items
                     box = table.TableCell()
-                    box.addElement(text.P(text=cell))
+                    if isinstance(cell, list):
+                        items = text.List()
+                        for item in cell:
+                            entry = text.ListItem()
+                            entry.addElement(text.P(text=item))
+                            items.addElement(entry)
+                        box.addElement(items)
+                    else:
+                        box.addElement(text.P(text=cell))
                     line.addElement(box)
                 grid.addElement(line)
             document.text.addElement(grid)
@@ -277,9 +285,9 @@ def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows:
     Each sheet is rows of cells. A row that is a dict {"repeat": n, "cells": [...]} is written once with
     table:number-rows-repeated (an empty one only moves the row count on). A cell is a plain value, typed as Calc
     types it, or a dict with "value" and any of: "type" (percentage, currency, time) with "shown" (the text Calc
-    displays); "formula" (with no "value": a formula saved without one); "span" (rows, columns: a merged block,
-    covered cells written after it); "repeat" (table:number-columns-repeated); "comment". After the rows, Calc's
-    empty tail: one empty row repeated `tail_rows` times, of 1,024 empty cells.
+    displays, or its lines); "formula" (with no "value": a formula saved without one); "span" (rows, columns: a
+    merged block, covered cells written after it); "repeat" (table:number-columns-repeated); "comment". After the
+    rows, Calc's empty tail: one empty row repeated `tail_rows` times, of 1,024 empty cells.
     """
     from datetime import date, datetime
 
@@ -314,7 +322,8 @@ def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows:
             element.addElement(note)
         shown = spec.get("shown", None if value is None else ("TRUE" if value is True else str(value)))
         if shown is not None and value is not None:
-            element.addElement(text.P(text=shown))
+            for line in shown if isinstance(shown, list) else [shown]:  # a cell of several lines: a paragraph each
+                element.addElement(text.P(text=line))
         covered = [table.CoveredTableCell() for _ in range(columns_spanned - 1)]
         return [element, *covered]
 

@@ -31,6 +31,10 @@ _NOT_IN_FLOW = {
 }
 
 
+# Elements that hold a paragraph of their own, inside whatever holds them.
+_BLOCKS = {(TEXT_NS, "p"), (TEXT_NS, "h"), (TEXT_NS, "list-item"), (TEXT_NS, "list-header")}
+
+
 def read_odt(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """The body text in order: paragraphs, list items (a line each), tables (a row a line, cells joined by " | "),
     grouped by heading (text:h and its outline level; cited as the heading path, 'Results > 2023'). A footnote or
@@ -170,6 +174,8 @@ def element_text(element: Any) -> str:
         elif qname == (TEXT_NS, "note-body"):
             note = " ".join(element_text(child) for child in node.childNodes if hasattr(child, "qname"))
             parts.append(f" ({note})")
+        elif qname in _BLOCKS:  # a list's items, a cell's or box's paragraphs: words of two never run together
+            parts.append(f"\n{element_text(node)}\n")
         else:
             parts.append(element_text(node))
     return "".join(parts)

@@ -89,9 +89,12 @@ def test_an_ods_formula_gives_its_saved_value_and_one_without_keeps_its_text_wit
     ]
 
 
-def test_comments_on_ods_cells_are_not_read_as_their_values() -> None:
-    rows = [["Item", "Cost"], ["pump", {"value": 30, "comment": "Ask Dana about the discount"}]]
-    assert _passages(make_ods({"Costs": rows})) == [('sheet "Costs", row 2', "Item: pump; Cost: 30")]
+def test_comments_on_ods_cells_are_not_read_as_their_values_and_a_cell_of_several_lines_is_one_value() -> None:
+    note = {"value": "worn seal", "shown": ["worn seal,", "loud"]}
+    rows = [["Item", "Cost", "Notes"], ["pump", {"value": 30, "comment": "Ask Dana about the discount"}, note]]
+    assert _passages(make_ods({"Costs": rows})) == [
+        ('sheet "Costs", row 2', "Item: pump; Cost: 30; Notes: worn seal, loud")
+    ]
 
 
 def test_each_ods_sheet_is_cited_by_its_own_name() -> None:

@@ -29,15 +29,17 @@ def test_an_odt_is_read_in_order_under_its_headings_with_changes_accepted_and_no
     assert parsed.title == "Annual report"
 
 
-def test_an_odt_text_box_is_read_as_its_own_lines_and_comments_and_contents_pages_are_not_read() -> None:
+def test_odt_text_boxes_and_lists_in_cells_keep_their_paragraphs_apart_and_comments_and_contents_are_not_read() -> None:
     blocks: list[tuple[str, object]] = [
         ("toc", ["Results ..... 3", "Outlook ..... 4"]),
         ("h1", "Results"),
         ("boxed", ("The plant opened in 1998.", ["Capacity: 40 MW.", "Staff: 120."])),
         ("commented", ("Output rose 4%", "Check this figure with Dana")),
+        ("table", [["Unit", "Changes"], ["Turbine 2", ["New blades", "New seals"]]]),
     ]
     assert [document.text for document in parse_file(make_odt(blocks), "plant.odt").documents] == [
-        "Results\nThe plant opened in 1998.\nCapacity: 40 MW.\nStaff: 120.\nOutput rose 4% (end)"
+        "Results\nThe plant opened in 1998.\nCapacity: 40 MW.\nStaff: 120.\nOutput rose 4% (end)\n"
+        "Unit | Changes\nTurbine 2 | New blades New seals"
     ]
 
 
