@@ -64,11 +64,55 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     none of its cells is a number or a date (but for a row of periods, `_is_header`); up to three rows above it
     with a single value each (the same value across a merged block counts as one) are the table's title and
     subtitles, and start every passage.
+    A sheet may hold several tables one under another: after one or more empty rows, a header over figures starts
+    a new table (`_sheet_tables`), read under its own header and title.
     `rows` metadata holds the first and last row number of the passage ("2-21"), as the file numbers them;
     with a header, `columns` holds the column names as the rows write them, a JSON list in sheet order (a
     cell may itself hold "; " or ": ": the names tell where a cell ends).
     """
-    table = [(number, cells) for number, raw in rows if any(cells := [cell_text(value) for value in raw])]
+    filled = [(number, cells) for number, raw in rows if any(cells := [cell_text(value) for value in raw])]
+    return [document for table in _sheet_tables(filled) for document in _table_documents(table, metadata)]
+
+
+def _sheet_tables(rows: list[tuple[int, list[str]]]) -> list[list[tuple[int, list[str]]]]:
+    """A sheet's non-empty rows split into its tables. A new table starts after empty rows (a gap in the row
+    numbers) below a table (not below title lines only) where, after up to three rows of a single value each (its
+    title), a row names two columns or more over rows that hold numbers in them: a second table's header. A row of
+    names after a gap in a table of names only ("Bob | Rome" after "Alice | Paris") is not one: nothing tells it
+    from the rows before it."""
+    tables: list[list[tuple[int, list[str]]]] = []
+    for position, (number, cells) in enumerate(rows):
+        if not tables or (
+            number > rows[position - 1][0] + 1
+            and any(len(set(filter(None, row))) > 1 for _, row in tables[-1])  # not only a title above its table
+            and _starts_table(rows, position)
+        ):
+            tables.append([])
+        tables[-1].append((number, cells))
+    return tables
+
+
+def _starts_table(rows: Sequence[tuple[int, list[str]]], position: int) -> bool:
+    """Whether rows[position] (after a gap) starts a table: its title lines, then a header over figures."""
+    titles = 0
+    while (
+        titles < _TITLE_ROWS
+        and position + titles < len(rows)
+        and len(set(filter(None, rows[position + titles][1]))) == 1
+    ):
+        titles += 1
+    if position + titles >= len(rows):
+        return False
+    header = rows[position + titles][1]
+    below = [cells for _, cells in rows[position + titles + 1 : position + titles + 1 + _ROWS_BELOW]]
+    named = [i for i, text in enumerate(header) if text]
+    return _is_header(header, minimum=2, below=below) and any(
+        i < len(cells) and _numeric(cells[i]) for cells in below for i in named
+    )
+
+
+def _table_documents(table: list[tuple[int, list[str]]], metadata: dict[str, object]) -> list[Document]:
+    """One table's passages (rows_to_documents)."""
     if not table:
         return []
     used = sorted({i for _, cells in table for i, text in enumerate(cells) if text})

@@ -303,3 +303,37 @@ def test_a_header_of_years_is_found_over_figures_written_with_separators_or_a_fi
 )
 def test_a_sheet_of_a_few_single_values_is_read_not_refused(data: bytes, text: str) -> None:
     assert [document.text for document in parse_file(data, "notes.csv").documents] == [text]
+
+
+def test_two_tables_on_one_sheet_are_each_read_under_their_own_header_and_title() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Region", "Units"])
+        sheet.append(["North", 120])
+        sheet.append(["South", 80])
+        sheet.append([])
+        sheet.append(["Costs by supplier"])
+        sheet.append(["Supplier", "Amount", "Due"])
+        sheet.append(["Acme", 900, date(2024, 3, 1)])
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 2-3', "Region: North; Units: 120\nRegion: South; Units: 80"),
+        ('sheet "Q1", row 7', "Costs by supplier\nSupplier: Acme; Amount: 900; Due: 2024-03-01"),
+    ]
+
+
+def test_an_empty_row_inside_one_table_does_not_start_another() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Name", "City", "Visits"])
+        sheet.append(["Alice", "Paris", 3])
+        sheet.append([])
+        sheet.append(["Bob", "Rome", 5])  # names, then a number under a named column: data, not a header
+
+    assert passages(workbook(build)) == [
+        ('sheet "Q1", rows 2-4', "Name: Alice; City: Paris; Visits: 3\nName: Bob; City: Rome; Visits: 5")
+    ]
+
+
+def test_a_csv_of_two_tables_reads_each_under_its_own_header() -> None:
+    data = b"Region,Units\nNorth,120\n\nSupplier,Amount\nAcme,900\n"
+    cited = [(format_location(d.metadata), d.text) for d in parse_file(data, "report.csv").documents]
+    assert cited == [("row 2", "Region: North; Units: 120"), ("row 5", "Supplier: Acme; Amount: 900")]
