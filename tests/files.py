@@ -286,12 +286,13 @@ def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows:
     table:number-rows-repeated (an empty one only moves the row count on). A cell is a plain value, typed as Calc
     types it, or a dict with "value" and any of: "type" (percentage, currency, time) with "shown" (the text Calc
     displays, or its lines); "formula" (with no "value": a formula saved without one); "span" (rows, columns: a
-    merged block, covered cells written after it); "repeat" (table:number-columns-repeated); "comment". After the
-    rows, Calc's empty tail: one empty row repeated `tail_rows` times, of 1,024 empty cells.
+    merged block, covered cells written after it); "repeat" (table:number-columns-repeated); "comment"; "anchored"
+    (a text box's text). After the rows, Calc's empty tail: one empty row repeated `tail_rows` times, of 1,024
+    empty cells.
     """
     from datetime import date, datetime
 
-    from odf import dc, office, table, text
+    from odf import dc, draw, office, table, text
     from odf.opendocument import OpenDocumentSpreadsheet
 
     def cell(spec: OdsCell) -> list[object]:
@@ -316,6 +317,12 @@ def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows:
         if spec.get("repeat"):
             attributes["numbercolumnsrepeated"] = spec["repeat"]
         element = table.TableCell(**attributes)
+        if spec.get("anchored"):  # a text box anchored to the cell, as Calc writes one
+            frame = draw.Frame(width="3cm", height="1cm")
+            box = draw.TextBox()
+            box.addElement(text.P(text=spec["anchored"]))
+            frame.addElement(box)
+            element.addElement(frame)
         if spec.get("comment"):
             note = office.Annotation()
             note.addElement(text.P(text=spec["comment"]))
@@ -351,9 +358,11 @@ def make_ods(sheets: dict[str, list[list[OdsCell]]], title: str = "", tail_rows:
 def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tuple[int, ...] = ()) -> bytes:
     """An OpenDocument presentation made with odfpy. Each slide is shapes in the order written, each (kind, content)
     with kind "title" (text), "box@Y" (a text box at Y cm from the top: a str, or a list of list items),
-    "table@Y" (rows of cells), "group@Y" (shapes inside a group) or "notes" (the speaker notes); the slides whose
-    1-based number is in `hidden` are hidden from the slide show."""
-    from odf import dc, draw, presentation, style, text
+    "table@Y" (rows of cells), "group@Y" (shapes inside a group), "rotated@Y" (a text box turned a little, placed by
+    its transform as LibreOffice writes one) or "notes" (the speaker notes, on a notes page with the slide-number
+    placeholder PowerPoint puts there); a "\n" in a text is a line break inside its paragraph (Shift+Enter); the
+    slides whose 1-based number is in `hidden` are hidden from the slide show."""
+    from odf import dc, draw, presentation, style, teletype, text
     from odf.opendocument import OpenDocumentPresentation
     from odf.table import Table, TableCell, TableRow
 
@@ -376,6 +385,12 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
             for inner in content:  # type: ignore[attr-defined]
                 group.addElement(shape(*inner))
             return group
+        if kind == "rotated":
+            frame = draw.Frame(width="20cm", height="3cm", transform=f"rotate (0.35) translate (2cm {top}cm)")
+            box = draw.TextBox()
+            box.addElement(text.P(text=str(content)))
+            frame.addElement(box)
+            return frame
         frame = draw.Frame(**place, **({"class": "title"} if kind == "title" else {}))
         if kind == "table":
             grid = Table()
@@ -397,7 +412,9 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
                 items.addElement(entry)
             box.addElement(items)
         else:
-            box.addElement(text.P(text=str(content)))
+            paragraph = text.P()
+            teletype.addTextToElement(paragraph, str(content))  # "\n" becomes text:line-break
+            box.addElement(paragraph)
         frame.addElement(box)
         return frame
 
@@ -406,6 +423,13 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
         for kind, content in shapes:
             if kind == "notes":
                 notes = presentation.Notes()
+                number = draw.Frame(**{"class": "page-number"}, x="11cm", y="26cm", width="8cm", height="1cm")
+                number_box = draw.TextBox()
+                number_paragraph = text.P()
+                number_paragraph.addElement(text.PageNumber(text="<number>"))
+                number_box.addElement(number_paragraph)
+                number.addElement(number_box)
+                notes.addElement(number)
                 frame = draw.Frame(**{"class": "notes"}, x="2cm", y="14cm", width="17cm", height="10cm")
                 box = draw.TextBox()
                 box.addElement(text.P(text=str(content)))

@@ -70,14 +70,26 @@ def check_parts(data: bytes, name: str, kind: str) -> None:
     from defusedxml import ElementTree
 
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        names = set(package.namelist())
-        if "content.xml" not in names:
-            raise damaged(name, kind, "it has no body text (content.xml)")
-        for part in _PARTS_READ & names:
+        check_package(package, name, kind)
+        for part in _PARTS_READ & set(package.namelist()):
             try:
                 ElementTree.fromstring(package.read(part))
             except (ElementTree.ParseError, ValueError) as exc:
                 raise damaged(name, kind, f"its {part} is not well-formed XML ({exc})") from exc
+
+
+def check_package(package: zipfile.ZipFile, name: str, kind: str) -> None:
+    """Raise UnreadableFileError for a package saved with a password (its parts are encrypted: its manifest says so,
+    and no reader here holds the key) or without its body (content.xml)."""
+    names = set(package.namelist())
+    if "META-INF/manifest.xml" in names and b"encryption-data" in package.read("META-INF/manifest.xml"):
+        raise UnreadableFileError(
+            f"'{name}' is protected with a password: its content is encrypted, and the app cannot read it.",
+            "Open it in LibreOffice, save a copy without the password (File > Save As, 'Save with password' "
+            "unticked), and upload that.",
+        )
+    if "content.xml" not in names:
+        raise damaged(name, kind, "it has no body text (content.xml)")
 
 
 def damaged(name: str, kind: str, why: str) -> UnreadableFileError:

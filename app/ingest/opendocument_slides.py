@@ -34,6 +34,10 @@ _GROUP = (DRAW_NS, "g")
 _PARAGRAPHS = {(TEXT_NS, "p"), (TEXT_NS, "h")}
 # A length as ODF writes positions: 2.5cm, 1in, 72pt.
 _LENGTH = re.compile(r"(-?[\d.]+)(cm|mm|in|pt|pc|px)?")
+# draw:transform="rotate (0.35) translate (3.128cm 14.026cm)": where a rotated shape sits.
+_TRANSLATE = re.compile(r"translate\s*\(\s*(?P<x>[-\d.]+[a-z]*)[\s,]+(?P<y>[-\d.]+[a-z]*)\s*\)")
+# Placeholders whose text is a field the slide show fills in ("<number>" on a notes page, the date).
+_PLACEHOLDER_FIELDS = {"page-number", "date-time"}
 _POINTS = {"cm": 72 / 2.54, "mm": 72 / 25.4, "in": 72.0, "pt": 1.0, "pc": 12.0, "px": 0.75, None: 1.0}
 
 
@@ -86,9 +90,10 @@ def _shape_lines(shape: Any) -> list[str]:
     """A shape's text a line per paragraph; a table's rows; a group's shapes in reading order."""
     if shape.qname == (TABLE_NS, "table"):
         return table_lines(shape)
-    if shape.qname in _PARAGRAPHS:
-        line = " ".join(element_text(shape).split())
-        return [line] if line else []
+    if shape.qname in _PARAGRAPHS:  # a line break inside a paragraph (Shift+Enter) ends a line, as for .pptx
+        return [line for part in element_text(shape).split("\n") if (line := " ".join(part.split()))]
+    if shape.getAttrNS(_PRESENTATION_NS, "class") in _PLACEHOLDER_FIELDS:
+        return []
     children = [child for child in shape.childNodes if hasattr(child, "qname")]
     if shape.qname == _GROUP:
         children.sort(key=_position)
@@ -96,10 +101,13 @@ def _shape_lines(shape: Any) -> list[str]:
 
 
 def _position(shape: Any) -> tuple[float, float]:
-    """(top, left) of a shape in points, for reading order; a group's is its first shape's; unknown: (0, 0)."""
+    """(top, left) of a shape in points, for reading order; a group's is its first shape's; a rotated shape's is
+    where its transform moves it (LibreOffice writes no svg:x and svg:y for one); unknown: (0, 0)."""
     if getattr(shape, "qname", None) == _GROUP:
         parts = [child for child in shape.childNodes if hasattr(child, "qname")]
         return _position(parts[0]) if parts else (0.0, 0.0)
+    if not shape.getAttrNS(_SVG_NS, "y") and (moved := _TRANSLATE.search(str(shape.getAttrNS(DRAW_NS, "transform")))):
+        return _points(moved["y"]), _points(moved["x"])
     return _points(shape.getAttrNS(_SVG_NS, "y")), _points(shape.getAttrNS(_SVG_NS, "x"))
 
 

@@ -50,3 +50,17 @@ def test_an_odp_and_a_pptx_under_each_others_names_are_told_apart() -> None:
         parse_file(deck, "deck.pptx")
     with pytest.raises(UnreadableFileError, match=r"named like an OpenDocument presentation .* a PowerPoint"):
         parse_file(make_pptx([("Sales", "Up 8%")]), "deck.odp")
+
+
+def test_an_odp_converted_from_powerpoint_reads_notes_without_the_slide_number_placeholder_and_keeps_line_breaks() -> (
+    None
+):
+    shapes: list[tuple[str, object]] = [
+        ("title", "Budget"),
+        ("rotated@12", "Approved by the board."),  # placed by its transform alone: read where it sits, last
+        ("box@4", "Prepared by Finance\nOctober 2024"),
+        ("notes", "Thank the team."),
+    ]
+    assert _slides(make_odp([shapes])) == [
+        ("slide 1", "Budget\nPrepared by Finance\nOctober 2024\nApproved by the board.\nNotes: Thank the team.")
+    ]

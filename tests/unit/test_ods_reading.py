@@ -9,10 +9,10 @@ from datetime import date, datetime
 import pytest
 
 from app.errors import UnreadableFileError
-from app.ingest.opendocument_sheets import MAX_ROWS
+from app.ingest.opendocument_sheets import MAX_FILLED_CELLS, MAX_ROWS
 from app.ingest.readers import parse_file
 from app.store.chunk_text import format_location
-from tests.files import make_ods, make_odt, make_xlsx
+from tests.files import make_odp, make_ods, make_odt, make_xlsx
 
 
 def _passages(data: bytes, name: str = "budget.ods") -> list[tuple[str, str]]:
@@ -133,3 +133,60 @@ def test_a_damaged_ods_says_which_part_is_damaged() -> None:
     damage = r"damaged .* OpenDocument spreadsheet: its content\.xml is not well-formed"
     with pytest.raises(UnreadableFileError, match=damage):
         parse_file(buffer.getvalue(), "costs.ods")
+
+
+def test_a_text_box_anchored_to_a_cell_is_not_read_as_its_value() -> None:
+    rows = [["Item", "Remark"], ["Bolt", {"value": "ok", "anchored": "CALLOUT TEXT"}]]
+    assert _passages(make_ods({"Parts": rows})) == [('sheet "Parts", row 2', "Item: Bolt; Remark: ok")]
+
+
+def test_excels_true_and_false_converted_by_libreoffice_read_as_truth_values_not_1_and_0() -> None:
+    # LibreOffice writes Excel's TRUE as the number 1 with the formula TRUE() and the text it shows.
+    flag = {"value": 1, "formula": "of:=TRUE()", "shown": "TRUE"}
+    rows = [["Check", "Passed"], ["pressure", flag], ["leak", {"value": 0, "formula": "of:=FALSE()"}]]
+    assert _passages(make_ods({"Checks": rows})) == [
+        ('sheet "Checks", rows 2-3', "Check: pressure; Passed: TRUE\nCheck: leak; Passed: FALSE")
+    ]
+
+
+def test_a_few_hundred_bytes_repeating_a_filled_cell_into_millions_are_refused_not_read() -> None:
+    rows = [["Item"], {"repeat": 1_000, "cells": [{"value": "x", "repeat": 16_384}]}]
+    data = make_ods({"Bomb": rows}, tail_rows=1)
+    assert len(data) < 10_000
+    with pytest.raises(UnreadableFileError, match=rf"holds more than {MAX_FILLED_CELLS:,} filled cells"):
+        parse_file(data, "bomb.ods")
+
+
+def _with_password(data: bytes) -> bytes:
+    """The package as LibreOffice saves it with a password: its parts encrypted, the manifest saying how."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as copy:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "META-INF/manifest.xml":
+                content = content.replace(
+                    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+                    b'manifest:full-path="content.xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K" '
+                    b'manifest:checksum="AAAA"/></manifest:file-entry>',
+                )
+            elif item.filename.endswith(".xml"):
+                content = bytes((byte * 7 + 3) % 256 for byte in content)  # ciphertext, as far as a parser can tell
+            copy.writestr(item, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("salaries.ods", lambda: make_ods({"Pay": [["Name", "Pay"], ["Dana", 50_000]]})),
+        ("salaries.odt", lambda: make_odt([("p", "Dana earns 50,000.")])),
+        ("salaries.odp", lambda: make_odp([[("title", "Pay")]])),
+    ],
+)
+def test_an_opendocument_saved_with_a_password_says_so_and_how_to_read_it_not_that_it_is_damaged(
+    name: str, make
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnreadableFileError, match=r"is protected with a password") as caught:
+        parse_file(_with_password(make()), name)
+    assert "damaged" not in caught.value.message
+    assert "without the password" in caught.value.hint
