@@ -248,7 +248,16 @@ def make_odt(
             grid = table.Table()
             for row in content:  # type: ignore[attr-defined]
                 line = table.TableRow()
-                for cell in row:  # a cell is a paragraph, or a list of list items
+                for cell in row:  # a paragraph, a list of list items, {"text", "span": (rows, columns)}, or None
+                    if cell is None:  # covered by a merged cell
+                        line.addElement(table.CoveredTableCell())
+                        continue
+                    if isinstance(cell, dict):
+                        rows_spanned, columns_spanned = cell["span"]
+                        box = table.TableCell(numberrowsspanned=rows_spanned, numbercolumnsspanned=columns_spanned)
+                        box.addElement(text.P(text=cell["text"]))
+                        line.addElement(box)
+                        continue
                     box = table.TableCell()
                     if isinstance(cell, list):
                         items = text.List()

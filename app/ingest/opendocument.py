@@ -120,20 +120,38 @@ def _read_children(parent: Any, sections: list[Section]) -> None:
 
 
 def table_lines(table: Any) -> list[str]:
+    """A table's rows, a line each, cells joined by " | "; a merged cell's text in each row and column it covers (as
+    for .docx), so the cells after it stay under their columns."""
+    covered: dict[tuple[int, int], str] = {}  # (row, column) under a merged cell -> that cell's text
     lines = []
-    for row in descendants(table, (TABLE_NS, "table-row")):
-        cells = []
+    for number, row in enumerate(descendants(table, (TABLE_NS, "table-row"))):
+        cells: list[str] = []
         for cell in row.childNodes:
-            if getattr(cell, "qname", None) != (TABLE_NS, "table-cell"):
+            qname = getattr(cell, "qname", None)
+            if qname not in ((TABLE_NS, "table-cell"), (TABLE_NS, "covered-table-cell")):
                 continue
-            text = " ".join(element_text(paragraph) for paragraph in cell.childNodes if hasattr(paragraph, "qname"))
-            # A cell repeated (LibreOffice writes empty trailing cells once, with a count) is read once.
-            cells.append(" ".join(text.split()))
+            # A run of identical cells is written once with a count (empty trailing ones, above all).
+            repeat = min(count_attribute(cell.getAttrNS(TABLE_NS, "number-columns-repeated")), _MAX_REPEATED_CELLS)
+            if qname == (TABLE_NS, "covered-table-cell"):
+                cells.extend(covered.get((number, len(cells)), "") for _ in range(repeat))
+                continue
+            paragraphs = (element_text(child) for child in cell.childNodes if hasattr(child, "qname"))
+            text = " ".join(" ".join(paragraphs).split())
+            height = count_attribute(cell.getAttrNS(TABLE_NS, "number-rows-spanned"))
+            width = count_attribute(cell.getAttrNS(TABLE_NS, "number-columns-spanned"))
+            for _ in range(repeat):
+                for down in range(height):
+                    for right in range(width):
+                        covered[(number + down, len(cells) + right)] = text
+                cells.append(text)
         while cells and not cells[-1]:
             cells.pop()
         if any(cells):
             lines.append(" | ".join(cells))
     return lines
+
+
+_MAX_REPEATED_CELLS = 1024  # a table in a text or on a slide is narrower; more are empty filler
 
 
 def count_attribute(value: object) -> int:

@@ -67,3 +67,14 @@ def test_a_damaged_odt_says_which_part_is_damaged_and_prints_none_of_its_text(
     )
     assert caught.value.hint == "Open it in LibreOffice, save it again, and upload that."
     assert "98,000" not in capsys.readouterr().out
+
+
+def test_a_merged_cell_of_an_odt_table_is_read_in_each_row_and_column_it_covers() -> None:
+    rows = [
+        ["Region", {"text": "Sales", "span": (1, 2)}, None],
+        [{"text": "North and South", "span": (2, 1)}, "10", "20"],
+        [None, "30", "40"],
+    ]
+    assert [document.text for document in parse_file(make_odt([("table", rows)]), "sales.odt").documents] == [
+        "Region | Sales | Sales\nNorth and South | 10 | 20\nNorth and South | 30 | 40"
+    ]
