@@ -175,17 +175,22 @@ def make_email(body: str, html: str | None = None, attachments: dict[str, bytes]
 
 
 def make_odt(
-    blocks: list[tuple[str, object]], title: str = "", deleted: str = "", footnote: tuple[str, str] | None = None
+    blocks: list[tuple[str, object]],
+    title: str = "",
+    deleted: str = "",
+    footnote: tuple[str, str] | None = None,
+    header: str = "",
+    footer: str = "",
 ) -> bytes:
     """An OpenDocument text made with odfpy. `blocks`: ("h1"/"h2", text), ("p", text), ("list", [items]),
     ("table", [[cells], ...]), ("boxed", (paragraph text, [the paragraphs of a text box anchored at its end])),
     ("commented", (paragraph text, a reviewer's comment in it)) or ("toc", [entries]) (a table of contents) in order;
     `title` in its metadata; `deleted`: text a tracked change removed from the first paragraph (kept, as LibreOffice
     keeps it, in the tracked-changes region); `footnote`: (paragraph text, note text), a paragraph citing a footnote
-    at its end."""
+    at its end; `header`, `footer`: the text of the page style's header and footer (in styles.xml)."""
     import io
 
-    from odf import dc, draw, office, table, text
+    from odf import dc, draw, office, style, table, text
     from odf.element import Element
     from odf.namespaces import TEXTNS
     from odf.opendocument import OpenDocumentText
@@ -193,6 +198,15 @@ def make_odt(
     document = OpenDocumentText()
     if title:
         document.meta.addElement(dc.Title(text=title))
+    if header or footer:
+        layout = style.PageLayout(name="pages")
+        document.automaticstyles.addElement(layout)
+        page = style.MasterPage(name="Standard", pagelayoutname=layout)
+        for part, said in ((style.Header(), header), (style.Footer(), footer)):
+            if said:
+                part.addElement(text.P(text=said))
+                page.addElement(part)
+        document.masterstyles.addElement(page)
     if deleted:
         changes = text.TrackedChanges()
         # odfpy's grammar wants an "id" that it then will not take by name: the attribute is set by its qualified name.

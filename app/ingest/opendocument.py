@@ -7,6 +7,8 @@ import io
 import zipfile
 from typing import Any
 
+from llama_index.core import Document
+
 from app.errors import UnreadableFileError
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.text import Section, section_documents
@@ -54,7 +56,34 @@ def read_odt(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     sections = [Section(path=(), lines=[])]
     _read_children(body, sections)
     title = document_title(document)
-    return ParsedFile(documents=section_documents(sections, title), title=title)
+    headers, footers = _page_headers_and_footers(document)
+    documents = [Document(text="\n".join(headers), metadata={"section": "page header"})] if headers else []
+    documents += section_documents(sections, title)
+    if footers:
+        documents.append(Document(text="\n".join(footers), metadata={"section": "page footer"}))
+    return ParsedFile(documents=documents, title=title)
+
+
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_HEADERS = {(_STYLE_NS, "header"), (_STYLE_NS, "header-left"), (_STYLE_NS, "header-first")}
+_FOOTERS = {(_STYLE_NS, "footer"), (_STYLE_NS, "footer-left"), (_STYLE_NS, "footer-first")}
+
+
+def _page_headers_and_footers(document: Any) -> tuple[list[str], list[str]]:
+    """The distinct lines of the page headers and of the footers (in styles.xml, with the page styles that show
+    them): a header repeats on every page, each line is kept once, as for .docx. One switched off is left out."""
+    headers: dict[str, None] = {}
+    footers: dict[str, None] = {}
+    for master in getattr(document.masterstyles, "childNodes", []):
+        for part in getattr(master, "childNodes", []):
+            qname = getattr(part, "qname", None)
+            lines = headers if qname in _HEADERS else footers if qname in _FOOTERS else None
+            if lines is None or str(part.getAttrNS(_STYLE_NS, "display")).lower() == "false":
+                continue
+            sections = [Section(path=(), lines=[])]
+            _read_children(part, sections)
+            lines.update(dict.fromkeys(line for section in sections for line in section.lines))
+    return list(headers), list(footers)
 
 
 def document_title(document: Any) -> str:

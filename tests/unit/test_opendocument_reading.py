@@ -78,3 +78,14 @@ def test_a_merged_cell_of_an_odt_table_is_read_in_each_row_and_column_it_covers(
     assert [document.text for document in parse_file(make_odt([("table", rows)]), "sales.odt").documents] == [
         "Region | Sales | Sales\nNorth and South | 10 | 20\nNorth and South | 30 | 40"
     ]
+
+
+def test_an_odt_page_header_and_footer_are_read_once_each_as_for_a_docx() -> None:
+    data = make_odt([("h1", "Results"), ("p", "Revenue rose.")], header="ACME Corp - Confidential", footer="Page 1")
+    assert [
+        (format_location(document.metadata), document.text) for document in parse_file(data, "r.odt").documents
+    ] == [
+        ('section "page header"', "ACME Corp - Confidential"),
+        ('section "Results"', "Results\nRevenue rose."),
+        ('section "page footer"', "Page 1"),
+    ]
