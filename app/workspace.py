@@ -376,11 +376,26 @@ class Workspace:
     def _passages(
         self, query: FittedQuestion, options: SearchOptions, languages: tuple[str | None, set[str]] | None = None
     ) -> list[Passage]:
-        """The passages for `query`; `languages` from `_languages_of`, when the caller has them already."""
-        if options.mode == "hybrid":  # a question in a language none of the documents are in: dense only
-            options = options.for_languages(*(languages or self._languages_of(query.text)))
+        """The passages for `query`; `languages` from `_languages_of`, when the caller has them already.
+
+        Hybrid searches by meaning only when the question's words cannot match the words of the passage that answers
+        it: when no document is in the question's language, or, in a collection of several languages, when the
+        passage closest in meaning is in a document of another language. On XQuAD dev in a collection of English and
+        Chinese paragraphs (multilingual-e5-small), English questions on the Chinese paragraphs: nDCG@10 0.092 ->
+        0.254 (dense alone 0.387), the three other pairings unchanged (README, Every language).
+        """
         # Keyword search and the rerank read query_str whole; the dense search only the embedded part.
         bundle = QueryBundle(query.text, embedding=self.embedding.get_query_embedding(query.embedded))
+        if options.mode == "hybrid":  # a question in a language none of the documents are in: dense only
+            language, collection = languages or self._languages_of(query.text)
+            options = options.for_languages(language, collection)
+            if options.mode == "hybrid" and language is not None and len(collection) > 1:
+                dense = self._retrieved(bundle, replace(options, mode="dense"))
+                if dense and asked_in_another_language(language, self._found_in(dense[:1])):
+                    return dense
+        return self._retrieved(bundle, options)
+
+    def _retrieved(self, bundle: QueryBundle, options: SearchOptions) -> list[Passage]:
         return [Passage.from_node(hit) for hit in self.retriever(options).retrieve(bundle)]
 
     def ask(

@@ -199,3 +199,26 @@ def test_a_question_in_another_language_than_the_documents_is_searched_by_meanin
     english = workspace.retrieve("When does the committee meet?", options=hybrid)
     assert searched == ["dense", "hybrid"]
     assert spanish and english[0].file_name == "meeting.txt"
+
+
+def test_in_a_collection_of_several_languages_a_question_whose_closest_passage_is_in_another_is_searched_by_meaning(
+    ingested: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # English is among the collection's languages; where the passage closest in meaning is Chinese, the question's
+    # English words can match only the English documents, and the keyword list would push those up.
+    workspace = ingested(RETRIEVAL_MODE="hybrid")
+    english = b"The staff canteen serves lunch from noon to two, and the menu changes every Monday morning."
+    assert [result.language for result in workspace.ingest([("canteen.txt", english)])] == ["en"]
+    searched: list[str] = []
+    real_retriever = workspace.retriever
+
+    def recording_retriever(options: SearchOptions | None = None) -> SearchRetriever:
+        searched.append(options.mode if options else "default")
+        return real_retriever(options)
+
+    monkeypatch.setattr(workspace, "retriever", recording_retriever)
+    wall = workspace.retrieve("What did the Chinese build to defend themselves?")
+    assert (wall[0].file_name, searched) == ("zh.txt", ["dense"])  # the dense search's passages, not searched again
+    searched.clear()
+    lunch = workspace.retrieve("When does the canteen serve lunch?")
+    assert (lunch[0].file_name, searched) == ("canteen.txt", ["dense", "hybrid"])
