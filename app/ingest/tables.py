@@ -70,7 +70,8 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
     with a header, `columns` holds the column names as the rows write them, a JSON list in sheet order (a
     cell may itself hold "; " or ": ": the names tell where a cell ends).
     """
-    filled = [(number, cells) for number, raw in rows if any(cells := [cell_text(value) for value in raw])]
+    # A cell of several lines (Alt+Enter) is one value: its lines joined, so that a row stays one line of the passage.
+    filled = [(number, cells) for number, raw in rows if any(cells := [" ".join(cell_text(v).split()) for v in raw])]
     return [document for table in _sheet_tables(filled) for document in _table_documents(table, metadata)]
 
 

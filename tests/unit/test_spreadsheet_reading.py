@@ -337,3 +337,17 @@ def test_a_csv_of_two_tables_reads_each_under_its_own_header() -> None:
     data = b"Region,Units\nNorth,120\n\nSupplier,Amount\nAcme,900\n"
     cited = [(format_location(d.metadata), d.text) for d in parse_file(data, "report.csv").documents]
     assert cited == [("row 2", "Region: North; Units: 120"), ("row 5", "Supplier: Acme; Amount: 900")]
+
+
+def test_a_cell_of_several_lines_stays_one_value_in_its_rows_line() -> None:
+    def build(sheet: Worksheet) -> None:
+        sheet.append(["Item", "Note", "Cost"])
+        sheet.append(["pump", "worn seal\nreplace before May", 30])
+        sheet.append(["valve", "ok", 12])
+
+    assert passages(workbook(build)) == [
+        (
+            'sheet "Q1", rows 2-3',
+            "Item: pump; Note: worn seal replace before May; Cost: 30\nItem: valve; Note: ok; Cost: 12",
+        )
+    ]
