@@ -382,7 +382,8 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
     """An OpenDocument presentation made with odfpy. Each slide is shapes in the order written, each (kind, content)
     with kind "title" (text), "box@Y" (a text box at Y cm from the top: a str, or a list of list items),
     "table@Y" (rows of cells), "group@Y" (shapes inside a group), "rotated@Y" (a text box turned a little, placed by
-    its transform as LibreOffice writes one) or "notes" (the speaker notes, on a notes page with the slide-number
+    its transform as LibreOffice writes one), "chart@Y" ((title, {series: {category: value}}), in a part of its own)
+    or "notes" (the speaker notes, on a notes page with the slide-number
     placeholder PowerPoint puts there); a "\n" in a text is a line break inside its paragraph (Shift+Enter); the
     slides whose 1-based number is in `hidden` are hidden from the slide show."""
     from odf import dc, draw, presentation, style, teletype, text
@@ -408,6 +409,41 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
             for inner in content:  # type: ignore[attr-defined]
                 group.addElement(shape(*inner))
             return group
+        if kind == "chart":  # content: (title, {series: {category: value}}), the chart a part of its own
+            from odf import chart
+            from odf.opendocument import OpenDocumentChart
+            from odf.table import TableHeaderRows, TableRows
+
+            chart_title, series = content  # type: ignore[misc]
+            categories = list(next(iter(series.values())))
+            embedded = OpenDocumentChart()
+            graph = chart.Chart(**{"class": "chart:bar"})
+            heading = chart.Title()
+            heading.addElement(text.P(text=chart_title))
+            graph.addElement(heading)
+            local = Table(name="local-table")
+            header, body = TableHeaderRows(), TableRows()
+            for cells, part in (
+                ([["", *series]], header),
+                ([[c, *(v[c] for v in series.values())] for c in categories], body),
+            ):
+                for cells_of_row in cells:
+                    line = TableRow()
+                    for value in cells_of_row:
+                        cell = (
+                            TableCell(valuetype="float", value=value) if isinstance(value, int | float) else TableCell()
+                        )
+                        if value != "":
+                            cell.addElement(text.P(text=str(value)))
+                        line.addElement(cell)
+                    part.addElement(line)
+            local.addElement(header)
+            local.addElement(body)
+            graph.addElement(local)
+            embedded.chart.addElement(graph)
+            frame = draw.Frame(**place)
+            frame.addElement(draw.Object(href=document.addObject(embedded)))  # "./Object 1"
+            return frame
         if kind == "rotated":
             frame = draw.Frame(width="20cm", height="3cm", transform=f"rotate (0.35) translate (2cm {top}cm)")
             box = draw.TextBox()

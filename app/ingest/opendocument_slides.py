@@ -4,7 +4,9 @@ odfpy, a passage per slide as for .pptx."""
 from __future__ import annotations
 
 import io
+import posixpath
 import re
+import zipfile
 from typing import Any
 
 from llama_index.core import Document
@@ -12,6 +14,7 @@ from llama_index.core import Document
 from app.errors import UnreadableFileError
 from app.ingest.opendocument import (
     DRAW_NS,
+    OFFICE_NS,
     TABLE_NS,
     TEXT_NS,
     check_parts,
@@ -25,6 +28,8 @@ from app.ingest.parsed import ParsedFile, ReadOptions
 _KIND = "an OpenDocument presentation"
 _PRESENTATION_NS = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 _SVG_NS = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+_CHART_NS = "urn:oasis:names:tc:opendocument:xmlns:chart:1.0"
 _STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 _PAGE = (DRAW_NS, "page")
 _NOTES = (_PRESENTATION_NS, "notes")
@@ -43,8 +48,9 @@ _POINTS = {"cm": 72 / 2.54, "mm": 72 / 25.4, "in": 72.0, "pt": 1.0, "pc": 12.0, 
 
 def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     """A passage per slide, cited as `slide 3`: its title first, then the text of its shapes, tables and groups in
-    reading order (top to bottom, then left to right), then its speaker notes ("Notes: ..."). A slide hidden from the
-    slide show is read, its text opened by "(hidden slide)". Not read: charts and other embedded objects.
+    reading order (top to bottom, then left to right), a chart as its title and a line per series, then its speaker
+    notes ("Notes: ..."). A slide hidden from the slide show is read, its text opened by "(hidden slide)". Not read:
+    embedded objects other than charts (formulas, other documents).
 
     Raises:
         UnreadableFileError: the package is damaged, or has more slides than options.max_pages.
@@ -53,6 +59,8 @@ def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
 
     check_parts(data, name, _KIND)
     document = load(io.BytesIO(data))
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        charts = {href: _chart_lines(package, href) for href in _object_links(document)}
     body = getattr(document, "presentation", None)  # set only for a package whose mimetype says presentation
     if body is None:
         raise damaged(name, _KIND, "it has no slides (content.xml)")
@@ -66,7 +74,7 @@ def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     documents = []
     for number, slide in enumerate(slides, start=1):
         options.page_read(number, len(slides))
-        lines = _slide_lines(slide)
+        lines = _slide_lines(slide, charts)
         if lines and slide.getAttrNS(DRAW_NS, "style-name") in hidden_styles:
             lines.insert(0, "(hidden slide)")
         if lines:
@@ -74,20 +82,64 @@ def read_odp(data: bytes, name: str, options: ReadOptions) -> ParsedFile:
     return ParsedFile(documents=documents, pages=len(slides), title=document_title(document))
 
 
-def _slide_lines(slide: Any) -> list[str]:
+def _object_links(document: Any) -> list[str]:
+    """The links (./Object 1) of the objects embedded in the slides: charts, formulas, other documents."""
+    from odf.draw import Object
+
+    return [link for element in document.getElementsByType(Object) if (link := _href(element))]
+
+
+def _href(element: Any) -> str:
+    return str(element.getAttrNS(_XLINK_NS, "href") or "")
+
+
+def _chart_lines(package: zipfile.ZipFile, link: str) -> list[str]:
+    """A chart's title, then one line per series with each value after its category, as .pptx charts read
+    ("Units sold | 2022: 120 | 2023: 150"); the chart keeps its figures in its own table, often the only place the
+    deck has them. [] for an object that is no chart, or one whose part is missing or damaged."""
+    from defusedxml import ElementTree
+
+    part = f"{posixpath.normpath(link).strip('/')}/content.xml"  # "./Object 1" -> "Object 1/content.xml"
+    if part not in package.namelist():
+        return []
+    try:
+        root = ElementTree.fromstring(package.read(part))
+    except ElementTree.ParseError:
+        return []
+    chart = root.find(f".//{{{_CHART_NS}}}chart")
+    if chart is None:
+        return []
+    lines = [" ".join("".join(title.itertext()).split()) for title in chart.iter(f"{{{_CHART_NS}}}title")]
+    local = chart.find(f"{{{TABLE_NS}}}table")
+    rows = [
+        [" ".join("".join(cell.itertext()).split()) or str(cell.get(f"{{{OFFICE_NS}}}value") or "") for cell in row]
+        for row in (local.iter(f"{{{TABLE_NS}}}table-row") if local is not None else [])
+    ]
+    if rows:
+        header, data = rows[0], rows[1:]
+        for column, series in enumerate(header[1:], start=1):
+            values = [f"{row[0]}: {row[column]}" for row in data if column < len(row) and row[column]]
+            if values:
+                lines.append(" | ".join([series, *values]))
+    return [line for line in lines if line]
+
+
+def _slide_lines(slide: Any, charts: dict[str, list[str]]) -> list[str]:
     shapes = [child for child in slide.childNodes if hasattr(child, "qname") and child.qname != _NOTES]
     titles = [shape for shape in shapes if shape.getAttrNS(_PRESENTATION_NS, "class") == "title"]
     lines: list[str] = []
     for shape in titles + sorted((s for s in shapes if s not in titles), key=_position):
-        lines.extend(_shape_lines(shape))
+        lines.extend(_shape_lines(shape, charts))
     for notes in (child for child in slide.childNodes if getattr(child, "qname", None) == _NOTES):
-        if text := "\n".join(_shape_lines(notes)).strip():
+        if text := "\n".join(_shape_lines(notes, charts)).strip():
             lines.append(f"Notes: {text}")
     return lines
 
 
-def _shape_lines(shape: Any) -> list[str]:
-    """A shape's text a line per paragraph; a table's rows; a group's shapes in reading order."""
+def _shape_lines(shape: Any, charts: dict[str, list[str]]) -> list[str]:
+    """A shape's text a line per paragraph; a table's rows; a chart's series; a group's shapes in reading order."""
+    if shape.qname == (DRAW_NS, "object"):
+        return charts.get(_href(shape), [])
     if shape.qname == (TABLE_NS, "table"):
         return table_lines(shape)
     if shape.qname in _PARAGRAPHS:  # a line break inside a paragraph (Shift+Enter) ends a line, as for .pptx
@@ -97,7 +149,7 @@ def _shape_lines(shape: Any) -> list[str]:
     children = [child for child in shape.childNodes if hasattr(child, "qname")]
     if shape.qname == _GROUP:
         children.sort(key=_position)
-    return [line for child in children for line in _shape_lines(child)]
+    return [line for child in children for line in _shape_lines(child, charts)]
 
 
 def _position(shape: Any) -> tuple[float, float]:

@@ -64,3 +64,10 @@ def test_an_odp_converted_from_powerpoint_reads_notes_without_the_slide_number_p
     assert _slides(make_odp([shapes])) == [
         ("slide 1", "Budget\nPrepared by Finance\nOctober 2024\nApproved by the board.\nNotes: Thank the team.")
     ]
+
+
+def test_an_odp_chart_is_read_as_its_title_and_a_line_per_series_as_for_a_pptx() -> None:
+    units = ("Units per year", {"Units sold": {"2022": 120, "2023": 150}, "Returns": {"2022": 4, "2023": 3}})
+    assert _slides(make_odp([[("title", "Units"), ("chart@5", units)]])) == [
+        ("slide 1", "Units\nUnits per year\nUnits sold | 2022: 120 | 2023: 150\nReturns | 2022: 4 | 2023: 3")
+    ]
