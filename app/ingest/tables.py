@@ -76,40 +76,82 @@ def rows_to_documents(rows: Iterable[Row], metadata: dict[str, object]) -> list[
 
 
 def _sheet_tables(rows: list[tuple[int, list[str]]]) -> list[list[tuple[int, list[str]]]]:
-    """A sheet's non-empty rows split into its tables. A new table starts after empty rows (a gap in the row
-    numbers) below a table (not below title lines only) where, after up to three rows of a single value each (its
-    title), a row names two columns or more over rows that hold numbers in them: a second table's header. A row of
-    names after a gap in a table of names only ("Bob | Rome" after "Alice | Paris") is not one: nothing tells it
-    from the rows before it."""
+    """A sheet's non-empty rows split into its tables: after empty rows (a gap in the row numbers) below a table (not
+    below title lines only), where `_starts_table` finds a second table's header."""
     tables: list[list[tuple[int, list[str]]]] = []
     for position, (number, cells) in enumerate(rows):
         if not tables or (
             number > rows[position - 1][0] + 1
             and any(len(set(filter(None, row))) > 1 for _, row in tables[-1])  # not only a title above its table
-            and _starts_table(rows, position)
+            and _starts_table(rows, position, tables[-1])
         ):
             tables.append([])
         tables[-1].append((number, cells))
     return tables
 
 
-def _starts_table(rows: Sequence[tuple[int, list[str]]], position: int) -> bool:
-    """Whether rows[position] (after a gap) starts a table: its title lines, then a header over figures."""
+def _starts_table(rows: Sequence[tuple[int, list[str]]], position: int, table: Sequence[tuple[int, list[str]]]) -> bool:
+    """Whether rows[position], after empty rows below `table`, starts another table: up to three rows of a single value
+    each (its title), then, with no empty row between, a header. A header:
+
+    - names two columns or more over rows holding numbers in them, and every column those rows use;
+    - names each column once ("incl. | incl." is no header);
+    - leaves unnamed only row labels left of its names (a blank corner);
+    - repeats the header in force (a table carried over a page break), or is no row `table` would hold as data: in
+      the columns where `table` has numbers, it has no text standing in for a figure ("N/A", "-", "on request"),
+      and no number but a year where the header in force has years (an amount of 2000 under "Budget" is data).
+
+    A row of names after an empty row in a table of names only ("Bob | Rome" after "Alice | Paris") is no header:
+    nothing tells it from the rows before it.
+    """
     titles = 0
     while (
         titles < _TITLE_ROWS
-        and position + titles < len(rows)
+        and position + titles + 1 < len(rows)
         and len(set(filter(None, rows[position + titles][1]))) == 1
+        and rows[position + titles + 1][0] == rows[position + titles][0] + 1  # a title sits right above its header
     ):
         titles += 1
     if position + titles >= len(rows):
         return False
     header = rows[position + titles][1]
     below = [cells for _, cells in rows[position + titles + 1 : position + titles + 1 + _ROWS_BELOW]]
-    named = [i for i, text in enumerate(header) if text]
-    return _is_header(header, minimum=2, below=below) and any(
-        i < len(cells) and _numeric(cells[i]) for cells in below for i in named
-    )
+    named = {i for i, text in enumerate(header) if text}
+    filled = [text for text in header if text]
+    unnamed = {i for cells in below for i, text in enumerate(cells) if text and i not in named}
+    if (
+        not _is_header(header, minimum=2, below=below)
+        or not any(i < len(cells) and _numeric(cells[i]) for cells in below for i in named)
+        or any(i > min(named) for i in unnamed)  # only row labels left of the names may go unnamed (a blank corner)
+        or len({text.casefold() for text in filled}) < len(filled)
+    ):
+        return False
+    if any(cells == header for _, cells in table):  # the header in force, again after a page break
+        return True
+    in_force = next((cells for _, cells in table if len(set(filter(None, cells))) > 1), [])
+    figures = {i for _, cells in table for i, text in enumerate(cells) if _numeric(text)}
+    for i in figures:
+        text = header[i] if i < len(header) else ""
+        if not text:
+            continue
+        if not _numeric(text) and _stands_for_a_figure(text):
+            return False
+        # A year heads a column where the table in force was headed by years too; elsewhere it is an amount.
+        if _numeric(text) and not (_YEAR.fullmatch(text) and i < len(in_force) and _YEAR.fullmatch(in_force[i])):
+            return False
+    return True
+
+
+# Texts that sheets put where a figure would be: a row holding them is data, not a header naming columns.
+_FIGURE_STAND_INS = {
+    "n/a", "na", "n.a.", "n.a", "tbd", "tba", "tbc", "incl.", "incl", "included", "excl.", "excl", "pending", "nil",
+    "none", "various", "varies", "on request", "see note", "see notes", "free", "unknown", "open", "closed",
+}  # fmt: skip
+
+
+def _stands_for_a_figure(text: str) -> bool:
+    """A text without letters (a dash, "..."), or a word such as "N/A" or "on request"."""
+    return not any(character.isalpha() for character in text) or text.casefold() in _FIGURE_STAND_INS
 
 
 def _table_documents(table: list[tuple[int, list[str]]], metadata: dict[str, object]) -> list[Document]:

@@ -351,3 +351,66 @@ def test_a_cell_of_several_lines_stays_one_value_in_its_rows_line() -> None:
             "Item: pump; Note: worn seal replace before May; Cost: 30\nItem: valve; Note: ok; Cost: 12",
         )
     ]
+
+
+def _sheet(rows: list[list[object] | None]) -> Callable[[Worksheet], None]:
+    def build(sheet: Worksheet) -> None:
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row or [], start=1):
+                if value is not None:
+                    sheet.cell(number, column, value)
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # amounts between 1900 and 2099 are no years heading columns
+        [["Cost centre", "Budget", "Actual"], ["Marketing", 5400, 5100], None, ["IT", 2000, 2050], ["HR", 1500, 1420]],
+        # a text standing in for a figure
+        [
+            ["Supplier", "Lead time", "Price"],
+            ["Acme", 14, 2.5],
+            None,
+            ["Gamma", "N/A", "on request"],
+            ["Delta", 21, 3.1],
+        ],
+        # a group label with a count, over rows that use a column it leaves unnamed
+        [
+            ["Customer", "Invoices", "Open"],
+            ["Acme", 12, 4500],
+            None,
+            ["Small accounts", "2 customers"],
+            ["Delta", 2, 150],
+        ],
+        # a section title over a row of one word repeated
+        [
+            ["Account", "Jan", "Feb"],
+            ["Consulting", 5000, 6200],
+            None,
+            ["Expenses"],
+            ["Office rent", "incl.", "incl."],
+            ["Salaries", 3000, 3000],
+        ],
+    ],
+)
+def test_a_data_row_after_an_empty_row_is_not_taken_for_a_new_tables_header(rows: list[list[object] | None]) -> None:
+    cited = passages(workbook(_sheet(rows)))
+    assert len(cited) == 1, cited
+    header = [str(name) for name in rows[0]]
+    for line in cited[0][1].splitlines():
+        assert line.startswith(f"{header[0]}: "), line  # every row still named by the header in force
+
+
+def test_a_tables_source_line_stays_with_it_and_a_second_statement_headed_by_years_or_a_blank_corner_is_split() -> None:
+    rows: list[list[object] | None] = [
+        ["Region", "2022", "2023"], ["North", 1200, 1215], None, ["Source: Statistics Office"], None,
+        ["Table 2: Jobs"], ["Region", "2022", "2023"], ["North", 51, 48], None,
+        [None, "Jan", "Feb"], ["Web", 120, 135],
+    ]  # fmt: skip
+    assert passages(workbook(_sheet(rows))) == [
+        ('sheet "Q1", rows 2-4', "Region: North; 2022: 1200; 2023: 1215\nRegion: Source: Statistics Office"),
+        ('sheet "Q1", row 8', "Table 2: Jobs\nRegion: North; 2022: 51; 2023: 48"),
+        ('sheet "Q1", row 11', "column 1: Web; Jan: 120; Feb: 135"),
+    ]
