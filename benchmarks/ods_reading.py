@@ -129,6 +129,12 @@ def main() -> None:
             f"peak memory {result['rss_mb']:6.0f} MB ({result['rss_mb'] / base['rss_mb']:.2f}x)  "
             f"passages {result['passages']:.0f}"
         )
+    ods, odfpy = best["ods (read_ods)"], best["ods (odfpy load)"]
+    print(
+        f"\nREADME: {args.rows:,} rows x 10: read_ods {ods['cpu']:.2f} s CPU ({ods['cpu'] / base['cpu']:.2f}x "
+        f"read_xlsx), {ods['rss_mb']:.0f} MB ({ods['rss_mb'] / base['rss_mb']:.2f}x); odfpy load "
+        f"{odfpy['cpu'] / base['cpu']:.2f}x, {odfpy['rss_mb'] / base['rss_mb']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ REDUCED = {
     "api_load": ["--chunks", "40", "--clients", "3", "--seconds", "5"],
     "ingest": ["--limit", "12", "--mixed-files", "4"],
     "memory": ["--limit", "8"],
+    "ods_reading": ["--rows", "300", "--repeats", "1"],
     "page_view": ["--pages", "10"],
     "query_latency": ["--sizes", "100,300", "--queries", "4", "--recompute-queries", "2"],
     "load": ["--docs", "10", "--streams", "4", "--questions", "2"],  # extractive: no LLM server here
