@@ -174,6 +174,18 @@ def make_email(body: str, html: str | None = None, attachments: dict[str, bytes]
     return bytes(message)
 
 
+def _odf_list(items: list[str]) -> object:
+    """An OpenDocument list (text:list) of one paragraph per item."""
+    from odf import text
+
+    entries = text.List()
+    for item in items:
+        entry = text.ListItem()
+        entry.addElement(text.P(text=item))
+        entries.addElement(entry)
+    return entries
+
+
 def make_odt(
     blocks: list[tuple[str, object]],
     title: str = "",
@@ -226,12 +238,7 @@ def make_odt(
                 paragraph.addElement(text.Change(changeid="ct1"))
             document.text.addElement(paragraph)
         elif kind == "list":
-            items = text.List()
-            for item in content:  # type: ignore[attr-defined]
-                entry = text.ListItem()
-                entry.addElement(text.P(text=item))
-                items.addElement(entry)
-            document.text.addElement(items)
+            document.text.addElement(_odf_list(content))  # type: ignore[arg-type]
         elif kind == "boxed":
             said, box_lines = content  # type: ignore[misc]
             paragraph = text.P(text=said)
@@ -274,12 +281,7 @@ def make_odt(
                         continue
                     box = table.TableCell()
                     if isinstance(cell, list):
-                        items = text.List()
-                        for item in cell:
-                            entry = text.ListItem()
-                            entry.addElement(text.P(text=item))
-                            items.addElement(entry)
-                        box.addElement(items)
+                        box.addElement(_odf_list(cell))
                     else:
                         box.addElement(text.P(text=cell))
                     line.addElement(box)
@@ -464,12 +466,7 @@ def make_odp(slides: list[list[tuple[str, object]]], title: str = "", hidden: tu
             return frame
         box = draw.TextBox()
         if isinstance(content, list):
-            items = text.List()
-            for item in content:
-                entry = text.ListItem()
-                entry.addElement(text.P(text=item))
-                items.addElement(entry)
-            box.addElement(items)
+            box.addElement(_odf_list(content))
         else:
             paragraph = text.P()
             teletype.addTextToElement(paragraph, str(content))  # "\n" becomes text:line-break

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from app.errors import UnreadableFileError
-from app.ingest.opendocument import DRAW_NS, OFFICE_NS, TABLE_NS, TEXT_NS, check_package, damaged
+from app.ingest.opendocument import DRAW_NS, OFFICE_NS, TABLE_NS, TEXT_NS, check_package, count_attribute, damaged
 from app.ingest.parsed import ParsedFile, ReadOptions
 from app.ingest.tables import Row, rows_to_documents, uncached_formulas_note
 
@@ -130,7 +130,7 @@ class _SheetReader:
                     yield sheet, _filled_in(rows, merged), uncached
                     element.clear()
             elif event == "end" and element.tag == _ROW and depth == 1:
-                repeat = _count(element.get(_tag(TABLE_NS, "number-rows-repeated")))
+                repeat = count_attribute(element.get(_tag(TABLE_NS, "number-rows-repeated")))
                 values, blocks, formulas = self._cells(element, number + 1)
                 if values:
                     if number + repeat > MAX_ROWS:
@@ -156,6 +156,8 @@ class _SheetReader:
     def _cells(self, row: Any, number: int) -> tuple[dict[int, object], list[tuple[int, int, int, object]], list[str]]:
         """A row's {column (1-based): value}, its merged blocks (first column, rows, columns, value) and the cells of
         formulas saved without a value."""
+        from openpyxl.utils import get_column_letter  # imported when a sheet is read, as tables.py imports openpyxl
+
         values: dict[int, object] = {}
         blocks: list[tuple[int, int, int, object]] = []
         uncached: list[str] = []
@@ -163,7 +165,7 @@ class _SheetReader:
         for cell in row:
             if cell.tag not in (_CELL, _COVERED_CELL):
                 continue
-            repeat = _count(cell.get(_tag(TABLE_NS, "number-columns-repeated")))
+            repeat = count_attribute(cell.get(_tag(TABLE_NS, "number-columns-repeated")))
             value = _cell_value(cell) if cell.tag == _CELL else None
             if value is not None:
                 if column + repeat > MAX_COLUMNS:
@@ -171,14 +173,14 @@ class _SheetReader:
                         self.name, _KIND, f"a cell is repeated past the {MAX_COLUMNS:,} columns a sheet can have"
                     )
                 self._count_filled(repeat)
-                height = _count(cell.get(_tag(TABLE_NS, "number-rows-spanned")))
-                width = _count(cell.get(_tag(TABLE_NS, "number-columns-spanned")))
+                height = count_attribute(cell.get(_tag(TABLE_NS, "number-rows-spanned")))
+                width = count_attribute(cell.get(_tag(TABLE_NS, "number-columns-spanned")))
                 for offset in range(repeat):
                     values[column + 1 + offset] = value
                     if height > 1 or width > 1:
                         blocks.append((column + 1 + offset, height, width, value))
                 if cell.get(_tag(TABLE_NS, "formula")) and not cell.get(_tag(OFFICE_NS, "value-type")):
-                    uncached.append(f"{_column_letters(column + 1)}{number}")
+                    uncached.append(f"{get_column_letter(column + 1)}{number}")
             column += repeat
         return values, blocks, uncached
 
@@ -242,7 +244,7 @@ def _inline_text(element: Any) -> str:
     parts = [element.text or ""]
     for child in element:
         if child.tag == _SPACE:
-            parts.append(" " * min(_count(child.get(_tag(TEXT_NS, "c"))), 100))
+            parts.append(" " * min(count_attribute(child.get(_tag(TEXT_NS, "c"))), 100))
         elif child.tag in (_TAB, _LINE_BREAK):
             parts.append(" ")
         elif child.tag not in _NOT_VALUE and not child.tag.startswith(f"{{{DRAW_NS}}}"):
@@ -251,23 +253,8 @@ def _inline_text(element: Any) -> str:
     return "".join(parts)
 
 
-def _count(value: object) -> int:
-    """A repeat or span count: 1 when it is missing or not a whole number above 0."""
-    text = str(value or "")
-    return max(int(text), 1) if text.isdigit() else 1
-
-
 def _formula_text(formula: object) -> str:
     """A formula as Calc's input line shows it: "of:=SUM([.B2:.B9])" is "=SUM([.B2:.B9])"."""
     text = str(formula)
     prefix, colon, rest = text.partition(":")
     return rest if colon and prefix.isalpha() and rest.startswith("=") else text
-
-
-def _column_letters(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters

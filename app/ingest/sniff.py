@@ -94,7 +94,7 @@ def _zip_kind(data: bytes) -> str:
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, NotImplementedError, zlib.error):
         # A damaged zip (a member cut short or scrambled: zlib.error, EOFError; a header claiming a zip version or
         # compression zipfile lacks: NotImplementedError): the reader of the claimed type reports the damage.
-        pass
+        return "zip"
     return "zip"
 
 

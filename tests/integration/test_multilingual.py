@@ -175,6 +175,19 @@ def test_one_english_document_does_not_make_an_english_question_on_a_chinese_pas
     assert answer.mode == "extractive"
 
 
+def _recorded_search_modes(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list the mode of each retriever the workspace builds from now on is appended to."""
+    searched: list[str] = []
+    real_retriever = workspace.retriever
+
+    def recording_retriever(options: SearchOptions | None = None) -> SearchRetriever:
+        searched.append(options.mode if options else "default")
+        return real_retriever(options)
+
+    monkeypatch.setattr(workspace, "retriever", recording_retriever)
+    return searched
+
+
 def test_a_question_in_another_language_than_the_documents_is_searched_by_meaning_only(
     open_workspace: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,14 +199,7 @@ def test_a_question_in_another_language_than_the_documents_is_searched_by_meanin
         ]
     )
     assert {record.language for record in workspace.documents()} == {"en"}
-    searched: list[str] = []
-    real_retriever = workspace.retriever
-
-    def recording_retriever(options: SearchOptions | None = None) -> SearchRetriever:
-        searched.append(options.mode if options else "default")
-        return real_retriever(options)
-
-    monkeypatch.setattr(workspace, "retriever", recording_retriever)
+    searched = _recorded_search_modes(workspace, monkeypatch)
     hybrid = workspace.search_options(mode="hybrid")
     spanish = workspace.retrieve("¿Cuándo es la reunión del comité?", options=hybrid)
     english = workspace.retrieve("When does the committee meet?", options=hybrid)
@@ -209,14 +215,7 @@ def test_in_a_collection_of_several_languages_a_question_whose_closest_passage_i
     workspace = ingested(RETRIEVAL_MODE="hybrid")
     english = b"The staff canteen serves lunch from noon to two, and the menu changes every Monday morning."
     assert [result.language for result in workspace.ingest([("canteen.txt", english)])] == ["en"]
-    searched: list[str] = []
-    real_retriever = workspace.retriever
-
-    def recording_retriever(options: SearchOptions | None = None) -> SearchRetriever:
-        searched.append(options.mode if options else "default")
-        return real_retriever(options)
-
-    monkeypatch.setattr(workspace, "retriever", recording_retriever)
+    searched = _recorded_search_modes(workspace, monkeypatch)
     wall = workspace.retrieve("What did the Chinese build to defend themselves?")
     assert (wall[0].file_name, searched) == ("zh.txt", ["dense"])  # the dense search's passages, not searched again
     searched.clear()
